@@ -17,8 +17,60 @@ FUZZ_TARGETS :=
 HOST_BENCHES :=
 -include tests/host/*.mk
 
-.PHONY: all host-tests fuzz-targets host-test clean
-all:
+.PHONY: all host-tests fuzz-targets host-test clean deps deps-check
+
+# --- the hypervisor ----------------------------------------------------------
+CC := gcc
+NASM := nasm
+KERNEL_DIRS := boot hv mm ept npt nested drivers
+KERNEL_CFLAGS := -std=gnu11 -O2 -g -Wall -Wextra -Werror -I. -MMD -MP \
+	-ffreestanding -fno-pic -fno-pie -mno-red-zone -mgeneral-regs-only \
+	-fno-stack-protector -fno-asynchronous-unwind-tables -fno-builtin \
+	-fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-common
+KERNEL_LDFLAGS := -z noexecstack -n -nostdlib -static -z max-page-size=0x1000 --no-warn-rwx-segments -T linker.ld
+
+KERNEL_C_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.c'))
+KERNEL_ASM_SRCS := $(sort $(shell find $(KERNEL_DIRS) -name '*.asm'))
+KERNEL_OBJS := $(patsubst %.c,$(BUILD)/k/%.o,$(KERNEL_C_SRCS)) \
+	$(patsubst %.asm,$(BUILD)/k/%.asm.o,$(KERNEL_ASM_SRCS))
+
+$(BUILD)/k/%.o: %.c Makefile
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(KERNEL_CFLAGS) -c $< -o $@
+
+$(BUILD)/k/%.asm.o: %.asm Makefile
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) -f elf64 -g -o $@ $<
+
+-include $(KERNEL_OBJS:.o=.d)
+
+# Two links: the first with an empty symbol table, the second with the
+# names of the first's functions (placed last, so no address moves; the
+# cmp below proves it).
+$(BUILD)/syms-empty.asm: tools/gen_symbols.sh
+	@mkdir -p $(BUILD)
+	tools/gen_symbols.sh - $@
+$(BUILD)/%.asm.o: $(BUILD)/%.asm
+	$(NASM) -f elf64 -o $@ $<
+$(BUILD)/nestor.stage1.elf: $(KERNEL_OBJS) $(BUILD)/syms-empty.asm.o linker.ld
+	ld $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/syms-empty.asm.o
+$(BUILD)/syms.asm: $(BUILD)/nestor.stage1.elf tools/gen_symbols.sh
+	tools/gen_symbols.sh $< $@
+$(BUILD)/nestor.elf: $(KERNEL_OBJS) $(BUILD)/syms.asm.o linker.ld
+	ld $(KERNEL_LDFLAGS) -o $@ $(KERNEL_OBJS) $(BUILD)/syms.asm.o
+	@nm -n $(BUILD)/nestor.stage1.elf | grep -v -e nestor_symbol -e __syms_end -e __image_end > $(BUILD)/stage1.nm
+	@nm -n $@ | grep -v -e nestor_symbol -e __syms_end -e __image_end > $(BUILD)/stage2.nm
+	@cmp -s $(BUILD)/stage1.nm $(BUILD)/stage2.nm || { echo "error: the symbol table moved code addresses"; exit 1; }
+	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not a multiboot2 image"; exit 1; }
+
+# The demo image `make run` boots (grub.cfg from tools/mkiso.sh).
+RUN_CMDLINE ?= loglevel=info
+$(BUILD)/nestor.iso: $(BUILD)/nestor.elf tools/mkiso.sh $(DEMO_GUESTS)
+	tools/mkiso.sh $@ $(BUILD)/nestor.elf "$(RUN_CMDLINE)" $(DEMO_MODULES)
+
+all: deps-check $(BUILD)/nestor.elf $(BUILD)/nestor.iso
 
 # --- host unit tests -------------------------------------------------------
 define host_test_rule
@@ -51,3 +103,9 @@ host-test: host-tests
 
 clean:
 	rm -rf $(BUILD)
+
+# --- packages ----------------------------------------------------------------
+deps:
+	tools/install-deps.sh
+deps-check:
+	@tools/install-deps.sh --check

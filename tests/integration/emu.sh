@@ -1,0 +1,71 @@
+#!/bin/sh
+# emu.sh PLATFORM ISO LOG [TIMEOUT]: boot ISO on one emulator platform with
+# Nestor's serial console captured in LOG, and print one word for how the
+# run ended:
+#   pass     Nestor reported pass (QEMU isa-debug-exit status 1; Bochs magic break)
+#   fail     Nestor reported fail (QEMU status 3; Bochs shutdown port)
+#   timeout  the emulator was still running after TIMEOUT seconds
+#   other:N  anything else (e.g. a triple fault), with the exit status
+# Platforms: qemu-bios qemu-uefi qemu-usb (SVM on QEMU TCG), bochs-intel
+# (VT-x, corei7_skylake_x), bochs-amd (SVM, ryzen). See ../shared/PLATFORM.md.
+plat=$1; iso=$2; log=$3; limit=${4:-120}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+: > "$log"
+QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu max -m 256M -display none -monitor none -no-reboot
+ -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial file:$log ${QEMU_EXTRA:-}"
+
+run_bochs() {
+	model=$1
+	cat > "$work/bochsrc" <<RC
+megs: 256
+romimage: file=/usr/share/bochs/BIOS-bochs-latest
+vgaromimage: file=/usr/share/vgabios/vgabios.bin
+ata0-master: type=cdrom, path=$iso, status=inserted
+boot: cdrom
+cpu: model=$model, count=1, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+clock: sync=none, time0=local
+com1: enabled=1, mode=file, dev=$log
+port_e9_hack: enabled=1
+magic_break: enabled=1
+panic: action=fatal
+error: action=report
+info: action=ignore
+debug: action=ignore
+log: $work/bochs.log
+display_library: sdl2
+RC
+	printf 'c\nquit\n' > "$work/cont.rc"
+	SDL_VIDEODRIVER=dummy timeout "$limit" bochs-bin -q -f "$work/bochsrc" -rc "$work/cont.rc" </dev/null >"$work/out" 2>&1
+	rc=$?
+	if [ $rc -eq 124 ]; then echo timeout; return; fi
+	# A magic break drops into the debugger, which then runs "quit" (0).
+	# The Shutdown port, a triple fault or a Bochs panic all exit 1.
+	if [ $rc -eq 0 ] && grep -q "nestor: PASS" "$log"; then echo pass
+	elif [ $rc -ne 0 ] && grep -q "nestor: FAIL" "$log"; then echo fail
+	else
+		cp "$work/bochs.log" "$log.bochs" 2>/dev/null
+		echo "other:$rc"
+	fi
+}
+
+case $plat in
+qemu-bios) timeout "$limit" $QEMU -cdrom "$iso" >/dev/null 2>&1 ;;
+qemu-uefi)
+	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
+	timeout "$limit" $QEMU -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
+		-drive if=pflash,format=raw,file="$work/vars.fd" -cdrom "$iso" >/dev/null 2>&1 ;;
+qemu-usb)
+	timeout "$limit" $QEMU -drive if=none,id=stick,format=raw,file="$iso" -device qemu-xhci,id=xhci \
+		-device usb-storage,bus=xhci.0,drive=stick,bootindex=0 >/dev/null 2>&1 ;;
+bochs-intel) run_bochs corei7_skylake_x; exit 0 ;;
+bochs-amd) run_bochs ryzen; exit 0 ;;
+*) echo "emu.sh: unknown platform '$plat'" >&2; exit 2 ;;
+esac
+rc=$?
+case $rc in
+1) echo pass ;;
+3) echo fail ;;
+124) echo timeout ;;
+*) echo "other:$rc" ;;
+esac
