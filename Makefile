@@ -109,3 +109,33 @@ deps:
 	tools/install-deps.sh
 deps-check:
 	@tools/install-deps.sh --check
+
+# --- running and testing ---------------------------------------------------------
+.PHONY: test run run-bochs debug fuzz bench
+QEMU_RUN := qemu-system-x86_64 -machine pc,accel=tcg -cpu max -m 512M -no-reboot \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
+
+test: all host-tests fuzz-targets
+	@HOST_TEST_BINS="$(addprefix $(BUILD)/host/,$(HOST_TESTS))" \
+	 FUZZ_BINS="$(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))" tests/run_all.sh
+
+# Boot the demo image in QEMU TCG (AMD SVM model); the serial console is this
+# terminal. Leave with Ctrl-A X.
+run: all
+	$(QEMU_RUN) -display none -serial mon:stdio -cdrom $(BUILD)/nestor.iso
+
+# The same on Bochs with an Intel VT-x model (Skylake-X).
+run-bochs: all
+	tools/mkiso.sh $(BUILD)/nestor-bochs.iso $(BUILD)/nestor.elf "$(RUN_CMDLINE)" $(DEMO_MODULES)
+	tests/integration/emu.sh bochs-intel $(BUILD)/nestor-bochs.iso /dev/stdout 3600
+
+# QEMU stopped at the first instruction with its gdb stub on :1234;
+# in another terminal: gdb -x build/nestor.gdb
+debug: all
+	@printf 'file $(BUILD)/nestor.elf\ntarget remote :1234\nset disassembly-flavor intel\n' > $(BUILD)/nestor.gdb
+	@echo "gdb: gdb -x $(BUILD)/nestor.gdb"
+	$(QEMU_RUN) -display none -serial mon:stdio -s -S -cdrom $(BUILD)/nestor.iso
+
+fuzz: fuzz-targets
+	@for t in $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)); do \
+		echo "== $$t"; $$t -max_total_time=$${FUZZ_SECONDS:-300} || exit 1; done

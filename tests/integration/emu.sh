@@ -56,7 +56,7 @@ qemu-uefi)
 	timeout "$limit" $QEMU -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
 		-drive if=pflash,format=raw,file="$work/vars.fd" -cdrom "$iso" >/dev/null 2>&1 ;;
 qemu-usb)
-	timeout "$limit" $QEMU -drive if=none,id=stick,format=raw,file="$iso" -device qemu-xhci,id=xhci \
+	timeout "$limit" $QEMU -drive if=none,id=stick,format=raw,readonly=on,file="$iso" -device qemu-xhci,id=xhci \
 		-device usb-storage,bus=xhci.0,drive=stick,bootindex=0 >/dev/null 2>&1 ;;
 bochs-intel) run_bochs corei7_skylake_x; exit 0 ;;
 bochs-amd) run_bochs ryzen; exit 0 ;;

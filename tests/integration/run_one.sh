@@ -1,0 +1,56 @@
+#!/bin/sh
+# run_one.sh CASE PLATFORM: run one integration case on one platform and
+# print "ok NAME@PLATFORM (Ns)" or "FAIL NAME@PLATFORM: why". The case file
+# (tests/integration/cases/NAME.case, a shell fragment) sets:
+#   platforms      where it runs (emu.sh platform names)
+#   cmdline        Nestor's command line (exit=qemu|bochs is appended)
+#   modules        one "FILE ARGS..." per line (FILE relative to the top)
+#   expect_status  pass | fail (what Nestor must report)
+#   check()        calls want/wantnot REGEX and may test $platform
+set -u
+case_file=$1; platform=$2
+name=$(basename "$case_file" .case)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out="$top/build/itest"
+mkdir -p "$out"
+cmdline=""; modules=""; expect_status=pass; timeout_s=120
+check() { :; }
+. "$case_file"
+
+case $platform in bochs-*) exitkind=bochs ;; *) exitkind=qemu ;; esac
+iso="$out/$name.$exitkind.iso"
+log="$out/$name@$platform.log"
+
+# Build this case's ISO (once per exit kind; a lock keeps parallel runs apart).
+(
+	flock 9
+	if [ ! -f "$iso" ] || [ "$iso" -ot "$top/build/nestor.elf" ] || [ "$iso" -ot "$case_file" ]; then
+		set --
+		if [ -n "$modules" ]; then
+			while IFS= read -r line; do
+				[ -z "$line" ] && continue
+				f=${line%% *}; a=${line#"$f"}; a=${a# }
+				set -- "$@" "$top/$f" "$a"
+			done <<MODS
+$modules
+MODS
+		fi
+		"$top/tools/mkiso.sh" "$iso.tmp" "$top/build/nestor.elf" "$cmdline exit=$exitkind" "$@" && mv "$iso.tmp" "$iso"
+	fi
+) 9>"$iso.lock"
+[ -f "$iso" ] || { echo "FAIL $name@$platform: could not build the ISO"; exit 0; }
+
+start=$(date +%s)
+status=$("$top/tests/integration/emu.sh" "$platform" "$iso" "$log" "$timeout_s")
+secs=$(( $(date +%s) - start ))
+
+problems=""
+want() { grep -Eq -- "$1" "$log" || problems="$problems; missing /$1/"; }
+wantnot() { ! grep -Eq -- "$1" "$log" || problems="$problems; unexpected /$1/"; }
+[ "$status" = "$expect_status" ] || problems="; ended with '$status', expected '$expect_status'"
+check
+if [ -z "$problems" ]; then
+	echo "ok $name@$platform (${secs}s)"
+else
+	echo "FAIL $name@$platform:${problems#;} (log: build/itest/$name@$platform.log)"
+fi
