@@ -327,6 +327,27 @@ int cmdline_parse(const char *line, size_t len,
 	return p.errors;
 }
 
+const char *cmdline_skip_image_name(const char *line)
+{
+	const char *p = line;
+
+	if (!line)
+		return line;
+	while (is_space(*p))
+		p++;
+	if (*p != '/' && *p != '(')
+		return line;
+	const char *end = p;
+	while (*end && !is_space(*end)) {
+		if (*end == '=')
+			return line; /* looks like key=value, keep it */
+		end++;
+	}
+	while (is_space(*end))
+		end++;
+	return end;
+}
+
 /* Short description of what an option takes, for the help listing. */
 static void describe_value(const struct cmdline_option *opt, char *buf,
 			   size_t size)

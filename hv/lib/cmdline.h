@@ -78,6 +78,17 @@ int cmdline_parse(const char *line, size_t len,
  */
 bool cmdline_parse_uint(const char *s, size_t len, uint64_t *out);
 
+/*
+ * Skip a leading image path such as "/boot/nestor.elf" or
+ * "(hd0,gpt2)/boot/nestor.elf" and the spaces after it. Boot loaders differ
+ * on whether the command line or a module string starts with the file name
+ * (GRUB Legacy and some GRUB 2 paths include it; the Multiboot specs leave
+ * the string's content to the OS), so callers strip it if present. A
+ * first token is treated as a path only if it starts with '/' or '(' and
+ * contains no '='. Returns a pointer into line (never past its NUL).
+ */
+const char *cmdline_skip_image_name(const char *line);
+
 /* Print "  name=<what>  help" for each option, one per line, via put. */
 void cmdline_print_help(const struct cmdline_option *opts, size_t nopts,
 			void (*put)(void *ctx, char c), void *ctx);

@@ -231,6 +231,17 @@ TEST(null_error_callback_still_counts)
 	CHECK_EQ(cmdline_parse("x y", 3, table, NOPTS, NULL, NULL), 2);
 }
 
+TEST(skip_image_name)
+{
+	CHECK_STR(cmdline_skip_image_name("/boot/nestor.elf serial=com1"), "serial=com1");
+	CHECK_STR(cmdline_skip_image_name("  (hd0,gpt2)/boot/n.elf  a=b"), "a=b");
+	CHECK_STR(cmdline_skip_image_name("/boot/nestor.elf"), "");
+	CHECK_STR(cmdline_skip_image_name("serial=com1 x"), "serial=com1 x");
+	CHECK_STR(cmdline_skip_image_name("/odd=path a"), "/odd=path a");
+	CHECK_STR(cmdline_skip_image_name(""), "");
+	CHECK(cmdline_skip_image_name(NULL) == NULL);
+}
+
 static void put_buf(void *ctx, char c)
 {
 	char **p = ctx;
