@@ -1,6 +1,7 @@
 /*
  * main.c - the boot CPU's path from boot_entry64 to running guests.
  */
+#include "boot/mb2_info.h"
 #include "drivers/console.h"
 #include "drivers/uart16550.h"
 #include "drivers/vga_text.h"
@@ -12,28 +13,34 @@
 #include "hv/shutdown.h"
 #include "hv/virt_detect.h"
 #include "mm/host_paging.h"
+#include "mm/mem_map.h"
 
 #define NESTOR_VERSION "0.1"
-#define MB2_BOOT_MAGIC 0x36d76289u
 
 void kmain(uint32_t magic, uint64_t info);
 
 static struct hv_options options;
 static struct virt_caps virt;
 
-/* Provisional: find the command line (tag 1). */
-static const char *mb2_cmdline(uint64_t info)
+static struct mb2_info boot_info;
+static struct mem_range mem_ranges[256];
+static struct mem_map phys_map;
+
+static const char *const mmap_source_name[] = {
+	[MB2_MMAP_FROM_EFI] = "EFI memory map (tag 17)",
+	[MB2_MMAP_FROM_BIOS] = "BIOS memory map (tag 6)",
+	[MB2_MMAP_FROM_BASIC] = "basic meminfo (tag 4)",
+};
+
+static void print_memory_map(int source)
 {
-	uint32_t total = *(const uint32_t *)info;
-	for (uint32_t off = 8; off + 8 <= total;) {
-		const uint32_t *tag = (const uint32_t *)(info + off);
-		if (tag[0] == 0)
-			break;
-		if (tag[0] == 1)
-			return (const char *)(tag + 2);
-		off += (tag[1] + 7) & ~7u;
+	log_info("mm", "memory map from the %s:", mmap_source_name[source]);
+	for (size_t i = 0; i < phys_map.count; i++) {
+		const struct mem_range *r = &phys_map.ranges[i];
+		log_info("mm", "  %016llx-%016llx %s", (unsigned long long)r->base,
+			 (unsigned long long)r->end, mem_type_name(r->type));
 	}
-	return "";
+	log_info("mm", "usable RAM: %llu MiB", (unsigned long long)(mem_map_total(&phys_map, MEM_USABLE) >> 20));
 }
 
 void kmain(uint32_t magic, uint64_t info)
@@ -43,12 +50,15 @@ void kmain(uint32_t magic, uint64_t info)
 	idt_init();
 	cpu_tables_init(0);
 
-	if (magic != MB2_BOOT_MAGIC)
+	if (magic != MB2_BOOTLOADER_MAGIC)
 		panic("not started by a Multiboot2 loader (EAX=0x%x, expected 0x%x): boot Nestor with GRUB's "
 		      "'multiboot2' command",
-		      magic, MB2_BOOT_MAGIC);
+		      magic, MB2_BOOTLOADER_MAGIC);
 
-	const char *cmdline = mb2_cmdline(info);
+	char err[160];
+	if (mb2_parse(magic, (const void *)info, MB2_INFO_MAX_SIZE, &boot_info, err, sizeof(err)) < 0)
+		panic("bad multiboot2 boot information: %s", err);
+	const char *cmdline = boot_info.cmdline ? boot_info.cmdline : "";
 	int bad = hv_options_parse(cmdline, &options);
 	hv_exit_mode = (enum exit_mode)options.exit;
 	console_log_level = (enum log_level)options.loglevel;
@@ -70,7 +80,23 @@ void kmain(uint32_t magic, uint64_t info)
 		hv_finish(true, "help");
 	}
 
-	uint64_t mapped = host_paging_init(4ull << 30);
+	if (boot_info.loader_name)
+		log_info("boot", "loaded by %s", boot_info.loader_name);
+	mem_map_init(&phys_map, mem_ranges, sizeof(mem_ranges) / sizeof(mem_ranges[0]));
+	int source = mb2_memory_map(&boot_info, &phys_map, err, sizeof(err));
+	if (source < 0)
+		panic("no usable memory map: %s", err);
+	print_memory_map(source);
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		const struct mb2_module *m = &boot_info.modules[i];
+		log_info("boot", "module %zu: %08x-%08x '%s'", i, m->start, m->end, m->string);
+	}
+
+	uint64_t top = 0;
+	for (size_t i = 0; i < phys_map.count; i++)
+		if (phys_map.ranges[i].type == MEM_USABLE && phys_map.ranges[i].end > top)
+			top = phys_map.ranges[i].end;
+	uint64_t mapped = host_paging_init(top);
 	log_info("mm", "host page tables: %llu GiB identity-mapped, W^X", (unsigned long long)(mapped >> 30));
 
 	virt_detect(&virt);

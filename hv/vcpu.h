@@ -1,0 +1,141 @@
+/*
+ * vcpu.h - the vendor-neutral virtual CPU and the backend ops table.
+ *
+ * Generic code (the run loop, exit handlers, devices, memory) sees only
+ * struct vcpu, struct vm_exit and vcpu_ops; hv/vmx/ and hv/svm/ implement
+ * the ops. The table is chosen once at boot (virt_ops), so nothing else
+ * tests the vendor.
+ */
+#ifndef NESTOR_VCPU_H
+#define NESTOR_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+
+/* General-purpose registers by x86 encoding number (SDM 2A table 2-2),
+ * so decoded ModRM register fields index this directly. */
+enum gpr { GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	   GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15, GPR_COUNT };
+
+/* Vendor-neutral exit reasons; the backend translates its own code. */
+enum exit_reason {
+	EXIT_NONE,
+	EXIT_CPUID,
+	EXIT_RDMSR,
+	EXIT_WRMSR,
+	EXIT_IO,
+	EXIT_HLT,
+	EXIT_HYPERCALL,
+	EXIT_CR_ACCESS,
+	EXIT_EXCEPTION,
+	EXIT_INIT,
+	EXIT_SIPI,
+	EXIT_TRIPLE_FAULT,
+	EXIT_ENTRY_FAILED,  /* invalid guest state / VM-entry failure / VMRUN failure */
+	EXIT_NESTED_FAULT,  /* EPT violation / #NPF */
+	EXIT_NESTED_MISCONFIG, /* EPT misconfiguration (SVM: #NPF with RSVD set) */
+	EXIT_PREEMPT,       /* time slice ended (VMX preemption timer / host timer) */
+	EXIT_EXTINT,        /* a host interrupt arrived */
+	EXIT_INTR_WINDOW,
+	EXIT_VIRT_INSN,     /* VMX/SVM instruction by the guest (no nested virt yet) */
+	EXIT_UNHANDLED,     /* a reason Nestor does not handle: stop the VM */
+	EXIT_REASON_COUNT
+};
+
+/* One exit, as generic code sees it. Fields not meaningful for a reason
+ * are zero. */
+struct vm_exit {
+	enum exit_reason reason;
+	uint32_t hw_reason;     /* VMX basic exit reason / SVM EXITCODE */
+	const char *hw_name;    /* the vendor's name for hw_reason */
+	uint64_t qual;          /* VMX exit qualification / SVM EXITINFO1 */
+	uint64_t info2;         /* SVM EXITINFO2 / VMX extra info */
+	uint64_t gpa;           /* guest-physical address (nested faults) */
+	uint64_t gla;           /* guest-linear address, if gla_valid */
+	bool gla_valid;
+	uint32_t insn_len;      /* 0 = unknown (SVM without NRIPS): decode it */
+	uint64_t rip;           /* guest RIP of the exiting instruction */
+	union {
+		struct {
+			uint16_t port;
+			uint8_t size; /* 1, 2, 4 */
+			bool in, string, rep;
+		} io;
+		struct {
+			uint8_t vector;
+			bool has_error;
+			uint32_t error;
+		} exc;
+		struct {
+			uint8_t cr;
+			bool write;
+			uint8_t gpr;
+		} cr;
+		struct {
+			uint32_t msr;
+		} msr;
+	} u;
+};
+
+/* How a VM starts (guest loaders fill it). */
+enum vcpu_start_mode { START_REAL, START_PROTECTED32, START_LONG64 };
+struct vcpu_start {
+	enum vcpu_start_mode mode;
+	uint64_t rip, rsp, rflags;
+	uint64_t gpr[GPR_COUNT];
+	uint64_t cr3;           /* START_LONG64: guest page tables the loader built */
+	uint16_t cs_selector;   /* START_REAL: CS = selector, base = selector << 4 */
+};
+
+/* Guest control state the walker and emulator need (read on demand). */
+struct vcpu_paging_state {
+	uint64_t cr0, cr3, cr4, efer, rflags;
+	uint64_t pdpte[4];      /* PAE PDPTE registers */
+	uint64_t cs_base, ds_base, es_base, ss_base, fs_base, gs_base;
+	unsigned cpl;
+	bool cs_l, cs_d;        /* code segment 64-bit / default-32 */
+};
+
+struct vcpu {
+	struct vm *vm;
+	unsigned index;         /* within the VM */
+	unsigned pcpu;          /* physical CPU it runs on */
+	uint64_t gpr[GPR_COUNT]; /* the backend syncs RSP/RAX with VMCS/VMCB */
+	void *backend;          /* VMCS / VMCB state, owned by the backend */
+	/* scheduler */
+	enum { VCPU_RUNNABLE, VCPU_HALTED, VCPU_STOPPED } state;
+	struct vcpu *next;      /* run queue link */
+	bool yield_requested;
+	uint64_t exits[EXIT_REASON_COUNT];
+};
+
+struct vcpu_ops {
+	const char *name;
+	/* Per physical CPU: turn virtualization on (VMXON / EFER.SVME). */
+	int (*cpu_enable)(unsigned pcpu);
+	/* Allocate and initialise the hardware state for v; root is the
+	 * EPT PML4 / NPT root (host-physical) of the VM's memory. */
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_start *start, uint64_t nested_root);
+	void (*vcpu_free)(struct vcpu *v);
+	/* Enter the guest; returns with *exit filled when it exits. */
+	void (*run)(struct vcpu *v, struct vm_exit *exit);
+	uint64_t (*get_rip)(struct vcpu *v);
+	void (*set_rip)(struct vcpu *v, uint64_t rip);
+	void (*get_paging_state)(struct vcpu *v, struct vcpu_paging_state *st);
+	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* Invalidate cached nested translations (INVEPT / ASID flush). */
+	void (*flush_nested)(struct vcpu *v);
+	/* Time slice: exit after about this many TSC ticks (0 = none). */
+	void (*set_slice)(struct vcpu *v, uint64_t tsc_ticks);
+	/* Print the vendor state of v (for stop reports). */
+	void (*dump)(struct vcpu *v);
+};
+
+extern const struct vcpu_ops *virt_ops;
+extern const struct vcpu_ops vmx_ops, svm_ops;
+
+const char *exit_reason_name(enum exit_reason r);
+
+#endif
