@@ -1,0 +1,102 @@
+/*
+ * pgfmt.h - a page-table format as data: the per-level facts one walker needs.
+ *
+ * Every x86 translation structure Nestor meets (guest 32-bit, PAE, 4-level,
+ * 5-level paging; EPT; NPT, which is the host long-mode format) is a radix
+ * tree of 4- or 8-byte entries. They differ only in: how many levels, how
+ * many index bits per level, which bits say present / writable / user /
+ * executable / large / accessed / dirty, and which bits are reserved at each
+ * level for a table pointer or for a leaf. A struct pg_format holds exactly
+ * those facts so mm/walk.c and mm/ptbuild.c are the only code that walks.
+ * Builders: mm/guest_fmt.h (guest paging), ept/ept_fmt.h, npt/npt_fmt.h.
+ *
+ * Level numbering: lvl[0] is the level that maps 4 KiB pages (PTE), lvl[1]
+ * the page directory, ... lvl[levels-1] the root table. Public fault records
+ * use 1-based levels (1 = PTE) like the SDM's figures.
+ */
+#ifndef NESTOR_MM_PGFMT_H
+#define NESTOR_MM_PGFMT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* <assert.h> is not ours to include in pure code; C11 has the keyword. */
+#ifndef static_assert
+#define static_assert _Static_assert
+#endif
+
+#define PG_MAX_LEVELS 5
+#define PG_PAGE_SHIFT 12
+#define PG_PAGE_SIZE (1ull << PG_PAGE_SHIFT)
+
+/* Inclusive bit range hi:lo as a mask (hi >= lo, hi <= 63). */
+#define PG_BITS(hi, lo) ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
+#define PG_BIT(n) (1ull << (n))
+
+/* Normalised permissions: what one entry or a whole walk allows. */
+enum pg_perm {
+	PG_PERM_R = 1u << 0,
+	PG_PERM_W = 1u << 1,
+	PG_PERM_X = 1u << 2,
+	PG_PERM_U = 1u << 3, /* x86 U/S=1 (user-mode address); 1 for EPT */
+	PG_PERM_ALL = 0xf,
+};
+
+/* How a format's permissions are judged after the walk. */
+enum pg_rules {
+	PG_RULES_X86, /* CR0.WP, U/S, SMEP/SMAP/PK: guest paging and NPT */
+	PG_RULES_EPT, /* R/W/X only, reserved bits are misconfigurations */
+};
+
+struct pg_level {
+	uint8_t shift;      /* lowest address bit this level's index covers */
+	uint8_t index_bits; /* 9 (10 for 32-bit paging, 2 for PAE PDPTEs) */
+	bool large_ok;      /* a leaf may live here (PS=1 means a page) */
+	bool from_regs;     /* PAE PDPTEs: entries come from registers */
+	uint64_t rsvd_table; /* bits that must be 0 in an entry pointing to a table */
+	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
+	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
+	uint64_t leaf_addr;  /* address bits of a page mapped at this level */
+};
+
+struct pg_format {
+	const char *name;
+	uint8_t levels;      /* number of levels walked, root is lvl[levels-1] */
+	uint8_t entry_shift; /* log2 of the entry size: 2 or 3 */
+	uint8_t rules;       /* enum pg_rules */
+	bool pse36;          /* 32-bit 4 MiB PDE bits 20:13 are address bits 39:32 */
+	bool has_ad;         /* hardware sets A/D in this format */
+	bool fetch_sets_id;  /* #PF I/D is reported for fetches (SDM 4.7) */
+	bool pke;            /* protection keys apply (CR4.PKE with IA-32e paging) */
+	uint8_t maxphyaddr;
+	uint64_t present;    /* entry is present when (e & present) != 0 */
+	uint64_t r, w, x;    /* bits granting read/write/execute (0 = n/a) */
+	uint64_t nx;         /* bit that removes execute (x86 XD with NXE) */
+	uint64_t u;          /* x86 U/S (0 = every entry is "user") */
+	uint64_t ps;         /* page-size bit at levels >= 1 */
+	uint64_t a, d;       /* accessed and dirty bits (valid when has_ad) */
+	uint64_t table_addr; /* address bits of a next-level table pointer */
+	/* EPT misconfiguration facts (SDM Vol 3 29.3.3.1). */
+	uint8_t bad_rwx;      /* bit n set: RWX value n in bits 2:0 is a misconfig */
+	uint8_t bad_memtypes; /* bit n set: leaf memory type n is a misconfig */
+	uint8_t memtype_shift;
+	uint64_t memtype_mask;
+	/* Leaf bits of a deliberately broken "this is MMIO" entry. */
+	uint64_t mmio_marker;
+	struct pg_level lvl[PG_MAX_LEVELS];
+};
+
+/* Entry address of level lvl for address va (index only). */
+static inline unsigned pg_index(const struct pg_format *f, unsigned lvl, uint64_t va)
+{
+	const struct pg_level *l = &f->lvl[lvl];
+	return (unsigned)(va >> l->shift) & ((1u << l->index_bits) - 1);
+}
+
+/* Bits (maxphyaddr-1):lo, the physical-address bits an entry may hold. */
+static inline uint64_t pg_addr_bits(unsigned maxphyaddr, unsigned lo)
+{
+	return PG_BITS(maxphyaddr - 1, lo);
+}
+
+#endif
