@@ -17,6 +17,7 @@
  *   HC_EXIT  (2)  RBX = status: stop this VM with that exit status.
  *   HC_YIELD (3)  give the physical CPU to the next runnable vCPU.
  *   HC_RDTSC_INSNS (4) informational: returns 0; reserved for benchmarks.
+ *   HC_PRINT_STATS (5) print this VM's exit counts on Nestor's console.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
  * (each line appears on Nestor's console as "[NAME] line"), the QEMU
@@ -38,6 +39,7 @@
 #define HC_EXIT 2
 #define HC_YIELD 3
 #define HC_RDTSC_INSNS 4
+#define HC_PRINT_STATS 5
 
 #define NESTOR_EOK 0
 #define NESTOR_EINVAL (-22)

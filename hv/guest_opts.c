@@ -39,10 +39,11 @@ struct raw_opts {
 	uint64_t vcpus;
 	struct opt_addr entry;
 	struct opt_addr load;
+	bool wait;
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_COUNT };
+       OPT_WAIT, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -78,6 +79,11 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.dest = raw ? &raw->load : NULL, .parse = parse_addr,
 		.expect = "an address (e.g. 0x100000)",
 		.help = "guest-physical load address of a raw image" };
+	t[OPT_WAIT] = (struct cmdline_option){
+		.name = "wait", .type = CMDLINE_BOOL,
+		.dest = raw ? &raw->wait : NULL,
+		.help = "wait for this VM to finish (default yes); a wait=no VM is stopped "
+			"when the others are done and its status does not count" };
 }
 
 static bool is_space(char c)
@@ -171,6 +177,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 		.mode = GUEST_MODE_ISOLATED,
 		.mem = GUEST_MEM_DEFAULT,
 		.vcpus = 1,
+		.wait = true,
 	};
 	struct cmdline_option table[OPT_COUNT];
 	int errors = 0;
@@ -215,6 +222,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->has_load = raw.load.set;
 	out->load = raw.load.value;
 	out->cmdline = guest_cmdline;
+	out->wait = raw.wait;
 
 	if (raw.name[0]) {
 		for (const char *p = raw.name; *p; p++) {

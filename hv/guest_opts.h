@@ -60,6 +60,7 @@ struct guest_opts {
 	uint64_t entry;            /* guest-physical */
 	bool has_load;
 	uint64_t load;             /* guest-physical */
+	bool wait;                 /* the run waits for this VM (default) */
 	/* The guest's own command line: points into the module string just
 	 * after " -- " (NUL-terminated there), or "" if there is none. */
 	const char *cmdline;

@@ -9,13 +9,20 @@
 #include "hv/cpu/percpu.h"
 #include "hv/lib/string.h"
 #include "hv/options.h"
+#include "hv/sched.h"
 #include "hv/selftest.h"
+#include "hv/timer.h"
+#include "hv/vm.h"
+#include "hv/x86/asm.h"
 #include "hv/shutdown.h"
 #include "hv/virt_detect.h"
 #include "mm/host_paging.h"
 #include "mm/mem_map.h"
+#include "mm/pages.h"
 
 #define NESTOR_VERSION "0.1"
+/* APIC timer period for time slices: 0x100000 x 16 bus ticks (~17 ms at 1 GHz). */
+#define HOST_TIMER_COUNT 0x100000
 
 void kmain(uint32_t magic, uint64_t info);
 
@@ -98,6 +105,7 @@ void kmain(uint32_t magic, uint64_t info)
 			top = phys_map.ranges[i].end;
 	uint64_t mapped = host_paging_init(top);
 	log_info("mm", "host page tables: %llu GiB identity-mapped, W^X", (unsigned long long)(mapped >> 30));
+	pages_init(&phys_map, &boot_info);
 
 	virt_detect(&virt);
 	if (virt.vendor == VIRT_NONE) {
@@ -107,5 +115,25 @@ void kmain(uint32_t magic, uint64_t info)
 	virt_print(&virt);
 
 	selftest_run((enum selftest_kind)options.selftest);
-	hv_finish(true, "boot complete, no guests");
+
+	virt_ops = virt.vendor == VIRT_VMX ? &vmx_ops : &svm_ops;
+	if (virt_ops->cpu_enable(0) < 0)
+		panic("could not turn on %s on the boot CPU", virt_ops->name);
+	/* Guests run with host interrupts enabled (so the APIC timer can end
+	 * a slice): the legacy PICs must not deliver anything. x87/SSE state
+	 * is switched per vCPU with FXSAVE, which needs CR4.OSFXSR. */
+	pic_mask_all();
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	if (virt_ops->needs_host_timer)
+		lapic_timer_start(HOST_TIMER_COUNT);
+
+	for (size_t i = 0; i < boot_info.module_count; i++) {
+		const struct mb2_module *m = &boot_info.modules[i];
+		vm_create(m->string, (const void *)(uint64_t)m->start, m->end - m->start);
+	}
+	if (!nvms)
+		hv_finish(boot_info.module_count == 0,
+			  boot_info.module_count ? "no VM could be created" : "boot complete, no guests");
+	bool all_ok = sched_run();
+	hv_finish(all_ok, all_ok ? "all VMs exited with status 0" : "some VMs did not exit with status 0");
 }

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 struct vm;
+struct pg_format;
 
 /* General-purpose registers by x86 encoding number (SDM 2A table 2-2),
  * so decoded ModRM register fields index this directly. */
@@ -60,8 +61,10 @@ struct vm_exit {
 	union {
 		struct {
 			uint16_t port;
-			uint8_t size; /* 1, 2, 4 */
+			uint8_t size;      /* 1, 2, 4 */
 			bool in, string, rep;
+			uint8_t addr_size; /* string forms: 2, 4, 8 */
+			uint8_t seg;       /* OUTS source segment: 0 ES 1 CS 2 SS 3 DS 4 FS 5 GS */
 		} io;
 		struct {
 			uint8_t vector;
@@ -108,13 +111,18 @@ struct vcpu {
 	enum { VCPU_RUNNABLE, VCPU_HALTED, VCPU_STOPPED } state;
 	struct vcpu *next;      /* run queue link */
 	bool yield_requested;
+	uint64_t msr_tsc_aux, msr_mtrr_def_type;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 
 struct vcpu_ops {
 	const char *name;
+	/* The backend has no preemption timer: slices need the APIC timer. */
+	bool needs_host_timer;
 	/* Per physical CPU: turn virtualization on (VMXON / EFER.SVME). */
 	int (*cpu_enable)(unsigned pcpu);
+	/* The nested paging format (EPT or NPT) this CPU uses. */
+	bool (*nested_format)(struct pg_format *f);
 	/* Allocate and initialise the hardware state for v; root is the
 	 * EPT PML4 / NPT root (host-physical) of the VM's memory. */
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_start *start, uint64_t nested_root);
@@ -125,10 +133,15 @@ struct vcpu_ops {
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	void (*get_paging_state)(struct vcpu *v, struct vcpu_paging_state *st);
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+	/* CR2 for a #PF about to be injected. */
+	void (*set_cr2)(struct vcpu *v, uint64_t cr2);
 	/* Invalidate cached nested translations (INVEPT / ASID flush). */
 	void (*flush_nested)(struct vcpu *v);
 	/* Time slice: exit after about this many TSC ticks (0 = none). */
 	void (*set_slice)(struct vcpu *v, uint64_t tsc_ticks);
+	/* MSRs whose value lives in the VMCS/VMCB (EFER, FS/GS base,
+	 * SYSENTER/SYSCALL MSRs, PAT): true if handled. */
+	bool (*state_msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 	/* Print the vendor state of v (for stop reports). */
 	void (*dump)(struct vcpu *v);
 };

@@ -38,9 +38,9 @@ svm_vmrun:
 	mov r14, [rsi + 8*14]
 	mov r15, [rsi + 8*15]
 	mov rsi, [rsi + 8*6]
-	vmload rax
-	vmrun rax
-	vmsave rax
+	vmload
+	vmrun
+	vmsave
 	; RAX is the host's again (the VMCB address); guest RAX is in the VMCB.
 	mov rax, [rsp + 8]
 	mov [rax + 8*1], rcx
@@ -58,7 +58,7 @@ svm_vmrun:
 	mov [rax + 8*14], r14
 	mov [rax + 8*15], r15
 	mov rax, [rsp + 16]
-	vmload rax
+	vmload
 	add rsp, 24
 	pop r15
 	pop r14

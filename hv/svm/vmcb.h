@@ -13,7 +13,7 @@ struct vmcb_seg {
 	uint16_t attrib; /* descriptor bits 40-47 in 7:0, bits 52-55 in 11:8 */
 	uint32_t limit;
 	uint64_t base;
-} __attribute__((packed));
+};
 
 struct vmcb_control {
 	uint32_t intercept_cr;    /* 0x000: reads 15:0, writes 31:16 */
@@ -49,7 +49,7 @@ struct vmcb_control {
 	uint8_t insn_bytes_fetched; /* 0x0d0: with decode assists */
 	uint8_t insn_bytes[15];
 	uint8_t reserved4[0x400 - 0xe0];
-} __attribute__((packed));
+};
 
 struct vmcb_save {
 	struct vmcb_seg es, cs, ss, ds, fs, gs, gdtr, ldtr, idtr, tr; /* 0x400 */
@@ -82,12 +82,12 @@ struct vmcb_save {
 	uint64_t g_pat;           /* 0x668 */
 	uint64_t dbgctl;          /* 0x670 */
 	uint8_t reserved7[0x1000 - 0x678];
-} __attribute__((packed));
+};
 
 struct vmcb {
 	struct vmcb_control control;
 	struct vmcb_save save;
-} __attribute__((packed));
+};
 
 #define VMCB_CHECK(field, off) _Static_assert(__builtin_offsetof(struct vmcb, field) == (off), "VMCB offset of " #field)
 VMCB_CHECK(control.iopm_base_pa, 0x040);

@@ -75,6 +75,17 @@ TEST(defaults_and_name_from_file)
 	CHECK_STR(g.name, "averyveryveryveryverylongfilena");
 }
 
+TEST(wait_option)
+{
+	CHECK_EQ(parse("name=a"), 0);
+	CHECK(g.wait);
+	CHECK_EQ(parse("name=a wait=no"), 0);
+	CHECK(!g.wait);
+	CHECK_EQ(parse("name=a wait=yes"), 0);
+	CHECK(g.wait);
+	CHECK_EQ(parse("name=a wait=maybe"), 1);
+}
+
 TEST(leading_image_path_is_skipped)
 {
 	CHECK_EQ(parse("/boot/hello.elf vcpus=2 -- hello.elf"), 0);

@@ -1,0 +1,46 @@
+/* hypercall.c - the guest ABI of hv/guest_abi.h (VMCALL / VMMCALL). */
+#include "drivers/console.h"
+#include "hv/exits.h"
+#include "hv/guest_abi.h"
+#include "hv/vm.h"
+
+void vm_console_putc(struct vm *vm, char c);
+
+enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
+{
+	struct vm *vm = v->vm;
+	uint64_t fn = v->gpr[GPR_RAX], a1 = v->gpr[GPR_RBX], a2 = v->gpr[GPR_RCX];
+	int64_t ret = NESTOR_EOK;
+	enum exit_action next = EXIT_ACTION_RESUME;
+	switch (fn) {
+	case HC_PRINT: {
+		const char *s = a2 <= 4096 ? vm_gpa_ptr(vm, a1, a2) : 0;
+		if (!s) {
+			ret = a2 > 4096 ? NESTOR_EINVAL : NESTOR_EFAULT;
+			break;
+		}
+		for (uint64_t i = 0; i < a2; i++)
+			vm_console_putc(vm, s[i]);
+		if (a2 && s[a2 - 1] != '\n')
+			vm_console_putc(vm, '\n');
+		break;
+	}
+	case HC_EXIT:
+		vm_stop(vm, (int)a1, "exit hypercall");
+		return EXIT_ACTION_STOPPED;
+	case HC_YIELD:
+		next = EXIT_ACTION_YIELD;
+		break;
+	case HC_RDTSC_INSNS:
+		break;
+	case HC_PRINT_STATS:
+		vm_print_stats(vm);
+		break;
+	default:
+		ret = NESTOR_ENOSYS;
+		break;
+	}
+	v->gpr[GPR_RAX] = (uint64_t)ret;
+	enum exit_action a = exit_skip_instruction(v, e);
+	return a == EXIT_ACTION_RESUME ? next : a;
+}

@@ -1,0 +1,405 @@
+/*
+ * svm.c - the AMD SVM backend of vcpu_ops (AMD APM Vol 2 chapter 15).
+ *
+ * One VMCB per vCPU, one IOPM and MSRPM per vCPU (everything intercepted:
+ * Nestor emulates each port and MSR a guest may touch), nested paging on,
+ * an ASID per VM. Exits are translated into struct vm_exit here and
+ * nowhere else.
+ */
+#include "hv/svm/vmcb.h"
+#include "drivers/console.h"
+#include "hv/lib/string.h"
+#include "hv/vcpu.h"
+#include "hv/vm.h"
+#include "hv/x86/asm.h"
+#include "hv/x86/segments.h"
+#include "mm/pages.h"
+#include "npt/npt_fmt.h"
+
+#define SVM_IOPM_PAGES 3  /* 12 KiB (APM 15.10.1) */
+#define SVM_MSRPM_PAGES 2 /* 8 KiB (APM 15.11) */
+#define SVM_DEFAULT_GPAT 0x0007040600070406ull
+
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	uint64_t vmcb_pa, iopm_pa, msrpm_pa;
+	bool flush_pending;
+};
+
+static struct svm_vcpu svm_state[MAX_VMS * GUEST_VCPUS_MAX];
+static unsigned svm_state_used;
+static uint64_t host_save_pa[MAX_CPUS], host_vmcb_pa[MAX_CPUS];
+static bool svm_has_nrips;
+
+void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
+
+static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
+
+static int svm_cpu_enable(unsigned pcpu)
+{
+	svm_has_nrips = cpuid(0x8000000a, 0).edx & (1u << 3);
+	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
+	host_save_pa[pcpu] = page_alloc();
+	host_vmcb_pa[pcpu] = page_alloc();
+	if (!host_save_pa[pcpu] || !host_vmcb_pa[pcpu])
+		return -1;
+	wrmsr(MSR_VM_HSAVE_PA, host_save_pa[pcpu]);
+	/* The host's FS/GS/TR/LDTR and syscall MSRs, restored after each exit. */
+	__asm__ volatile("vmsave %%rax" ::"a"(host_vmcb_pa[pcpu]) : "memory");
+	return 0;
+}
+
+static void svm_set_seg(struct vmcb_seg *s, const struct seg_desc *d)
+{
+	s->selector = d->selector;
+	s->base = d->base;
+	s->limit = d->limit;
+	s->attrib = (uint16_t)((d->access & 0xff) | ((d->access >> 4) & 0xf00));
+}
+
+static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t nested_root)
+{
+	if (svm_state_used >= sizeof(svm_state) / sizeof(svm_state[0]))
+		return -1;
+	struct svm_vcpu *s = &svm_state[svm_state_used++];
+	v->backend = s;
+	s->vmcb_pa = page_alloc();
+	s->iopm_pa = pages_alloc_contig(SVM_IOPM_PAGES, 4096);
+	s->msrpm_pa = pages_alloc_contig(SVM_MSRPM_PAGES, 4096);
+	if (!s->vmcb_pa || !s->iopm_pa || !s->msrpm_pa)
+		return -1;
+	s->vmcb = pa_to_ptr(s->vmcb_pa);
+	memset(pa_to_ptr(s->iopm_pa), 0xff, SVM_IOPM_PAGES * 4096);
+	memset(pa_to_ptr(s->msrpm_pa), 0xff, SVM_MSRPM_PAGES * 4096);
+
+	struct vmcb_control *c = &s->vmcb->control;
+	c->intercept_exc = (1u << 18); /* #MC: the host handles machine checks */
+	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_SMI | SVM_INTERCEPT1_INIT |
+			     SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_HLT |
+			     SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
+			     SVM_INTERCEPT1_TASK_SWITCH | SVM_INTERCEPT1_SHUTDOWN;
+	/* VMRUN must be intercepted (APM 15.5.1 consistency checks); the
+	 * other SVM instructions too: no nested SVM for guests yet. */
+	c->intercept_misc2 = SVM_INTERCEPT2_VMRUN | SVM_INTERCEPT2_VMMCALL | SVM_INTERCEPT2_VMLOAD |
+			     SVM_INTERCEPT2_VMSAVE | SVM_INTERCEPT2_STGI | SVM_INTERCEPT2_CLGI |
+			     SVM_INTERCEPT2_SKINIT | SVM_INTERCEPT2_MONITOR | SVM_INTERCEPT2_MWAIT |
+			     SVM_INTERCEPT2_XSETBV;
+	c->iopm_base_pa = s->iopm_pa;
+	c->msrpm_base_pa = s->msrpm_pa;
+	c->asid = v->vm->id + 1; /* ASID 0 is the host's */
+	c->tlb_control = 1;      /* flush everything on the first run */
+	c->vintr = 1ull << 24;   /* V_INTR_MASKING: host IF governs physical interrupts */
+	c->np_enable = 1;
+	c->ncr3 = nested_root;
+
+	struct vmcb_save *g = &s->vmcb->save;
+	struct seg_state seg;
+	seg_state_for_start(st, &seg);
+	svm_set_seg(&g->cs, &seg.cs);
+	svm_set_seg(&g->ds, &seg.ds);
+	svm_set_seg(&g->es, &seg.es);
+	svm_set_seg(&g->ss, &seg.ss);
+	svm_set_seg(&g->fs, &seg.fs);
+	svm_set_seg(&g->gs, &seg.gs);
+	svm_set_seg(&g->tr, &seg.tr);
+	svm_set_seg(&g->ldtr, &seg.ldtr);
+	svm_set_seg(&g->gdtr, &seg.gdtr);
+	svm_set_seg(&g->idtr, &seg.idtr);
+	g->cpl = 0;
+	g->cr0 = seg.cr0;
+	g->cr3 = seg.cr3;
+	g->cr4 = seg.cr4;
+	/* EFER.SVME must stay set in the guest's EFER (APM 15.5.1); the MSR
+	 * handler hides it from the guest. */
+	g->efer = seg.efer | EFER_SVME;
+	g->rflags = st->rflags | 2;
+	g->rip = st->rip;
+	g->rsp = st->rsp;
+	g->rax = st->gpr[GPR_RAX];
+	g->dr6 = 0xffff0ff0;
+	g->dr7 = 0x400;
+	g->g_pat = SVM_DEFAULT_GPAT;
+	memcpy(v->gpr, st->gpr, sizeof(v->gpr));
+	return 0;
+}
+
+static void svm_vcpu_free(struct vcpu *v)
+{
+	struct svm_vcpu *s = S(v);
+	if (!s)
+		return;
+	if (s->vmcb_pa)
+		pages_free(s->vmcb_pa, 1);
+	if (s->iopm_pa)
+		pages_free(s->iopm_pa, SVM_IOPM_PAGES);
+	if (s->msrpm_pa)
+		pages_free(s->msrpm_pa, SVM_MSRPM_PAGES);
+	s->vmcb_pa = s->iopm_pa = s->msrpm_pa = 0;
+}
+
+static const char *svm_exit_name(uint64_t code)
+{
+	switch (code) {
+	case SVM_EXIT_INTR: return "INTR";
+	case SVM_EXIT_NMI: return "NMI";
+	case SVM_EXIT_SMI: return "SMI";
+	case SVM_EXIT_INIT: return "INIT";
+	case SVM_EXIT_CPUID: return "CPUID";
+	case SVM_EXIT_INVD: return "INVD";
+	case SVM_EXIT_HLT: return "HLT";
+	case SVM_EXIT_INVLPGA: return "INVLPGA";
+	case SVM_EXIT_IOIO: return "IOIO";
+	case SVM_EXIT_MSR: return "MSR";
+	case SVM_EXIT_TASK_SWITCH: return "TASK_SWITCH";
+	case SVM_EXIT_SHUTDOWN: return "SHUTDOWN";
+	case SVM_EXIT_VMRUN: return "VMRUN";
+	case SVM_EXIT_VMMCALL: return "VMMCALL";
+	case SVM_EXIT_VMLOAD: return "VMLOAD";
+	case SVM_EXIT_VMSAVE: return "VMSAVE";
+	case SVM_EXIT_STGI: return "STGI";
+	case SVM_EXIT_CLGI: return "CLGI";
+	case SVM_EXIT_SKINIT: return "SKINIT";
+	case SVM_EXIT_MONITOR: return "MONITOR";
+	case SVM_EXIT_MWAIT: return "MWAIT";
+	case SVM_EXIT_XSETBV: return "XSETBV";
+	case SVM_EXIT_NPF: return "NPF";
+	case SVM_EXIT_INVALID: return "INVALID (VMRUN failed)";
+	}
+	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
+		return "EXCEPTION";
+	if (code < 0x20)
+		return "CR_ACCESS";
+	return "unknown";
+}
+
+/* Translate the VMCB's exit into the vendor-neutral record. */
+static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmcb *vmcb = S(v)->vmcb;
+	uint64_t code = vmcb->control.exitcode;
+	memset(e, 0, sizeof(*e));
+	e->hw_reason = (uint32_t)code;
+	e->hw_name = svm_exit_name(code);
+	e->qual = vmcb->control.exitinfo1;
+	e->info2 = vmcb->control.exitinfo2;
+	e->rip = vmcb->save.rip;
+	if (svm_has_nrips && vmcb->control.next_rip > e->rip)
+		e->insn_len = (uint32_t)(vmcb->control.next_rip - e->rip);
+
+	switch (code) {
+	case SVM_EXIT_CPUID:
+		e->reason = EXIT_CPUID;
+		if (!e->insn_len)
+			e->insn_len = 2;
+		break;
+	case SVM_EXIT_HLT:
+		e->reason = EXIT_HLT;
+		if (!e->insn_len)
+			e->insn_len = 1;
+		break;
+	case SVM_EXIT_VMMCALL:
+		e->reason = EXIT_HYPERCALL;
+		if (!e->insn_len)
+			e->insn_len = 3;
+		break;
+	case SVM_EXIT_MSR:
+		e->reason = e->qual ? EXIT_WRMSR : EXIT_RDMSR;
+		e->u.msr.msr = (uint32_t)v->gpr[GPR_RCX];
+		if (!e->insn_len)
+			e->insn_len = 2;
+		break;
+	case SVM_EXIT_IOIO: {
+		uint32_t i = (uint32_t)e->qual;
+		e->reason = EXIT_IO;
+		e->u.io.port = (uint16_t)(i >> SVM_IOIO_PORT_SHIFT);
+		e->u.io.size = (i >> SVM_IOIO_SIZE_SHIFT) & 1 ? 1 : (i >> SVM_IOIO_SIZE_SHIFT) & 2 ? 2 : 4;
+		e->u.io.in = i & SVM_IOIO_IN;
+		e->u.io.string = i & SVM_IOIO_STR;
+		e->u.io.rep = i & SVM_IOIO_REP;
+		/* EXITINFO2 holds the next RIP for IOIO even without NRIPS (APM 15.10.2). */
+		e->insn_len = (uint32_t)(e->info2 - e->rip);
+		e->u.io.addr_size = (i >> 7) & 1 ? 2 : (i >> 8) & 1 ? 4 : 8;
+		e->u.io.seg = (i >> 10) & 7;
+		break;
+	}
+	case SVM_EXIT_NPF:
+		/* A reserved bit in a leaf is Nestor's MMIO marker (ptb_mark_mmio). */
+		e->reason = (e->qual & (1ull << 3)) ? EXIT_NESTED_MISCONFIG : EXIT_NESTED_FAULT;
+		e->gpa = e->info2;
+		break;
+	case SVM_EXIT_SHUTDOWN:
+		e->reason = EXIT_TRIPLE_FAULT;
+		break;
+	case SVM_EXIT_INTR:
+	case SVM_EXIT_NMI:
+	case SVM_EXIT_SMI:
+		e->reason = EXIT_EXTINT;
+		break;
+	case SVM_EXIT_INIT:
+		e->reason = EXIT_INIT;
+		break;
+	case SVM_EXIT_VMRUN:
+	case SVM_EXIT_VMLOAD:
+	case SVM_EXIT_VMSAVE:
+	case SVM_EXIT_STGI:
+	case SVM_EXIT_CLGI:
+	case SVM_EXIT_SKINIT:
+	case SVM_EXIT_INVLPGA:
+		e->reason = EXIT_VIRT_INSN;
+		break;
+	case SVM_EXIT_INVALID:
+		e->reason = EXIT_ENTRY_FAILED;
+		break;
+	default:
+		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
+			e->reason = EXIT_EXCEPTION;
+			e->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
+			e->u.exc.error = (uint32_t)e->qual;
+		} else {
+			e->reason = EXIT_UNHANDLED;
+		}
+		break;
+	}
+}
+
+static void svm_run(struct vcpu *v, struct vm_exit *e)
+{
+	struct svm_vcpu *s = S(v);
+	struct vmcb *vmcb = s->vmcb;
+	vmcb->save.rax = v->gpr[GPR_RAX];
+	vmcb->save.rsp = v->gpr[GPR_RSP];
+	if (s->flush_pending) {
+		vmcb->control.tlb_control = 1;
+		s->flush_pending = false;
+	}
+	/* GIF=0 across the world switch; IF=1 so that with V_INTR_MASKING a
+	 * host interrupt exits the guest; STGI afterwards delivers it to the
+	 * host's handler (APM 15.17, 15.21.1). */
+	__asm__ volatile("clgi; sti" ::: "memory");
+	svm_vmrun(s->vmcb_pa, v->gpr, host_vmcb_pa[v->pcpu]);
+	__asm__ volatile("stgi; cli" ::: "memory");
+	vmcb->control.tlb_control = 0;
+	vmcb->control.eventinj = 0;
+	v->gpr[GPR_RAX] = vmcb->save.rax;
+	v->gpr[GPR_RSP] = vmcb->save.rsp;
+	svm_translate_exit(v, e);
+}
+
+static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }
+static void svm_set_rip(struct vcpu *v, uint64_t rip) { S(v)->vmcb->save.rip = rip; }
+
+static void svm_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
+{
+	const struct vmcb_save *g = &S(v)->vmcb->save;
+	p->cr0 = g->cr0;
+	p->cr3 = g->cr3;
+	p->cr4 = g->cr4;
+	p->efer = g->efer & ~(uint64_t)EFER_SVME;
+	p->rflags = g->rflags;
+	p->cpl = g->cpl;
+	p->cs_base = g->cs.base;
+	p->ds_base = g->ds.base;
+	p->es_base = g->es.base;
+	p->ss_base = g->ss.base;
+	p->fs_base = g->fs.base;
+	p->gs_base = g->gs.base;
+	p->cs_l = (g->cs.attrib >> 9) & 1;
+	p->cs_d = (g->cs.attrib >> 10) & 1;
+	/* With NPT the CPU reads PAE PDPTEs from guest memory on each CR3
+	 * load (APM 15.25.10); callers load them through the walker. */
+	memset(p->pdpte, 0, sizeof(p->pdpte));
+}
+
+static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	S(v)->vmcb->control.eventinj = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID |
+				       (has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
+}
+
+static void svm_set_cr2(struct vcpu *v, uint64_t cr2) { S(v)->vmcb->save.cr2 = cr2; }
+
+static bool svm_nested_format(struct pg_format *f)
+{
+	/* Host long-mode format (APM 15.25.5); nested NX needs host EFER.NXE,
+	 * which boot sets. 1 GiB pages per CPUID Fn8000_0001 EDX[26]. */
+	struct npt_fmt_params p = {
+		.maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff),
+		.nxe = true,
+		.gbpages = (cpuid(0x80000001, 0).edx >> 26) & 1,
+	};
+	return npt_fmt_build(f, &p);
+}
+
+static void svm_flush_nested(struct vcpu *v) { S(v)->flush_pending = true; }
+
+static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
+{
+	(void)v;
+	(void)tsc_ticks; /* the host timer (hv/timer.c) forces INTR exits */
+}
+
+static bool svm_state_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
+{
+	struct vmcb_save *g = &S(v)->vmcb->save;
+	uint64_t *field;
+	switch (msr) {
+	case MSR_EFER:
+		if (write) {
+			/* LMA is the CPU's to set; SVME stays on under the guest. */
+			g->efer = (*val & ~(uint64_t)EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
+			S(v)->flush_pending = true;
+		} else {
+			*val = g->efer & ~(uint64_t)EFER_SVME;
+		}
+		return true;
+	case MSR_FS_BASE: field = &g->fs.base; break;
+	case MSR_GS_BASE: field = &g->gs.base; break;
+	case MSR_KERNEL_GS_BASE: field = &g->kernel_gs_base; break;
+	case 0x174: field = &g->sysenter_cs; break;
+	case 0x175: field = &g->sysenter_esp; break;
+	case 0x176: field = &g->sysenter_eip; break;
+	case 0xc0000081: field = &g->star; break;
+	case 0xc0000082: field = &g->lstar; break;
+	case 0xc0000083: field = &g->cstar; break;
+	case 0xc0000084: field = &g->sfmask; break;
+	case MSR_PAT: field = &g->g_pat; break;
+	default: return false;
+	}
+	if (write)
+		*field = *val;
+	else
+		*val = *field;
+	return true;
+}
+
+static void svm_dump(struct vcpu *v)
+{
+	const struct vmcb *b = S(v)->vmcb;
+	kprintf("    RIP %016llx RSP %016llx RFLAGS %016llx CPL %u\n", (unsigned long long)b->save.rip,
+		(unsigned long long)b->save.rsp, (unsigned long long)b->save.rflags, b->save.cpl);
+	kprintf("    CR0 %016llx CR3 %016llx CR4 %016llx EFER %016llx\n", (unsigned long long)b->save.cr0,
+		(unsigned long long)b->save.cr3, (unsigned long long)b->save.cr4, (unsigned long long)b->save.efer);
+	kprintf("    CS %04x base %llx attr %03x  EXITCODE 0x%llx EXITINFO1 0x%llx EXITINFO2 0x%llx EXITINTINFO 0x%llx\n",
+		b->save.cs.selector, (unsigned long long)b->save.cs.base, b->save.cs.attrib,
+		(unsigned long long)b->control.exitcode, (unsigned long long)b->control.exitinfo1,
+		(unsigned long long)b->control.exitinfo2, (unsigned long long)b->control.exitintinfo);
+}
+
+const struct vcpu_ops svm_ops = {
+	.name = "svm",
+	.needs_host_timer = true,
+	.cpu_enable = svm_cpu_enable,
+	.vcpu_init = svm_vcpu_init,
+	.vcpu_free = svm_vcpu_free,
+	.run = svm_run,
+	.get_rip = svm_get_rip,
+	.set_rip = svm_set_rip,
+	.get_paging_state = svm_get_paging_state,
+	.inject_exception = svm_inject_exception,
+	.set_cr2 = svm_set_cr2,
+	.nested_format = svm_nested_format,
+	.flush_nested = svm_flush_nested,
+	.set_slice = svm_set_slice,
+	.state_msr = svm_state_msr,
+	.dump = svm_dump,
+};

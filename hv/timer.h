@@ -1,0 +1,17 @@
+/* timer.h - the local APIC timer as the host's time-slice clock (used by
+ * backends without a preemption timer: SVM). */
+#ifndef NESTOR_TIMER_H
+#define NESTOR_TIMER_H
+
+#include <stdint.h>
+
+#define TIMER_VECTOR 0x20
+#define SPURIOUS_VECTOR 0xff
+
+/* Mask the legacy 8259 PICs so only the local APIC interrupts the host. */
+void pic_mask_all(void);
+/* Start a periodic local-APIC timer interrupt every `count` bus ticks / 16. */
+void lapic_timer_start(uint32_t count);
+extern volatile uint64_t timer_ticks;
+
+#endif

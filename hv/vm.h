@@ -1,0 +1,77 @@
+/*
+ * vm.h - a virtual machine: its vCPUs, memory regions, nested page tables,
+ * emulated devices and exit statistics.
+ */
+#ifndef NESTOR_VM_H
+#define NESTOR_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/cpu/percpu.h"
+#include "hv/guest_opts.h"
+#include "hv/vcpu.h"
+#include "mm/pgfmt.h"
+#include "mm/ptbuild.h"
+
+#define MAX_VMS 8
+#define VM_MAX_REGIONS 16
+
+struct vm_uart {
+	char line[200];
+	unsigned len;
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+};
+
+struct vm_fw_cfg {
+	uint16_t key;
+	uint32_t offset;
+};
+
+struct vm {
+	unsigned id;
+	struct guest_opts opts;
+	char module_string[256]; /* opts' strings point into this copy */
+	bool stopped;
+	int exit_status;
+	char stop_reason[160];
+
+	unsigned nvcpus;
+	struct vcpu vcpus[GUEST_VCPUS_MAX];
+
+	struct ptb_region regions[VM_MAX_REGIONS];
+	unsigned nregions;
+	uint64_t ram_hpa, ram_size; /* isolated: one contiguous block at GPA 0 */
+	struct pg_format nested_fmt;
+	struct ptb nested;
+
+	struct vm_uart uart;
+	struct vm_fw_cfg fw_cfg;
+	uint32_t warned_msrs[8];
+	unsigned nwarned_msrs;
+	uint16_t warned_ports[8];
+	unsigned nwarned_ports;
+
+	uint64_t exits[EXIT_REASON_COUNT];
+};
+
+extern struct vm vms[MAX_VMS];
+extern unsigned nvms;
+
+/* Create and load a VM from a GRUB module; on any problem the VM is not
+ * created and the reason is printed (other VMs are unaffected). */
+struct vm *vm_create(const char *module_string, const void *image, uint64_t image_size);
+/* Stop a VM (all its vCPUs) with an exit status and a reason. */
+void vm_stop(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Stop because of an exit Nestor cannot or will not handle: print the
+ * exit by name, RIP, registers and qualification. */
+void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *why);
+void vm_print_stats(const struct vm *vm);
+
+/* Host pointer for guest-physical [gpa, gpa+len) if it is RAM of this VM
+ * (within one region), else NULL. */
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+/* The region containing gpa, or NULL. */
+const struct ptb_region *vm_region_at(const struct vm *vm, uint64_t gpa);
+
+#endif
