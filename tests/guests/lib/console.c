@@ -116,6 +116,22 @@ void guest_skip(const char *fmt, ...)
 	va_end(ap);
 }
 
+bool guest_check_nestor(bool nestor, bool ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (nestor) {
+		if (!ok)
+			failures++;
+		line(ok ? "pass: " : "FAIL: ", fmt, ap);
+	} else {
+		line("skipped (no Nestor): ", fmt, ap);
+	}
+	va_end(ap);
+	return ok || !nestor;
+}
+
 int guest_failures(void)
 {
 	return failures;
