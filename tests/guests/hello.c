@@ -62,5 +62,11 @@ int guest_main(const struct mb_info *mbi)
 	} else {
 		guest_say("nestor present: no");
 	}
+	if (cmdline_has_word("ud2")) {
+		/* Shows the unexpected-exception path end to end: under Nestor
+		 * the #UD must reach our IDT, not stop the VM. */
+		guest_say("executing ud2 with no catch");
+		__asm__ volatile("ud2");
+	}
 	return 0;
 }
