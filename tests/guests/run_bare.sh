@@ -74,6 +74,18 @@ want '^cpuid_msr_io: pass: fw_cfg key 0x03 RAM size 64 MiB'
 want '^cpuid_msr_io: ok$'; wantnot FAIL
 finish
 
+run exceptions $OK 30 -kernel $G/exceptions.elf
+want '^exceptions: pass: ud2 raises #UD'
+want '^exceptions: pass: int3 \(a trap: eip after it\) raises #BP'
+want '^exceptions: pass: div by zero raises #DE'
+want '^exceptions: pass: #GP error 0x402'
+want '^exceptions: pass: #PF CR2 0x40001000 error 0x0 '
+want '^exceptions: pass: #PF CR2 0x40001000 error 0x2 '
+want '^exceptions: pass: #PF CR2 0x00400100 error 0x3 '
+want '^exceptions: pass: 1000 #UD round trips'
+want '^exceptions: ok$'; wantnot FAIL
+finish
+
 for role in ping pong; do
 	run "pingpong-$role" $OK 30 -kernel $G/pingpong.elf -append "pingpong.elf $role"
 	want "^pingpong: role $role, nestor present: no\$"

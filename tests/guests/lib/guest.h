@@ -108,6 +108,13 @@ int guest_catch(void (*fn)(void *), void *arg);
 int rdmsr_safe(uint32_t msr, uint64_t *value);
 int wrmsr_safe(uint32_t msr, uint64_t value);
 
+/* --- paging (paging.c) ------------------------------------------------- */
+/* Identity-map all 4 GiB with 4 MiB pages and turn on CR0.PG (and WP). */
+void paging_enable_identity(void);
+void paging_disable(void);
+/* Change the 4 MiB page holding addr (and flush it from the TLB). */
+void paging_set_4m(uint32_t addr, bool present, bool writable);
+
 /* --- command line ------------------------------------------------------- */
 /* The multiboot command line ("" if the loader gave none). */
 const char *guest_cmdline(void);
