@@ -16,6 +16,7 @@ HOST_TESTS :=
 FUZZ_TARGETS :=
 HOST_BENCHES :=
 -include tests/host/*.mk
+-include tests/guests/guests.mk
 
 .PHONY: all host-tests fuzz-targets host-test clean deps deps-check
 

@@ -1,0 +1,136 @@
+/*
+ * guest.h - the test-guest library: console, exit, Nestor detection and
+ * hypercalls, exception catching, command line. See ../README.md.
+ *
+ * A guest defines
+ *     const char guest_name[] = "hello";
+ *     int guest_main(const struct mb_info *mbi);
+ * The library prints "NAME: start", runs guest_main, then prints
+ * "NAME: ok" and exits 0 when guest_main returned 0 and no check failed;
+ * otherwise it exits non-zero (see GUEST_EXIT_*).
+ */
+#ifndef GUEST_GUEST_H
+#define GUEST_GUEST_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/guest_abi.h"
+#include "multiboot.h"
+#include "x86.h"
+
+/* Exit statuses (the byte written to port 0xf4). QEMU's isa-debug-exit
+ * turns V into the process status (V << 1) | 1. */
+#define GUEST_EXIT_OK 0
+#define GUEST_EXIT_FAIL 1      /* a check failed */
+#define GUEST_EXIT_EXCEPTION 2 /* an exception nobody was expecting */
+#define GUEST_EXIT_BADBOOT 3   /* not entered by a multiboot v1 loader */
+
+/* Provided by each guest. */
+extern const char guest_name[];
+int guest_main(const struct mb_info *mbi);
+
+/* --- console: COM1, polled; '\n' ends a line ----------------------------- */
+void guest_putc(char c);
+void guest_write(const void *s, size_t n);
+int guest_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int guest_vprintf(const char *fmt, va_list ap);
+/* "NAME: <text>\n" */
+void guest_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "NAME: FAIL: <text>\n"; counts a failure (the run will exit 1). */
+void guest_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* "NAME: pass: <text>\n" or "NAME: FAIL: <text>\n"; returns ok. */
+bool guest_check(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* "NAME: skipped (no Nestor): <text>\n" */
+void guest_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A check only Nestor guarantees (bare emulators differ): guest_check
+ * when nestor, else a "skipped (no Nestor): <text>" line that still shows
+ * what was observed. */
+bool guest_check_nestor(bool nestor, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int guest_failures(void);
+
+/* --- leaving ------------------------------------------------------------ */
+/* Drain the UART, write status to port 0xf4, then halt (if the port did
+ * not end the VM, nothing else will run). */
+__attribute__((noreturn)) void guest_exit(uint8_t status);
+
+/* --- CPU and Nestor ----------------------------------------------------- */
+enum cpu_vendor { VENDOR_OTHER, VENDOR_INTEL, VENDOR_AMD };
+enum cpu_vendor cpu_vendor(void);
+const char *cpu_vendor_string(void); /* the 12-character CPUID.0 string */
+/* CPUID.0x40000000 carries "NestorNestor" (guest_abi.h). */
+bool nestor_present(void);
+/* VMCALL (Intel) or VMMCALL (AMD) with EAX = fn; returns EAX. Only call
+ * when nestor_present(): on bare hardware either instruction is #UD. */
+long nestor_hypercall(uint32_t fn, uint32_t a1, uint32_t a2, uint32_t a3);
+/* HC_YIELD; a no-op returning 0 without Nestor. */
+long nestor_yield(void);
+/* HC_PRINT of n bytes at s; without Nestor, the line goes to the UART. */
+long nestor_print(const char *s, size_t n);
+/* HC_EXIT; without Nestor (or if HC_EXIT returns), port 0xf4. */
+__attribute__((noreturn)) void nestor_exit(uint8_t status);
+
+/* --- exceptions --------------------------------------------------------- */
+/* The frame the exception stubs in entry.asm build (pushad order). */
+struct guest_frame {
+	uint32_t edi, esi, ebp, esp_unused, ebx, edx, ecx, eax;
+	uint32_t vector, error;
+	uint32_t eip, cs, eflags;
+};
+_Static_assert(sizeof(struct guest_frame) == 13 * 4, "frame layout");
+
+struct guest_fault {
+	int vector;      /* -1: none since the last guest_catch */
+	uint32_t error;  /* error code (0 for vectors that push none) */
+	uint32_t eip;    /* the faulting instruction */
+	uint32_t cr2;    /* for #PF */
+};
+/* Details of the last exception caught by guest_catch. */
+extern volatile struct guest_fault guest_last_fault;
+
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_BP 3
+#define VEC_UD 6
+#define VEC_DF 8
+#define VEC_GP 13
+#define VEC_PF 14
+
+void guest_idt_init(void);
+const char *exception_name(int vector); /* "#GP" ... */
+/* Run fn(arg); if it raises an exception, abandon it and return the
+ * vector (details in guest_last_fault); -1 if fn returned normally. */
+int guest_catch(void (*fn)(void *), void *arg);
+/* rdmsr/wrmsr that survive a #GP: return -1 on success, else the vector. */
+int rdmsr_safe(uint32_t msr, uint64_t *value);
+int wrmsr_safe(uint32_t msr, uint64_t value);
+
+/* --- paging (paging.c) ------------------------------------------------- */
+/* Identity-map all 4 GiB with 4 MiB pages and turn on CR0.PG (and WP). */
+void paging_enable_identity(void);
+void paging_disable(void);
+/* Change the 4 MiB page holding addr (and flush it from the TLB). */
+void paging_set_4m(uint32_t addr, bool present, bool writable);
+
+/* --- command line ------------------------------------------------------- */
+/* The multiboot command line ("" if the loader gave none). */
+const char *guest_cmdline(void);
+/* True if some space-separated word of the command line equals word. */
+bool cmdline_has_word(const char *word);
+/* True if the command line has the word, or "key=word" (so both
+ * "pingpong.elf ping" and "role=ping" work, whatever Nestor passes). */
+bool cmdline_has(const char *key, const char *word);
+
+/* --- freestanding C runtime (runtime.c) --------------------------------- */
+void *memset(void *dst, int c, size_t n);
+void *memcpy(void *dst, const void *src, size_t n);
+void *memmove(void *dst, const void *src, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+int strcmp(const char *a, const char *b);
+int strncmp(const char *a, const char *b, size_t n);
+
+#endif

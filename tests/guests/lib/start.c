@@ -1,0 +1,88 @@
+/*
+ * start.c - from the assembly entry to guest_main and back out: checks
+ * the loader's magic, installs the IDT, frames the run with the
+ * "NAME: start" / "NAME: ok" lines, and ends the VM through port 0xf4.
+ */
+#include "guest.h"
+
+void guest_console_drain(void);
+__attribute__((noreturn)) void guest_start(uint32_t magic, const struct mb_info *mbi);
+
+static const char *cmdline = "";
+
+void guest_exit(uint8_t status)
+{
+	guest_console_drain();
+	outb(GUEST_DEBUG_EXIT_PORT, status);
+	/* Still here: no debug-exit device. Nothing else may run. */
+	halt_forever();
+}
+
+void guest_start(uint32_t magic, const struct mb_info *mbi)
+{
+	/* Exceptions first, so even a fault while printing is reported. */
+	guest_idt_init();
+	guest_say("start");
+	if (magic != MULTIBOOT_LOADER_MAGIC) {
+		guest_fail("entered with EAX=0x%08x, not the multiboot magic 0x%08x",
+			   (unsigned)magic, (unsigned)MULTIBOOT_LOADER_MAGIC);
+		guest_exit(GUEST_EXIT_BADBOOT);
+	}
+	if ((mbi->flags & MB_INFO_CMDLINE) && mbi->cmdline)
+		cmdline = (const char *)(uintptr_t)mbi->cmdline;
+
+	int status = guest_main(mbi);
+
+	if (status == 0 && guest_failures() == 0) {
+		guest_say("ok");
+		guest_exit(GUEST_EXIT_OK);
+	}
+	if (guest_failures() == 0)
+		guest_fail("exit status %d", status);
+	guest_exit(status ? (uint8_t)status : GUEST_EXIT_FAIL);
+}
+
+const char *guest_cmdline(void)
+{
+	return cmdline;
+}
+
+/* Compare the word at s (ending at a space or NUL) with w. */
+static bool word_is(const char *s, size_t len, const char *w)
+{
+	return strlen(w) == len && memcmp(s, w, len) == 0;
+}
+
+static bool cmdline_find(const char *key, const char *word)
+{
+	const char *s = cmdline;
+	size_t klen = key ? strlen(key) : 0;
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		const char *start = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		size_t len = (size_t)(s - start);
+		if (len == 0)
+			break;
+		if (word_is(start, len, word))
+			return true;
+		if (key && len > klen + 1 && memcmp(start, key, klen) == 0 &&
+		    start[klen] == '=' &&
+		    word_is(start + klen + 1, len - klen - 1, word))
+			return true;
+	}
+	return false;
+}
+
+bool cmdline_has_word(const char *word)
+{
+	return cmdline_find(NULL, word);
+}
+
+bool cmdline_has(const char *key, const char *word)
+{
+	return cmdline_find(key, word);
+}
