@@ -183,4 +183,14 @@ enum mb2_mmap_source {
 int mb2_memory_map(const struct mb2_info *info, struct mem_map *out,
 		   char *err, size_t errlen);
 
+/*
+ * The memory the boot loader handed us that must not be reused while it
+ * is needed: the info block itself and every module. Writes up to max
+ * ranges to out and returns how many there are (if that is more than
+ * max, the caller's array was too small). Add the hypervisor image and
+ * the low 1 MiB yourself before calling frame_alloc_init.
+ */
+size_t mb2_boot_ranges(const struct mb2_info *info, struct phys_range *out,
+		       size_t max);
+
 #endif

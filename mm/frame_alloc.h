@@ -29,12 +29,6 @@
 /* Returned when nothing suitable is free. Never a valid frame address. */
 #define FRAME_NONE UINT64_MAX
 
-/* A physical range [base, base+size) to keep out of the allocator. */
-struct phys_range {
-	uint64_t base;
-	uint64_t size;
-};
-
 struct frame_alloc {
 	uint64_t *free_bits;     /* bit i set: frame i is free */
 	uint64_t *managed_bits;  /* bit i set: frame i belongs to the allocator */

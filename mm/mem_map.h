@@ -34,6 +34,13 @@ struct mem_range {
 	enum mem_type type;
 };
 
+/* A plain physical range [base, base+size), e.g. something to keep out of
+ * the frame allocator (mm/frame_alloc.h). */
+struct phys_range {
+	uint64_t base;
+	uint64_t size;
+};
+
 struct mem_map {
 	struct mem_range *ranges; /* caller's array, sorted by base */
 	size_t count;
