@@ -141,8 +141,9 @@ struct mb2_info {
 };
 
 /*
- * Validate the block at info (which the caller can read for limit bytes)
- * and fill *out. Returns 0, or -1 with a sentence in err[0..errlen) such as
+ * Validate the block at info (which the caller can read for limit bytes;
+ * with the low 4 GiB identity-mapped, MB2_INFO_MAX_SIZE is a fine limit
+ * as long as info + limit stays mapped) and fill *out. Returns 0, or -1 with a sentence in err[0..errlen) such as
  *   "multiboot2 tag 6 at offset 0x48 has size 0x400 past the end of the
  *    0x1a0-byte info block".
  * Unknown tag types are skipped (spec 3.6: the OS must ignore them). If a
