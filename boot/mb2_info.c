@@ -491,3 +491,21 @@ int mb2_memory_map(const struct mb2_info *info, struct mem_map *out,
 		    "multiboot2 info has no memory map (tags 17, 6 and 4 are "
 		    "all missing)");
 }
+
+size_t mb2_boot_ranges(const struct mb2_info *info, struct phys_range *out,
+		       size_t max)
+{
+	size_t n = 0;
+
+	if (n < max)
+		out[n] = (struct phys_range){ (uintptr_t)info->base,
+					      info->total_size };
+	n++;
+	for (size_t i = 0; i < info->module_count; i++, n++)
+		if (n < max)
+			out[n] = (struct phys_range){
+				info->modules[i].start,
+				(uint64_t)info->modules[i].end -
+					info->modules[i].start };
+	return n;
+}

@@ -141,8 +141,9 @@ struct mb2_info {
 };
 
 /*
- * Validate the block at info (which the caller can read for limit bytes)
- * and fill *out. Returns 0, or -1 with a sentence in err[0..errlen) such as
+ * Validate the block at info (which the caller can read for limit bytes;
+ * with the low 4 GiB identity-mapped, MB2_INFO_MAX_SIZE is a fine limit
+ * as long as info + limit stays mapped) and fill *out. Returns 0, or -1 with a sentence in err[0..errlen) such as
  *   "multiboot2 tag 6 at offset 0x48 has size 0x400 past the end of the
  *    0x1a0-byte info block".
  * Unknown tag types are skipped (spec 3.6: the OS must ignore them). If a
@@ -182,5 +183,15 @@ enum mb2_mmap_source {
  */
 int mb2_memory_map(const struct mb2_info *info, struct mem_map *out,
 		   char *err, size_t errlen);
+
+/*
+ * The memory the boot loader handed us that must not be reused while it
+ * is needed: the info block itself and every module. Writes up to max
+ * ranges to out and returns how many there are (if that is more than
+ * max, the caller's array was too small). Add the hypervisor image and
+ * the low 1 MiB yourself before calling frame_alloc_init.
+ */
+size_t mb2_boot_ranges(const struct mb2_info *info, struct phys_range *out,
+		       size_t max);
 
 #endif

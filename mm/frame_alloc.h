@@ -29,12 +29,6 @@
 /* Returned when nothing suitable is free. Never a valid frame address. */
 #define FRAME_NONE UINT64_MAX
 
-/* A physical range [base, base+size) to keep out of the allocator. */
-struct phys_range {
-	uint64_t base;
-	uint64_t size;
-};
-
 struct frame_alloc {
 	uint64_t *free_bits;     /* bit i set: frame i is free */
 	uint64_t *managed_bits;  /* bit i set: frame i belongs to the allocator */
@@ -57,8 +51,9 @@ struct frame_alloc {
 uint64_t frame_alloc_top(const struct mem_map *map);
 
 /*
- * Set up fa over storage[0..storage_words) (any even count; see
- * FRAME_ALLOC_STORAGE_WORDS). Usable map ranges are shrunk inward to whole
+ * Set up fa over storage[0..storage_words) (at least 2; half is each
+ * bitmap, an odd last word is unused; see FRAME_ALLOC_STORAGE_WORDS and
+ * mem_map_find_free for finding a home for it at boot). Usable map ranges are shrunk inward to whole
  * frames; reserved ranges are grown outward to whole frames. Usable RAM
  * beyond the storage's reach is skipped and counted in uncovered_bytes.
  * Returns NULL, or a reason the arguments are unusable.

@@ -139,6 +139,55 @@ uint64_t mem_map_total(const struct mem_map *m, enum mem_type type)
 	return total;
 }
 
+/* Round v up to a multiple of align (a power of two); false on overflow. */
+static bool align_up(uint64_t v, uint64_t align, uint64_t *out)
+{
+	uint64_t r = (v + (align - 1)) & ~(align - 1);
+	if (r < v)
+		return false;
+	*out = r;
+	return true;
+}
+
+uint64_t mem_map_find_free(const struct mem_map *m,
+			   const struct phys_range *reserved, size_t nreserved,
+			   uint64_t size, uint64_t align, uint64_t min_addr)
+{
+	if (align == 0)
+		align = 1;
+	if (size == 0 || (align & (align - 1)))
+		return UINT64_MAX;
+	for (size_t i = 0; i < m->count; i++) {
+		const struct mem_range *r = &m->ranges[i];
+		if (r->type != MEM_USABLE || r->end <= min_addr)
+			continue;
+		uint64_t cand;
+		if (!align_up(r->base > min_addr ? r->base : min_addr, align, &cand))
+			continue;
+		/* Step past every reserved range the window hits; each step
+		 * moves cand strictly up, so this ends. */
+		bool moved = true;
+		while (moved && cand < r->end && r->end - cand >= size) {
+			moved = false;
+			for (size_t k = 0; k < nreserved; k++) {
+				uint64_t rb = reserved[k].base;
+				uint64_t re = rb + reserved[k].size < rb
+						      ? UINT64_MAX
+						      : rb + reserved[k].size;
+				if (reserved[k].size && rb < cand + size && cand < re) {
+					if (!align_up(re, align, &cand))
+						cand = UINT64_MAX;
+					moved = true;
+					break;
+				}
+			}
+		}
+		if (!moved && cand < r->end && r->end - cand >= size)
+			return cand;
+	}
+	return UINT64_MAX;
+}
+
 const char *mem_type_name(enum mem_type type)
 {
 	switch (type) {

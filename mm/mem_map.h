@@ -34,6 +34,13 @@ struct mem_range {
 	enum mem_type type;
 };
 
+/* A plain physical range [base, base+size), e.g. something to keep out of
+ * the frame allocator (mm/frame_alloc.h). */
+struct phys_range {
+	uint64_t base;
+	uint64_t size;
+};
+
 struct mem_map {
 	struct mem_range *ranges; /* caller's array, sorted by base */
 	size_t count;
@@ -54,6 +61,17 @@ int mem_map_add(struct mem_map *m, uint64_t base, uint64_t size,
 
 /* Bytes of the given type in the map. */
 uint64_t mem_map_total(const struct mem_map *m, enum mem_type type);
+
+/*
+ * Lowest address >= min_addr, a multiple of align (a power of two, 0 = 1),
+ * where size bytes of usable RAM lie wholly inside one usable range of m
+ * and overlap none of reserved[0..nreserved). For placing boot-time data
+ * before any allocator exists, e.g. the frame allocator's own bitmap
+ * (then add the result to the reserved list). UINT64_MAX if none fits.
+ */
+uint64_t mem_map_find_free(const struct mem_map *m,
+			   const struct phys_range *reserved, size_t nreserved,
+			   uint64_t size, uint64_t align, uint64_t min_addr);
 
 /* "usable", "ACPI reclaimable", ... for logs. */
 const char *mem_type_name(enum mem_type type);

@@ -342,6 +342,24 @@ TEST(modules_up_to_the_max)
 	CHECK_EQ(info.modules[31].start, 0x1f00000);
 }
 
+TEST(boot_ranges_cover_block_and_modules)
+{
+	begin();
+	module_tag(0x200000, 0x201234, "a");
+	module_tag(0x300000, 0x300001, "b");
+	finish();
+	CHECK_EQ(parse(), 0);
+	struct phys_range r[3];
+	CHECK_EQ(mb2_boot_ranges(&info, r, 3), 3);
+	CHECK_EQ(r[0].base, (uintptr_t)block);
+	CHECK_EQ(r[0].size, info.total_size);
+	CHECK_EQ(r[1].base, 0x200000);
+	CHECK_EQ(r[1].size, 0x1234);
+	CHECK_EQ(r[2].size, 1);
+	CHECK_EQ(mb2_boot_ranges(&info, r, 1), 3); /* too small: says so */
+	CHECK_EQ(mb2_boot_ranges(&info, NULL, 0), 3);
+}
+
 TEST(first_of_duplicate_tags_wins)
 {
 	begin();

@@ -111,6 +111,36 @@ TEST(random_paint_matches_model)
 	}
 }
 
+TEST(find_free_window)
+{
+	mem_map_init(&map, storage, 256);
+	mem_map_add(&map, 0, 0x9f000, MEM_USABLE);
+	mem_map_add(&map, 0x100000, 0x700000, MEM_USABLE); /* 1M..8M */
+	mem_map_add(&map, 0x800000, 0x100000, MEM_RESERVED);
+	mem_map_add(&map, 0x900000, 0x400000, MEM_USABLE); /* 9M..13M */
+	static const struct phys_range rsv[] = {
+		{ 0, 0x100000 },
+		{ 0x100000, 0x234567 },   /* image: up to 0x334567 */
+		{ 0x400000, 0x1000 },     /* info block */
+		{ 0x500000, 0 },          /* empty: ignored */
+	};
+	/* 64 KiB, 4K aligned: right after the image. */
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x10000, 0x1000, 0), 0x335000);
+	/* 1 MiB, 1M aligned: 0x400000 is hit by the info block -> 5M. */
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x100000, 0x100000, 0), 0x500000);
+	/* 4 MiB from 4M: past the info block it no longer fits below 8M. */
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x400000, 0x1000, 0x400000), 0x900000);
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x300000, 0x1000, 0x400000), 0x401000);
+	/* Respect min_addr. */
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x1000, 0, 0xa00001), 0xa00001);
+	/* Nothing big enough; bad alignment; zero size. */
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x500000, 0x1000, 0), UINT64_MAX);
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0x1000, 0x3000, 0), UINT64_MAX);
+	CHECK_EQ(mem_map_find_free(&map, rsv, 4, 0, 0x1000, 0), UINT64_MAX);
+	/* Without reservations: address 0 is a valid answer here. */
+	CHECK_EQ(mem_map_find_free(&map, NULL, 0, 0x1000, 0x1000, 0), 0);
+}
+
 TEST(type_names)
 {
 	CHECK_STR(mem_type_name(MEM_USABLE), "usable");
