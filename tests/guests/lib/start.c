@@ -5,6 +5,7 @@
  */
 #include "guest.h"
 
+void guest_console_init(void);
 void guest_console_drain(void);
 __attribute__((noreturn)) void guest_start(uint32_t magic, const struct mb_info *mbi);
 
@@ -22,6 +23,7 @@ void guest_start(uint32_t magic, const struct mb_info *mbi)
 {
 	/* Exceptions first, so even a fault while printing is reported. */
 	guest_idt_init();
+	guest_console_init();
 	guest_say("start");
 	if (magic != MULTIBOOT_LOADER_MAGIC) {
 		guest_fail("entered with EAX=0x%08x, not the multiboot magic 0x%08x",
