@@ -34,7 +34,6 @@ static void uart_wait(uint8_t bit)
 			return;
 }
 
-void guest_console_init(void);
 void guest_console_init(void)
 {
 	uint16_t p = GUEST_COM1_PORT;
@@ -56,7 +55,6 @@ void guest_putc(char c)
 
 /* Called before the VM ends, so the last line is not lost in the FIFO
  * (Bochs drops it otherwise; see PLATFORM.md). */
-void guest_console_drain(void);
 void guest_console_drain(void)
 {
 	uart_wait(LSR_TEMT);
