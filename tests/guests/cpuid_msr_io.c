@@ -217,10 +217,16 @@ static void fw_cfg_read(uint16_t key, void *out, size_t n)
 		*p++ = inb(FW_CFG_PORT_DATA);
 }
 
-static void check_fw_cfg(const struct mb_info *mbi)
+static void check_fw_cfg(bool nestor, const struct mb_info *mbi)
 {
 	char sig[5] = { 0 };
 	fw_cfg_read(FW_CFG_SIGNATURE, sig, 4);
+	/* Nestor emulates fw_cfg in every VM (guest_abi.h); bare QEMU has
+	 * one, bare Bochs has none (the ports float). */
+	if (!nestor && memcmp(sig, "\xff\xff\xff\xff", 4) == 0) {
+		guest_skip("fw_cfg (no device at port 0x510: signature bytes ff ff ff ff)");
+		return;
+	}
 	if (!guest_check(memcmp(sig, "QEMU", 4) == 0,
 			 "fw_cfg key 0x00 signature \"%.4s\" (bytes %02x %02x %02x %02x)",
 			 sig, (uint8_t)sig[0], (uint8_t)sig[1], (uint8_t)sig[2],
@@ -263,7 +269,7 @@ int guest_main(const struct mb_info *mbi)
 	check_hypercalls(nestor);
 	check_msrs(nestor);
 	check_port_io();
-	check_fw_cfg(mbi);
+	check_fw_cfg(nestor, mbi);
 	guest_say("%d checks failed", guest_failures());
 	return 0;
 }

@@ -14,7 +14,9 @@ bits 16
 org 0x8000
 
 COM1      equ 0x3f8
+COM1_LCR  equ COM1 + 3
 COM1_LSR  equ COM1 + 5
+LCR_8N1   equ 0x03
 LSR_THRE  equ 0x20
 LSR_TEMT  equ 0x40
 EXIT_PORT equ 0xf4
@@ -32,6 +34,31 @@ start:
 	mov es, ax
 	mov ss, ax
 	mov sp, 0x8000             ; the stack grows down below the image
+
+	; Program COM1 only if nobody did (word length not 8 bits; the reset
+	; value means 5, and Bochs then sends only 5 bits per byte). Leave it
+	; alone otherwise: it may be Nestor's own console. As lib/console.c.
+	mov dx, COM1_LCR
+	in al, dx
+	and al, 3
+	cmp al, LCR_8N1
+	je .uart_ready
+	mov dx, COM1 + 1           ; IER = 0: we poll
+	xor al, al
+	out dx, al
+	mov dx, COM1_LCR           ; DLAB on
+	mov al, 0x80
+	out dx, al
+	mov dx, COM1               ; divisor 1: 115200 baud
+	mov al, 1
+	out dx, al
+	mov dx, COM1 + 1
+	xor al, al
+	out dx, al
+	mov dx, COM1_LCR           ; 8N1, DLAB off
+	mov al, LCR_8N1
+	out dx, al
+.uart_ready:
 
 	mov si, msg_start
 	call puts

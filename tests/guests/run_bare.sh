@@ -55,6 +55,10 @@ want '^hello: mmap 0: base 0x0000000000000000 length 0x[0-9a-f]{16} type 1 \(ava
 want '^hello: nestor present: no$'; want '^hello: ok$'; wantnot FAIL
 finish
 
+run hello-hcexit $OK 30 -kernel $G/hello.elf -append "exit=hypercall"
+order '^hello: ok$' '^hello: exiting with HC_EXIT 0$'
+finish
+
 run hello-ud2 $EXCEPTION 30 -kernel $G/hello.elf -append "ud2"
 want '^hello: FAIL: unexpected exception #UD \(vector 6, error 0x0\) at eip 0x001[0-9a-f]{5}'
 wantnot '^hello: ok$'

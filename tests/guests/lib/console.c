@@ -1,17 +1,26 @@
 /*
  * console.c - output on COM1 and the pass/fail/skip line helpers.
  *
- * We do not program the UART (baud, line control): firmware or Nestor has
- * already set it up, and in passthrough mode COM1 may be the very port
- * Nestor's own console uses, so reprogramming it would garble Nestor's
- * output. We only wait for the transmit holding register, and bound the
- * wait so a UART model that never reports "empty" cannot hang a test.
+ * We program the UART only when nobody has: in passthrough mode COM1 may
+ * be the very port Nestor's own console uses, and reprogramming it would
+ * garble Nestor's output. "Nobody has" = the line control register does
+ * not say 8 data bits; its reset value 0 means 5 bits, and Bochs really
+ * transmits only the low 5 bits of each byte then (QEMU ignores the word
+ * length, which is why bare QEMU works either way). We wait for the
+ * transmit holding register with a bound, so a UART model that never
+ * reports "empty" cannot hang a test.
  */
 #include "guest.h"
 #include "hv/lib/format.h"
 
 #define UART_THR 0      /* transmit holding register (write) */
+#define UART_DLL 0      /* divisor latch low (with LCR.DLAB) */
+#define UART_IER 1      /* interrupt enable; divisor latch high with DLAB */
+#define UART_LCR 3      /* line control register */
 #define UART_LSR 5      /* line status register */
+#define LCR_8N1 0x03    /* 8 data bits, no parity, 1 stop bit */
+#define LCR_WLEN_MASK 0x03
+#define LCR_DLAB 0x80
 #define LSR_THRE 0x20   /* THR empty: may write the next byte */
 #define LSR_TEMT 0x40   /* transmitter empty: everything is on the wire */
 #define UART_SPIN_LIMIT 100000
@@ -25,6 +34,19 @@ static void uart_wait(uint8_t bit)
 			return;
 }
 
+void guest_console_init(void)
+{
+	uint16_t p = GUEST_COM1_PORT;
+
+	if ((inb(p + UART_LCR) & LCR_WLEN_MASK) == LCR_8N1)
+		return;
+	outb(p + UART_IER, 0);          /* we poll */
+	outb(p + UART_LCR, LCR_DLAB);
+	outb(p + UART_DLL, 1);          /* 115200 baud */
+	outb(p + UART_IER, 0);          /* divisor high byte */
+	outb(p + UART_LCR, LCR_8N1);
+}
+
 void guest_putc(char c)
 {
 	uart_wait(LSR_THRE);
@@ -33,7 +55,6 @@ void guest_putc(char c)
 
 /* Called before the VM ends, so the last line is not lost in the FIFO
  * (Bochs drops it otherwise; see PLATFORM.md). */
-void guest_console_drain(void);
 void guest_console_drain(void)
 {
 	uart_wait(LSR_TEMT);

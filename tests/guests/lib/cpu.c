@@ -82,8 +82,6 @@ long nestor_print(const char *s, size_t n)
 
 void nestor_exit(uint8_t status)
 {
-	void guest_console_drain(void);
-
 	if (nestor_present()) {
 		guest_console_drain();
 		nestor_hypercall(HC_EXIT, status, 0, 0);

@@ -96,6 +96,7 @@ isr_%1:
 
 isr_common:
 	pushad
+	cld                          ; C expects DF=0; the fault may come with DF=1
 	push esp                     ; struct guest_frame *
 	call guest_exception         ; may rewrite frame->eip (see guest_catch)
 	add esp, 4

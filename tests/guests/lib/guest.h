@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "hv/guest_abi.h"
+#include "hv/lib/string.h" /* memset ... strncmp, from hv/lib/string.c */
 #include "multiboot.h"
 #include "x86.h"
 
@@ -51,6 +52,11 @@ void guest_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool guest_check_nestor(bool nestor, bool ok, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 int guest_failures(void);
+
+/* Library internals: set COM1 to 8N1 if nobody did; wait until the UART
+ * has sent everything (before the VM ends). */
+void guest_console_init(void);
+void guest_console_drain(void);
 
 /* --- leaving ------------------------------------------------------------ */
 /* Drain the UART, write status to port 0xf4, then halt (if the port did
@@ -123,14 +129,5 @@ bool cmdline_has_word(const char *word);
 /* True if the command line has the word, or "key=word" (so both
  * "pingpong.elf ping" and "role=ping" work, whatever Nestor passes). */
 bool cmdline_has(const char *key, const char *word);
-
-/* --- freestanding C runtime (runtime.c) --------------------------------- */
-void *memset(void *dst, int c, size_t n);
-void *memcpy(void *dst, const void *src, size_t n);
-void *memmove(void *dst, const void *src, size_t n);
-int memcmp(const void *a, const void *b, size_t n);
-size_t strlen(const char *s);
-int strcmp(const char *a, const char *b);
-int strncmp(const char *a, const char *b, size_t n);
 
 #endif

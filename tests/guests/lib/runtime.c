@@ -1,82 +1,11 @@
 /*
- * runtime.c - what a freestanding 32-bit C program still needs: the
- * string functions GCC may emit calls to (struct copies, memset of local
- * arrays) and the libgcc helpers for 64-bit division, which i386 has no
- * instruction for. We write them here instead of linking a 32-bit libgcc,
- * because the build machines have no gcc-multilib.
+ * runtime.c - the libgcc helpers a freestanding 32-bit C program needs for
+ * 64-bit division (i386 has no instruction for it; printf of a uint64_t
+ * divides). We write them here instead of linking a 32-bit libgcc,
+ * because the build machines have no gcc-multilib. The string functions
+ * come from the hypervisor's own hv/lib/string.c, compiled with -m32.
  */
 #include "guest.h"
-
-void *memset(void *dst, int c, size_t n)
-{
-	unsigned char *d = dst;
-
-	while (n--)
-		*d++ = (unsigned char)c;
-	return dst;
-}
-
-void *memcpy(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	while (n--)
-		*d++ = *s++;
-	return dst;
-}
-
-void *memmove(void *dst, const void *src, size_t n)
-{
-	unsigned char *d = dst;
-	const unsigned char *s = src;
-
-	if (d < s) {
-		while (n--)
-			*d++ = *s++;
-	} else {
-		while (n--)
-			d[n] = s[n];
-	}
-	return dst;
-}
-
-int memcmp(const void *a, const void *b, size_t n)
-{
-	const unsigned char *x = a, *y = b;
-
-	for (; n; n--, x++, y++)
-		if (*x != *y)
-			return *x < *y ? -1 : 1;
-	return 0;
-}
-
-size_t strlen(const char *s)
-{
-	size_t n = 0;
-
-	while (s[n])
-		n++;
-	return n;
-}
-
-int strcmp(const char *a, const char *b)
-{
-	while (*a && *a == *b)
-		a++, b++;
-	return (unsigned char)*a - (unsigned char)*b;
-}
-
-int strncmp(const char *a, const char *b, size_t n)
-{
-	for (; n; n--, a++, b++) {
-		if (*a != *b)
-			return (unsigned char)*a - (unsigned char)*b;
-		if (!*a)
-			break;
-	}
-	return 0;
-}
 
 /*
  * Unsigned 64-bit division by shift-and-subtract: one bit of quotient per
@@ -88,7 +17,8 @@ static uint64_t udivmod64(uint64_t num, uint64_t den, uint64_t *rem)
 	uint64_t quot = 0, r = 0;
 
 	if (den == 0) {
-		/* What the hardware would do for a 32-bit divide. */
+		/* Stop loudly (the unexpected-exception line) rather than
+		 * print a made-up number. */
 		__asm__ volatile("ud2");
 	}
 	for (int bit = 63; bit >= 0; bit--) {
