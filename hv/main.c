@@ -124,8 +124,11 @@ void kmain(uint32_t magic, uint64_t info)
 	 * is switched per vCPU with FXSAVE, which needs CR4.OSFXSR. */
 	pic_mask_all();
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	if (virt_ops->needs_host_timer)
+	if (virt_ops->needs_host_timer) {
 		lapic_timer_start(HOST_TIMER_COUNT);
+		if (!lapic_timer_check(1ull << 32))
+			log_warn("sched", "the local APIC timer does not tick: a guest that spins will not be preempted");
+	}
 
 	for (size_t i = 0; i < boot_info.module_count; i++) {
 		const struct mb2_module *m = &boot_info.modules[i];

@@ -52,3 +52,13 @@ void lapic_timer_start(uint32_t count)
 	lapic_write(LAPIC_LVT_TIMER, LVT_PERIODIC | TIMER_VECTOR);
 	lapic_write(LAPIC_TIMER_ICR, count);
 }
+
+bool lapic_timer_check(uint64_t tsc_budget)
+{
+	uint64_t start_ticks = timer_ticks, t0 = rdtsc();
+	sti();
+	while (timer_ticks == start_ticks && rdtsc() - t0 < tsc_budget)
+		cpu_relax();
+	cli();
+	return timer_ticks != start_ticks;
+}

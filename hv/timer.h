@@ -3,6 +3,7 @@
 #ifndef NESTOR_TIMER_H
 #define NESTOR_TIMER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TIMER_VECTOR 0x20
@@ -13,5 +14,7 @@ void pic_mask_all(void);
 /* Start a periodic local-APIC timer interrupt every `count` bus ticks / 16. */
 void lapic_timer_start(uint32_t count);
 extern volatile uint64_t timer_ticks;
+/* Wait (interrupts on) for one tick, at most tsc_budget TSC ticks. */
+bool lapic_timer_check(uint64_t tsc_budget);
 
 #endif

@@ -272,10 +272,13 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 		vmcb->control.tlb_control = 1;
 		s->flush_pending = false;
 	}
-	/* GIF=0 across the world switch; IF=1 so that with V_INTR_MASKING a
-	 * host interrupt exits the guest; STGI afterwards delivers it to the
-	 * host's handler (APM 15.17, 15.21.1). */
-	__asm__ volatile("clgi; sti" ::: "memory");
+	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
+	 * exits the guest whatever the guest's IF (APM 15.21.1). No CLGI
+	 * first: a timer tick taken by the host between STI and VMRUN only
+	 * costs one slice, and Bochs leaves INTR masked after CLGI+VMRUN when
+	 * the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets the
+	 * pending interrupt reach the host's handler (APM 15.17). */
+	__asm__ volatile("sti" ::: "memory");
 	svm_vmrun(s->vmcb_pa, v->gpr, host_vmcb_pa[v->pcpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	vmcb->control.tlb_control = 0;

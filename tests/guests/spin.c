@@ -13,7 +13,15 @@ int guest_main(const struct mb_info *mbi)
 	(void)mbi;
 	static volatile uint32_t counter;
 
-	guest_say("spinning forever");
+	/* "sti": spin with EFLAGS.IF=1. A host interrupt must end the slice
+	 * either way; Bochs's SVM model only forces the INTR exit when the
+	 * guest's IF=1 (tests/integration/cases/timeslice.case). */
+	if (cmdline_has_word("sti")) {
+		__asm__ volatile("sti");
+		guest_say("spinning forever with interrupts enabled");
+	} else {
+		guest_say("spinning forever");
+	}
 	for (;;)
 		counter++;
 }

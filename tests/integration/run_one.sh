@@ -6,7 +6,8 @@
 #   cmdline        Nestor's command line (exit=qemu|bochs is appended)
 #   modules        one "FILE ARGS..." per line (FILE relative to the top)
 #   expect_status  pass | fail (what Nestor must report)
-#   check()        calls want/wantnot REGEX and may test $platform
+#   check()        calls want/wantnot REGEX, want_order A B, want_count N REGEX,
+#                  and may test $platform
 set -u
 case_file=$1; platform=$2
 name=$(basename "$case_file" .case)
@@ -43,10 +44,23 @@ MODS
 start=$(date +%s)
 status=$("$top/tests/integration/emu.sh" "$platform" "$iso" "$log" "$timeout_s")
 secs=$(( $(date +%s) - start ))
+# The UART sends CR LF; compare lines without the CR.
+tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
 
 problems=""
 want() { grep -Eq -- "$1" "$log" || problems="$problems; missing /$1/"; }
 wantnot() { ! grep -Eq -- "$1" "$log" || problems="$problems; unexpected /$1/"; }
+# want_order A B: the first line matching A comes before the first matching B.
+want_order() {
+	a=$(grep -En -- "$1" "$log" | head -n 1 | cut -d: -f1)
+	b=$(grep -En -- "$2" "$log" | head -n 1 | cut -d: -f1)
+	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || problems="$problems; /$1/ not before /$2/"
+}
+# want_count N REGEX: exactly N lines match.
+want_count() {
+	n=$(grep -Ec -- "$2" "$log")
+	[ "$n" -eq "$1" ] || problems="$problems; $n lines match /$2/, expected $1"
+}
 [ "$status" = "$expect_status" ] || problems="; ended with '$status', expected '$expect_status'"
 check
 if [ -z "$problems" ]; then
