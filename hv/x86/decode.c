@@ -16,7 +16,7 @@
 #include "hv/lib/string.h"
 
 struct dec {
-	struct x86_insn *insn;
+	struct x86_inst *insn;
 	/* Source of bytes: a callback, or (fetch == NULL) a fixed buffer. */
 	x86_fetch_fn fetch;
 	void *ctx;
@@ -40,7 +40,7 @@ static bool refuse(struct dec *d, const char *why)
  * before an unmapped page must not fault). */
 static bool next(struct dec *d, uint8_t *out)
 {
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 
 	if (insn->len >= insn->nbytes) {
 		unsigned have = insn->nbytes, want, got = 0;
@@ -99,7 +99,7 @@ static int64_t sext(uint64_t v, unsigned size)
 /* A register operand of `size` bytes numbered n (REX bits already added).
  * Without any REX prefix, byte registers 4-7 are AH, CH, DH, BH; with one
  * they are SPL, BPL, SIL, DIL (SDM Vol 2 2.2.1.2, Table 3-1). */
-static struct x86_reg_op reg_op(const struct x86_insn *insn, unsigned n,
+static struct x86_reg_op reg_op(const struct x86_inst *insn, unsigned n,
 				unsigned size)
 {
 	struct x86_reg_op r = { .num = (int8_t)n, .high8 = false };
@@ -111,7 +111,7 @@ static struct x86_reg_op reg_op(const struct x86_insn *insn, unsigned n,
 	return r;
 }
 
-static uint8_t default_seg(const struct x86_insn *insn, bool ss_based)
+static uint8_t default_seg(const struct x86_inst *insn, bool ss_based)
 {
 	if (insn->seg_override != X86_SEG_NONE)
 		return insn->seg_override;
@@ -125,7 +125,7 @@ static bool modrm16(struct dec *d, unsigned mod, unsigned rm)
 					-1, -1, X86_RBP, X86_RBX };
 	static const int8_t index[8] = { X86_RSI, X86_RDI, X86_RSI, X86_RDI,
 					 X86_RSI, X86_RDI, -1, -1 };
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 	struct x86_mem *m = &insn->mem;
 	uint64_t disp = 0;
 
@@ -160,7 +160,7 @@ static bool modrm16(struct dec *d, unsigned mod, unsigned rm)
 /* 32/64-bit addressing (SDM Vol 2 Tables 2-2 and 2-3, 2.2.1.6). */
 static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 {
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 	struct x86_mem *m = &insn->mem;
 	unsigned rex_b = insn->rex & 1, rex_x = (insn->rex >> 1) & 1;
 	unsigned base_low = rm;
@@ -218,7 +218,7 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
  * operand, reg_size that of the reg operand. */
 static bool modrm(struct dec *d, unsigned rm_size, unsigned reg_size)
 {
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 	uint8_t b;
 	unsigned mod, reg, rm;
 
@@ -245,7 +245,7 @@ enum imm_kind { IMM_NONE, IMM_B, IMM_BS, IMM_Z };
 
 static bool immediate(struct dec *d, enum imm_kind k)
 {
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 	unsigned size;
 	uint64_t v;
 
@@ -276,7 +276,7 @@ static bool is_legacy_prefix(uint8_t b)
 
 static bool decode(struct dec *d)
 {
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 	uint8_t b, op;
 	bool is64 = insn->mode == 64, byteop, w;
 	unsigned v, nlegacy = 0;
@@ -431,6 +431,10 @@ static bool decode(struct dec *d)
 	}
 
 	insn->opsize = (uint8_t)(byteop ? 1 : v);
+	/* MOVNTI's operands are "y": 32 bits, or 64 with REX.W, whatever
+	 * the default operand size (SDM Vol 2 A.2.2). */
+	if (insn->mnem == X86_MNEM_MOVNTI)
+		insn->opsize = w ? 8 : 4;
 	insn->srcsize = insn->opsize;
 	if (insn->mnem == X86_MNEM_MOVSXD) {
 		insn->srcsize = 4;
@@ -506,7 +510,7 @@ static bool decode(struct dec *d)
 
 static enum x86_dec_status run(struct dec *d, enum x86_mode mode)
 {
-	struct x86_insn *insn = d->insn;
+	struct x86_inst *insn = d->insn;
 
 	memset(insn, 0, sizeof(*insn));
 	insn->mode = (uint8_t)mode;
@@ -527,7 +531,7 @@ static enum x86_dec_status run(struct dec *d, enum x86_mode mode)
 
 enum x86_dec_status x86_decode_fetch(const struct x86_regs *regs,
 				     x86_fetch_fn fetch, void *ctx,
-				     struct x86_insn *insn, int *fault)
+				     struct x86_inst *insn, int *fault)
 {
 	struct dec d = { .insn = insn, .fetch = fetch, .ctx = ctx, .regs = regs };
 	enum x86_dec_status st = run(&d, regs->mode);
@@ -538,7 +542,7 @@ enum x86_dec_status x86_decode_fetch(const struct x86_regs *regs,
 }
 
 enum x86_dec_status x86_decode_buf(const uint8_t *buf, size_t n,
-				   enum x86_mode mode, struct x86_insn *insn)
+				   enum x86_mode mode, struct x86_inst *insn)
 {
 	struct dec d = { .insn = insn, .buf = buf, .n = n };
 
@@ -565,7 +569,7 @@ uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
 	return (regs->seg_base[seg] + offset) & 0xFFFFFFFFull;
 }
 
-uint64_t x86_mem_offset(const struct x86_insn *insn, const struct x86_regs *regs)
+uint64_t x86_mem_offset(const struct x86_inst *insn, const struct x86_regs *regs)
 {
 	const struct x86_mem *m = &insn->mem;
 	uint64_t ea = (uint64_t)m->disp;
@@ -580,7 +584,7 @@ uint64_t x86_mem_offset(const struct x86_insn *insn, const struct x86_regs *regs
 	return ea & x86_size_mask(insn->addrsize);
 }
 
-uint64_t x86_mem_linear(const struct x86_insn *insn, const struct x86_regs *regs)
+uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs)
 {
 	return x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs));
 }

@@ -40,7 +40,7 @@ enum x86_mnem {
 	X86_MNEM_COUNT
 };
 
-/* Prefix bits in struct x86_insn.prefixes. */
+/* Prefix bits in struct x86_inst.prefixes. */
 #define X86_PFX_LOCK 0x01u  /* F0 */
 #define X86_PFX_REP 0x02u   /* F3 */
 #define X86_PFX_REPNE 0x04u /* F2 */
@@ -64,7 +64,7 @@ struct x86_reg_op {
 	bool high8;   /* AH/CH/DH/BH: bits 15:8 of gpr[num] (num is 0..3) */
 };
 
-struct x86_insn {
+struct x86_inst {
 	/* Raw bytes: the nbytes fetched so far (== len on success). Kept on
 	 * failure too, so an "unsupported" report can print them. */
 	uint8_t bytes[X86_MAX_INSN_LEN];
@@ -126,12 +126,12 @@ typedef int (*x86_fetch_fn)(void *ctx, uint64_t linear, uint8_t *buf,
  */
 enum x86_dec_status x86_decode_fetch(const struct x86_regs *regs,
 				     x86_fetch_fn fetch, void *ctx,
-				     struct x86_insn *insn, int *fault);
+				     struct x86_inst *insn, int *fault);
 
 /* Decode from a buffer of n bytes; running out of bytes is "unsupported"
  * with reason "truncated". */
 enum x86_dec_status x86_decode_buf(const uint8_t *buf, size_t n,
-				   enum x86_mode mode, struct x86_insn *insn);
+				   enum x86_mode mode, struct x86_inst *insn);
 
 /* Linear address of CS:offset (the next fetch location for offset = RIP). */
 uint64_t x86_code_linear(const struct x86_regs *regs, uint64_t offset);
@@ -145,7 +145,7 @@ static inline uint64_t x86_size_mask(unsigned size)
 /* Offset of the memory operand (base + index*scale + disp, truncated to the
  * address size). RIP-relative uses regs->rip + insn->len, so call it with
  * regs->rip still at the start of the instruction. */
-uint64_t x86_mem_offset(const struct x86_insn *insn, const struct x86_regs *regs);
+uint64_t x86_mem_offset(const struct x86_inst *insn, const struct x86_regs *regs);
 
 /* Linear address of seg:offset: in 64-bit mode only FS/GS have a base; in
  * other modes the result wraps at 4 GiB (SDM Vol 3 3.4). */
@@ -153,7 +153,7 @@ uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
 			uint64_t offset);
 
 /* x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs)). */
-uint64_t x86_mem_linear(const struct x86_insn *insn, const struct x86_regs *regs);
+uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs);
 
 /* Mnemonic as a lower-case string ("mov", ...), for messages and tests. */
 const char *x86_mnem_name(enum x86_mnem m);

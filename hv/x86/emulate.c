@@ -14,7 +14,7 @@
 struct emu {
 	struct x86_regs r; /* working copy */
 	const struct x86_emu_ops *ops;
-	const struct x86_insn *insn;
+	const struct x86_inst *insn;
 	struct x86_emu_result *res;
 };
 
@@ -116,7 +116,7 @@ static enum x86_emu_status done(struct emu *e, struct x86_regs *out)
  */
 static enum x86_emu_status string_op(struct emu *e, struct x86_regs *out)
 {
-	const struct x86_insn *insn = e->insn;
+	const struct x86_inst *insn = e->insn;
 	struct x86_regs *r = &e->r;
 	unsigned size = insn->opsize, as = insn->addrsize;
 	uint64_t amask = x86_size_mask(as);
@@ -171,7 +171,7 @@ static enum x86_emu_status string_op(struct emu *e, struct x86_regs *out)
 /* BT/BTS/BTR/BTC with a memory operand (SDM Vol 2 BT). */
 static enum x86_emu_status bit_op(struct emu *e, struct x86_regs *out)
 {
-	const struct x86_insn *insn = e->insn;
+	const struct x86_inst *insn = e->insn;
 	struct x86_regs *r = &e->r;
 	unsigned size = insn->opsize, bits = size * 8;
 	uint64_t off = x86_mem_offset(insn, r), v, bit;
@@ -210,7 +210,7 @@ static enum x86_emu_status bit_op(struct emu *e, struct x86_regs *out)
 
 static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
 {
-	const struct x86_insn *insn = e->insn;
+	const struct x86_inst *insn = e->insn;
 	struct x86_regs *r = &e->r;
 	unsigned size = insn->opsize;
 	uint64_t lin, v, src;
@@ -300,7 +300,7 @@ static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
 
 enum x86_emu_status x86_emulate_insn(struct x86_regs *regs,
 				     const struct x86_emu_ops *ops,
-				     const struct x86_insn *insn,
+				     const struct x86_inst *insn,
 				     struct x86_emu_result *res)
 {
 	struct emu e = { .r = *regs, .ops = ops, .insn = insn, .res = res };

@@ -64,7 +64,7 @@ struct x86_emu_result {
 	enum x86_emu_status status;
 	int fault;          /* X86_EMU_FAULT: the callback's code */
 	const char *reason; /* X86_EMU_UNSUPPORTED (and FAULT): short text */
-	struct x86_insn insn; /* what was decoded; bytes/nbytes always valid */
+	struct x86_inst insn; /* what was decoded; bytes/nbytes always valid */
 };
 
 /* Fetch, decode and execute the instruction at CS:RIP. */
@@ -76,7 +76,7 @@ enum x86_emu_status x86_emulate(struct x86_regs *regs,
  * regs->mode (res->insn is set to a copy of it). ops->fetch is not used. */
 enum x86_emu_status x86_emulate_insn(struct x86_regs *regs,
 				     const struct x86_emu_ops *ops,
-				     const struct x86_insn *insn,
+				     const struct x86_inst *insn,
 				     struct x86_emu_result *res);
 
 #endif

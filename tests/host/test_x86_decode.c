@@ -26,7 +26,7 @@ static unsigned parse_hex(const char *s, uint8_t *out)
 }
 
 static enum x86_dec_status dec(enum x86_mode m, const char *hex,
-			       struct x86_insn *insn)
+			       struct x86_inst *insn)
 {
 	uint8_t b[32];
 	unsigned n = parse_hex(hex, b);
@@ -45,7 +45,7 @@ static struct x86_regs regs_for(enum x86_mode m)
 
 TEST(rip_relative_64)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 	struct x86_regs r = regs_for(X86_MODE_64);
 
 	CHECK_EQ(dec(X86_MODE_64, "8b 05 10 00 00 00", &i), X86_DEC_OK);
@@ -79,7 +79,7 @@ TEST(rip_relative_64)
 
 TEST(sib_forms)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 	struct x86_regs r = regs_for(X86_MODE_64);
 
 	/* SIB with no base and no index: disp32 absolute. */
@@ -142,7 +142,7 @@ TEST(sib_forms)
 
 TEST(addr16_forms)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 	struct x86_regs r = regs_for(X86_MODE_16);
 
 	CHECK_EQ(dec(X86_MODE_16, "8b 00", &i), X86_DEC_OK);
@@ -205,7 +205,7 @@ TEST(addr16_forms)
 
 TEST(addr_size_67_in_64)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 	struct x86_regs r = regs_for(X86_MODE_64);
 
 	CHECK_EQ(dec(X86_MODE_64, "67 8b 00", &i), X86_DEC_OK);
@@ -220,7 +220,7 @@ TEST(addr_size_67_in_64)
 
 TEST(segment_overrides)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 	struct x86_regs r = regs_for(X86_MODE_32);
 
 	r.seg_base[X86_SEG_FS] = 0x10000;
@@ -257,7 +257,7 @@ TEST(segment_overrides)
 
 TEST(byte_registers)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 
 	CHECK_EQ(dec(X86_MODE_64, "88 20", &i), X86_DEC_OK);
 	CHECK_EQ(i.opsize, 1);
@@ -282,7 +282,7 @@ TEST(byte_registers)
 
 TEST(immediates)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 
 	CHECK_EQ(dec(X86_MODE_64, "83 00 ff", &i), X86_DEC_OK);
 	CHECK_EQ(i.mnem, X86_MNEM_ADD);
@@ -325,7 +325,7 @@ TEST(immediates)
 
 TEST(moffs)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 
 	CHECK_EQ(dec(X86_MODE_32, "a1 00 01 00 fe", &i), X86_DEC_OK);
 	CHECK_EQ(i.len, 5);
@@ -348,7 +348,7 @@ TEST(moffs)
 
 TEST(movzx_movsx_movsxd_movnti)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 
 	CHECK_EQ(dec(X86_MODE_64, "0f b6 00", &i), X86_DEC_OK);
 	CHECK_EQ(i.mnem, X86_MNEM_MOVZX);
@@ -374,7 +374,7 @@ TEST(movzx_movsx_movsxd_movnti)
 
 TEST(string_ops)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 
 	CHECK_EQ(dec(X86_MODE_64, "f3 48 a5", &i), X86_DEC_OK);
 	CHECK_EQ(i.mnem, X86_MNEM_MOVS);
@@ -426,7 +426,7 @@ TEST(refused)
 		{ X86_MODE_64, "8b 80 00 00" },    /* truncated disp */
 		{ X86_MODE_64, "66 66 66 66 66 66 66 66 66 66 66 66 66 66 8b 00" },
 	};
-	struct x86_insn i;
+	struct x86_inst i;
 
 	for (unsigned k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		enum x86_dec_status st = dec(bad[k].m, bad[k].hex, &i);
@@ -454,7 +454,7 @@ static struct fake_guest g;
 
 TEST(fetch_across_page)
 {
-	struct x86_insn i;
+	struct x86_inst i;
 	struct x86_regs r = regs_for(X86_MODE_64);
 	static const uint8_t insn[] = { 0x48, 0x8b, 0x84, 0x24, 0x00, 0x01, 0x00, 0x00 };
 	int fault = 0;

@@ -637,7 +637,7 @@ TEST(unsupported_reports)
 	CHECK_STR(res.reason, "no memory operand");
 	CHECK_EQ(g.nlog, 0);
 	/* Decoded for another mode. */
-	struct x86_insn insn;
+	struct x86_inst insn;
 	struct x86_emu_ops ops = fake_ops(&g);
 	CHECK_EQ(x86_decode_buf((const uint8_t *)"\x89\x03", 2, X86_MODE_32, &insn), X86_DEC_OK);
 	CHECK_EQ(x86_emulate_insn(&R, &ops, &insn, &res), X86_EMU_UNSUPPORTED);
