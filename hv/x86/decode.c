@@ -589,6 +589,25 @@ uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs
 	return x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs));
 }
 
+size_t x86_inst_hex(const struct x86_inst *insn, char *buf, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	for (unsigned i = 0; i < insn->nbytes && i < X86_MAX_INSN_LEN; i++) {
+		if (n + (i ? 3 : 2) >= size)
+			break;
+		if (i)
+			buf[n++] = ' ';
+		buf[n++] = hex[insn->bytes[i] >> 4];
+		buf[n++] = hex[insn->bytes[i] & 15];
+	}
+	buf[n] = 0;
+	return n;
+}
+
 const char *x86_mnem_name(enum x86_mnem m)
 {
 	static const char *const names[X86_MNEM_COUNT] = {

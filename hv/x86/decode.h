@@ -65,8 +65,9 @@ struct x86_reg_op {
 };
 
 struct x86_inst {
-	/* Raw bytes: the nbytes fetched so far (== len on success). Kept on
-	 * failure too, so an "unsupported" report can print them. */
+	/* Raw bytes: the nbytes fetched so far. They can extend past the
+	 * instruction (a fetch returns what the page holds, up to 15 bytes);
+	 * kept on failure too, so an "unsupported" report can print them. */
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	uint8_t nbytes;
 	uint8_t len;        /* total instruction length (valid on success) */
@@ -154,6 +155,11 @@ uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
 
 /* x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs)). */
 uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs);
+
+/* Write the fetched bytes (bytes[0..nbytes)) as "0f 01 d8" into buf
+ * (NUL-terminated, truncated to size); returns the string length. For
+ * printing an "unsupported" report without a printf %x loop. */
+size_t x86_inst_hex(const struct x86_inst *insn, char *buf, size_t size);
 
 /* Mnemonic as a lower-case string ("mov", ...), for messages and tests. */
 const char *x86_mnem_name(enum x86_mnem m);

@@ -493,6 +493,24 @@ TEST(fetch_across_page)
 	CHECK_EQ(i.mem.base, X86_RBX);
 }
 
+TEST(hex_dump)
+{
+	struct x86_inst i;
+	char buf[64];
+
+	CHECK_EQ(dec(X86_MODE_64, "0f 01 d8", &i), X86_DEC_UNSUPPORTED);
+	/* Everything fetched is shown, also past the point of refusal. */
+	CHECK_EQ(x86_inst_hex(&i, buf, sizeof(buf)), 8);
+	CHECK_STR(buf, "0f 01 d8");
+	CHECK_EQ(dec(X86_MODE_64, "48 8b 04 25 00 01 00 00", &i), X86_DEC_OK);
+	CHECK_EQ(x86_inst_hex(&i, buf, sizeof(buf)), 23);
+	CHECK_STR(buf, "48 8b 04 25 00 01 00 00");
+	CHECK_EQ(x86_inst_hex(&i, buf, 6), 5);
+	CHECK_STR(buf, "48 8b");
+	CHECK_EQ(x86_inst_hex(&i, buf, 1), 0);
+	CHECK_STR(buf, "");
+}
+
 TEST(mode_helper)
 {
 	CHECK_EQ(x86_mode_from(false, false, false, false, true), X86_MODE_16);

@@ -590,11 +590,23 @@ TEST(faults)
 	CHECK(memcmp(&before, &R, sizeof(R)) == 0);
 	/* Faulting write of an XCHG: register not updated. */
 	R.gpr[X86_RBX] = 0x2004;
+	R.gpr[X86_RAX] = 0x1234;
 	before = R;
 	g.fault_lo = 0x2004;
 	g.fault_hi = 0x2005;
+	g.fault_writes_only = true;
 	CHECK_EQ(run("87 03"), X86_EMU_FAULT);
+	CHECK_EQ(g.nlog, 1); /* the read happened */
+	CHECK_STR(res.reason, "memory write fault");
 	CHECK(memcmp(&before, &R, sizeof(R)) == 0);
+	/* Faulting write of a read-modify-write: flags not updated. */
+	R.rflags = 0x2;
+	CHECK_EQ(run("83 03 00"), X86_EMU_FAULT);
+	CHECK_EQ(R.rflags, 0x2);
+	CHECK_EQ(R.rip, CODE);
+	/* Loads still work on a write-faulting page. */
+	CHECK_EQ(run("8b 03"), X86_EMU_DONE);
+	CHECK_EQ(R.rip, CODE + 2);
 	/* REP MOVS faulting on the 3rd destination keeps 2 iterations. */
 	reset(X86_MODE_64);
 	R.gpr[X86_RSI] = 0x1000;
@@ -645,6 +657,22 @@ TEST(unsupported_reports)
 	R.gpr[X86_RBX] = 0x10;
 	CHECK_EQ(x86_emulate_insn(&R, &ops, &insn, &res), X86_EMU_DONE);
 	CHECK_EQ(R.rip, CODE + 2);
+}
+
+TEST(locked_rmw)
+{
+	reset(X86_MODE_64);
+	R.gpr[X86_RDI] = 0x7000;
+	fake_put(&g, 0x7000, (const uint8_t *)"\x01\0\0\0", 4);
+	CHECK_EQ(run("f0 83 07 ff"), X86_EMU_DONE); /* lock add dword [rdi], -1 */
+	CHECK_EQ(fake_get(&g, 0x7000, 4), 0);
+	CHECK_EQ(R.rflags & ARITH, X86_FLAG_ZF | X86_FLAG_PF | X86_FLAG_CF | X86_FLAG_AF);
+	R.gpr[X86_RSI] = 8;
+	CHECK_EQ(run("f0 48 09 37"), X86_EMU_DONE); /* lock or [rdi], rsi */
+	CHECK_EQ(fake_get(&g, 0x7000, 8), 8);
+	CHECK_EQ(run("f0 0f ba 37 03"), X86_EMU_DONE); /* lock btr dword [rdi], 3 */
+	CHECK_EQ(fake_get(&g, 0x7000, 8), 0);
+	CHECK(R.rflags & X86_FLAG_CF);
 }
 
 TEST(rip_wraps_in_16bit)

@@ -26,6 +26,7 @@ struct fake_guest {
 	/* Any access touching [fault_lo, fault_hi) fails with fault_code. */
 	uint64_t fault_lo, fault_hi;
 	int fault_code;
+	bool fault_writes_only; /* reads of the range succeed */
 	unsigned nfetch;       /* fetch callback calls */
 	unsigned nlog;         /* data accesses (only the first FAKE_LOG kept) */
 	struct fake_access log[FAKE_LOG];
@@ -68,7 +69,7 @@ static inline int fake_read(void *ctx, uint64_t lin, unsigned size, uint64_t *v)
 	struct fake_guest *g = ctx;
 	uint64_t x = 0;
 
-	if (fake_faults(g, lin, size))
+	if (fake_faults(g, lin, size) && !g->fault_writes_only)
 		return g->fault_code;
 	for (unsigned i = 0; i < size; i++)
 		x |= (uint64_t)g->mem[(lin + i) % FAKE_MEM_SIZE] << (8 * i);
