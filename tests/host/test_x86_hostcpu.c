@@ -21,7 +21,10 @@ TEST(emulator_matches_host_cpu)
 }
 TEST_MAIN()
 #else
+#include <asm/prctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "hv/x86/emulate.h"
 #include "tests/host/check.h"
@@ -154,6 +157,8 @@ static unsigned gen(uint8_t *b)
 		b[n++] = 0xF0;
 	if (rn(10) == 0)
 		b[n++] = (uint8_t)(0x26 + 8 * rn(4)); /* ES/CS/SS/DS: no-ops */
+	if (rn(10) == 0)
+		b[n++] = (uint8_t)(0x64 + rn(2)); /* FS/GS: real bases */
 	if (rn(3) == 0)
 		b[n++] = 0xF3;
 	if (rn(2))
@@ -182,6 +187,8 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
 		p[k] = (uint8_t)(v >> (8 * k));
 }
 
+static uint64_t seg_base[X86_NR_SEGS];
+static unsigned long n_fsgs, n_riprel;
 static unsigned long n_run, n_tried, by_mnem[X86_MNEM_COUNT];
 static unsigned n_bad;
 
@@ -198,7 +205,14 @@ static void one(void)
 	bool string = in.mnem == X86_MNEM_MOVS || in.mnem == X86_MNEM_STOS;
 	if (!string && !in.has_mem)
 		return;
-	if (in.mem.rip_rel || uses_rsp(&in))
+	if (uses_rsp(&in))
+		return;
+	/* FS/GS-relative: the base register compensates the segment base, so
+	 * the sum wraps into the buffer; not with 32-bit addressing. */
+	bool fsgs = in.seg_override == X86_SEG_FS || in.seg_override == X86_SEG_GS;
+	if (fsgs && (in.addrsize == 4 || (in.has_mem && in.mem.base < 0 && !in.mem.rip_rel)))
+		return;
+	if (fsgs && in.mem.rip_rel)
 		return;
 	if (in.mem.base >= 0 && in.mem.base == in.mem.index)
 		return;
@@ -210,6 +224,10 @@ static void one(void)
 	 * point into the buffer. */
 	if (in.opcode >= 0xA0 && in.opcode <= 0xA3) {
 		put_le(b + in.len - in.addrsize, base_addr, in.addrsize);
+	} else if (in.has_mem && in.mem.rip_rel) {
+		/* RIP-relative: code and buffer both lie below 2 GiB. */
+		uint64_t next = (uint64_t)(uintptr_t)cpu_page + in.len;
+		put_le(b + in.len - in.imm_bytes - 4, base_addr - next, 4);
 	} else if (in.has_mem && in.mem.base < 0) {
 		put_le(b + in.len - in.imm_bytes - 4, base_addr, 4);
 	} else if (in.has_mem && (in.modrm >> 6) == 2) {
@@ -226,7 +244,7 @@ static void one(void)
 		cpu.gpr[k] = rnd();
 	cpu.gpr[X86_RSP] = 0;
 	if (in.mem.base >= 0)
-		cpu.gpr[in.mem.base] = base_addr;
+		cpu.gpr[in.mem.base] = base_addr - (fsgs ? seg_base[in.seg_override] : 0);
 	if (in.mem.index >= 0)
 		cpu.gpr[in.mem.index] = rn(0x40);
 	if (bt_reg) {
@@ -235,7 +253,8 @@ static void one(void)
 	}
 	cpu.rflags = (rnd() & X86_FLAGS_ARITH) | 0x2;
 	if (string) {
-		cpu.gpr[X86_RSI] = (uint64_t)(uintptr_t)buf + 0x3000 + rn(0x200);
+		cpu.gpr[X86_RSI] = (uint64_t)(uintptr_t)buf + 0x3000 + rn(0x200) -
+				   (fsgs ? seg_base[in.seg_override] : 0);
 		cpu.gpr[X86_RDI] = (uint64_t)(uintptr_t)buf + 0xB000 + rn(0x200);
 		cpu.gpr[X86_RCX] = rn(40);
 		if (rn(2))
@@ -259,6 +278,12 @@ static void one(void)
 	r.rflags = cpu.rflags;
 	r.rip = (uint64_t)(uintptr_t)cpu_page;
 	r.mode = X86_MODE_64;
+	r.seg_base[X86_SEG_FS] = seg_base[X86_SEG_FS];
+	r.seg_base[X86_SEG_GS] = seg_base[X86_SEG_GS];
+	if (fsgs)
+		n_fsgs++;
+	if (in.mem.rip_rel)
+		n_riprel++;
 
 	/* Same memory for both runs. */
 	static uint8_t init[BUF_SIZE], after_cpu[BUF_SIZE];
@@ -316,13 +341,20 @@ TEST(emulator_matches_host_cpu)
 	buf = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	cpu_page = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC,
-			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			MAP_PRIVATE | MAP_ANONYMOUS | MAP_32BIT, -1, 0);
 	CHECK(buf != MAP_FAILED && cpu_page != MAP_FAILED);
 	if (buf == MAP_FAILED || cpu_page == MAP_FAILED)
 		return;
+	unsigned long fs = 0, gs = 0;
+	/* The real FS/GS bases (FS is the TLS block). */
+	CHECK_EQ(syscall(SYS_arch_prctl, ARCH_GET_FS, &fs), 0);
+	CHECK_EQ(syscall(SYS_arch_prctl, ARCH_GET_GS, &gs), 0);
+	seg_base[X86_SEG_FS] = fs;
+	seg_base[X86_SEG_GS] = gs;
 	while (n_run < 30000)
 		one();
-	printf("host-CPU comparison: %lu instructions run (%lu generated)\n", n_run, n_tried);
+	printf("host-CPU comparison: %lu instructions run (%lu generated), %lu RIP-relative, "
+	       "%lu FS/GS-relative\n", n_run, n_tried, n_riprel, n_fsgs);
 	for (int m = 1; m < X86_MNEM_COUNT; m++)
 		if (!by_mnem[m]) {
 			CHECK_FAIL_AT(__FILE__, __LINE__, "no %s generated", x86_mnem_name((enum x86_mnem)m));
