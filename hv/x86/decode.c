@@ -279,7 +279,7 @@ static bool decode(struct dec *d)
 	struct x86_inst *insn = d->insn;
 	uint8_t b, op;
 	bool is64 = insn->mode == 64, byteop, w;
-	unsigned v, nlegacy = 0;
+	unsigned v;
 	enum imm_kind imm = IMM_NONE;
 	bool lockable = false;
 
@@ -290,7 +290,6 @@ static bool decode(struct dec *d)
 			return false;
 		if (!is_legacy_prefix(b))
 			break;
-		nlegacy++;
 		switch (b) {
 		case 0xF0: insn->prefixes |= X86_PFX_LOCK; break;
 		case 0xF2: insn->prefixes |= X86_PFX_REPNE; break;
@@ -305,7 +304,6 @@ static bool decode(struct dec *d)
 		case 0x65: insn->seg_override = X86_SEG_GS; break;
 		}
 	}
-	(void)nlegacy;
 	/* REX (SDM Vol 2 2.2.1): only in 64-bit mode, and only right before
 	 * the opcode. A REX followed by another prefix is ignored by the CPU;
 	 * such code is never produced by compilers, so refuse it rather than
