@@ -496,6 +496,16 @@ static bool decode(struct dec *d)
 		break;
 	}
 
+	/* In the group opcodes ModRM.reg is part of the opcode, not a
+	 * register operand. */
+	switch (insn->opcode) {
+	case 0x80: case 0x81: case 0x83: case 0xC6: case 0xC7:
+	case 0xF6: case 0xF7: case 0x0FBA:
+		insn->reg.num = -1;
+		insn->reg.high8 = false;
+		break;
+	}
+
 	/* LOCK is only allowed on the listed read-modify-write forms with a
 	 * memory destination; elsewhere it raises #UD (SDM Vol 2 LOCK). */
 	if ((insn->prefixes & X86_PFX_LOCK) && !(lockable && insn->has_mem))

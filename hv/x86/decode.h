@@ -92,7 +92,9 @@ struct x86_inst {
 	bool has_mem;
 	struct x86_mem mem;
 	struct x86_reg_op rm;  /* ModRM.rm register when mod == 3 */
-	struct x86_reg_op reg; /* ModRM.reg register, or AL/rAX for A0-A3 */
+	/* ModRM.reg register, AL/rAX for A0-A3; num = -1 for the group
+	 * opcodes (80/81/83, C6/C7, F6/F7, 0F BA) and MOVS/STOS. */
+	struct x86_reg_op reg;
 
 	bool has_imm;
 	uint8_t imm_bytes;  /* encoded size of the immediate */

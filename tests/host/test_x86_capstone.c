@@ -274,13 +274,8 @@ static void compare(csh h, enum x86_mode mode, const uint8_t *b,
 		MISMATCH("memory operand presence %d vs ours %d", cs_has_mem, in->has_mem);
 
 	/* Register operands, as a sorted list of names. */
-	unsigned regsize = in->opsize;
-	if (in->reg.num >= 0 && in->mnem != X86_MNEM_NONE &&
-	    !(in->has_imm && in->opcode != 0x0FBA && (in->opcode & 0xFF00) == 0 &&
-	      in->opcode >= 0x80 && !(in->opcode >= 0xA0 && in->opcode <= 0xA3)))
-		our_regs[nours++] = gpr_name(in->reg.num, regsize, in->reg.high8);
-	if (in->opcode == 0x0FBA)
-		nours = 0;
+	if (in->reg.num >= 0)
+		our_regs[nours++] = gpr_name(in->reg.num, in->opsize, in->reg.high8);
 	if (!in->has_mem && in->rm.num >= 0)
 		our_regs[nours++] = gpr_name(in->rm.num, in->srcsize, in->rm.high8);
 	qsort(cs_regs, ncs, sizeof(cs_regs[0]), cmp_str);

@@ -289,6 +289,8 @@ TEST(immediates)
 	CHECK_EQ(i.len, 3);
 	CHECK_EQ(i.imm, 0xffffffffull);
 	CHECK_EQ(i.imm_bytes, 1);
+	CHECK_EQ(i.reg.num, -1); /* ModRM.reg is the /digit here */
+	CHECK_EQ(i.modrm_reg, 0);
 	CHECK_EQ(dec(X86_MODE_64, "48 83 38 80", &i), X86_DEC_OK);
 	CHECK_EQ(i.mnem, X86_MNEM_CMP);
 	CHECK_EQ(i.imm, 0xffffffffffffff80ull);
