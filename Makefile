@@ -12,6 +12,7 @@ FUZZ_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O1 -I. -DNESTOR_HOST_TEST \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 BENCH_CFLAGS := -std=gnu11 -Wall -Wextra -Werror -g -O2 -I. -DNESTOR_HOST_TEST
 
+.DEFAULT_GOAL := all
 HOST_TESTS :=
 FUZZ_TARGETS :=
 HOST_BENCHES :=
@@ -66,8 +67,15 @@ $(BUILD)/nestor.elf: $(KERNEL_OBJS) $(BUILD)/syms.asm.o linker.ld
 	@cmp -s $(BUILD)/stage1.nm $(BUILD)/stage2.nm || { echo "error: the symbol table moved code addresses"; exit 1; }
 	@grub-file --is-x86-multiboot2 $@ || { echo "error: $@ is not a multiboot2 image"; exit 1; }
 
-# The demo image `make run` boots (grub.cfg from tools/mkiso.sh).
+# The demo image `make run` boots (grub.cfg from tools/mkiso.sh): a guest
+# that prints its boot information, two that take turns, one that checks
+# what a guest sees of CPUID, MSRs and ports.
 RUN_CMDLINE ?= loglevel=info
+DEMO_GUESTS := $(BUILD)/guests/hello.elf $(BUILD)/guests/pingpong.elf $(BUILD)/guests/cpuid_msr_io.elf
+DEMO_MODULES := $(BUILD)/guests/hello.elf "name=hello mem=16M -- hello.elf" \
+	$(BUILD)/guests/pingpong.elf "name=ping -- pingpong.elf ping" \
+	$(BUILD)/guests/pingpong.elf "name=pong -- pingpong.elf pong" \
+	$(BUILD)/guests/cpuid_msr_io.elf "name=checks -- cpuid_msr_io.elf"
 $(BUILD)/nestor.iso: $(BUILD)/nestor.elf tools/mkiso.sh $(DEMO_GUESTS)
 	tools/mkiso.sh $@ $(BUILD)/nestor.elf "$(RUN_CMDLINE)" $(DEMO_MODULES)
 
