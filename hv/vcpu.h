@@ -50,7 +50,6 @@ enum exit_reason {
 struct vm_exit {
 	enum exit_reason reason;
 	uint32_t hw_reason;     /* VMX basic exit reason / SVM EXITCODE */
-	const char *hw_name;    /* the vendor's name for hw_reason */
 	uint64_t qual;          /* VMX exit qualification / SVM EXITINFO1 */
 	uint64_t info2;         /* SVM EXITINFO2 / VMX extra info */
 	uint64_t gpa;           /* guest-physical address (nested faults) */
@@ -144,6 +143,8 @@ struct vcpu_ops {
 	bool (*state_msr)(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 	/* Print the vendor state of v (for stop reports). */
 	void (*dump)(struct vcpu *v);
+	/* The vendor's name for a hardware exit reason (reports only). */
+	const char *(*exit_name)(uint32_t hw_reason);
 };
 
 extern const struct vcpu_ops *virt_ops;

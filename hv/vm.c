@@ -167,7 +167,7 @@ void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *wh
 	struct vm *vm = v->vm;
 	log_err("vm", "%s vCPU %u: %s", vm->opts.name, v->index, why);
 	kprintf("    exit %s (%s, 0x%x) at RIP %016llx, qualification/EXITINFO1 0x%llx, info2 0x%llx\n",
-		exit_reason_name(e->reason), e->hw_name ? e->hw_name : "?", e->hw_reason,
+		exit_reason_name(e->reason), virt_ops->exit_name(e->hw_reason), e->hw_reason,
 		(unsigned long long)e->rip, (unsigned long long)e->qual, (unsigned long long)e->info2);
 	if (e->reason == EXIT_NESTED_FAULT || e->reason == EXIT_NESTED_MISCONFIG)
 		kprintf("    guest-physical %016llx%s", (unsigned long long)e->gpa, e->gla_valid ? "" : "\n");

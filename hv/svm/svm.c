@@ -137,8 +137,9 @@ static void svm_vcpu_free(struct vcpu *v)
 	s->vmcb_pa = s->iopm_pa = s->msrpm_pa = 0;
 }
 
-static const char *svm_exit_name(uint64_t code)
+static const char *svm_exit_name(uint32_t hw_reason)
 {
+	uint64_t code = hw_reason == 0xffffffffu ? SVM_EXIT_INVALID : hw_reason;
 	switch (code) {
 	case SVM_EXIT_INTR: return "INTR";
 	case SVM_EXIT_NMI: return "NMI";
@@ -177,12 +178,16 @@ static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmcb *vmcb = S(v)->vmcb;
 	uint64_t code = vmcb->control.exitcode;
-	memset(e, 0, sizeof(*e));
+	/* Every field is set here (no memset: this is the hot path); the
+	 * union member belongs to the reason. */
 	e->hw_reason = (uint32_t)code;
-	e->hw_name = svm_exit_name(code);
 	e->qual = vmcb->control.exitinfo1;
 	e->info2 = vmcb->control.exitinfo2;
 	e->rip = vmcb->save.rip;
+	e->gpa = 0;
+	e->gla = 0;
+	e->gla_valid = false;
+	e->insn_len = 0;
 	if (svm_has_nrips && vmcb->control.next_rip > e->rip)
 		e->insn_len = (uint32_t)(vmcb->control.next_rip - e->rip);
 
@@ -405,4 +410,5 @@ const struct vcpu_ops svm_ops = {
 	.set_slice = svm_set_slice,
 	.state_msr = svm_state_msr,
 	.dump = svm_dump,
+	.exit_name = svm_exit_name,
 };
