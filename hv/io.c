@@ -23,6 +23,15 @@ const struct port_device *port_device_find(uint16_t port)
 	return 0;
 }
 
+bool vm_port_intercepted(const struct vm *vm, uint16_t port)
+{
+	if (!vm->io_passthrough || port_device_find(port))
+		return true;
+	/* The legacy PICs stay Nestor's: the host masks them, and a guest
+	 * unmasking them would send IRQs into the host's interrupt window. */
+	return port == 0x20 || port == 0x21 || port == 0xa0 || port == 0xa1;
+}
+
 static void warn_port_once(struct vcpu *v, uint16_t port, bool in)
 {
 	struct vm *vm = v->vm;

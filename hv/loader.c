@@ -56,18 +56,13 @@ static int load_elf(struct vm *vm, const void *image, uint64_t size, unsigned wa
 	return 0;
 }
 
-/* Multiboot information at LOADER_INFO_GPA describing the VM's RAM. */
+/* Multiboot information at LOADER_INFO_GPA with the VM's memory map. */
 static int build_mb1_info(struct vm *vm, char *err, size_t errlen)
 {
-	struct mb1_region regions[] = {
-		{ 0, LOADER_LOW_RAM_END, MB1_MEM_AVAILABLE },
-		{ LOADER_LOW_RAM_END, 0x100000 - LOADER_LOW_RAM_END, MB1_MEM_RESERVED },
-		{ 0x100000, vm->ram_size - 0x100000, MB1_MEM_AVAILABLE },
-	};
 	struct mb1_info_request req = {
 		.cmdline = vm->opts.cmdline,
-		.regions = regions,
-		.nregions = 3,
+		.regions = vm->guest_map,
+		.nregions = vm->nguest_map,
 		.loader_name = "Nestor",
 	};
 	uint8_t *buf = vm_gpa_ptr(vm, LOADER_INFO_GPA, LOADER_INFO_MAX);
@@ -95,10 +90,6 @@ int guest_load(struct vm *vm, const void *image, uint64_t size, struct vcpu_star
 {
 	memset(st, 0, sizeof(*st));
 	st->rflags = 2;
-	if (vm->ram_size < 0x200000) {
-		fmt_snprintf(err, errlen, "mem=%lluK is too small: at least 2M", (unsigned long long)(vm->ram_size >> 10));
-		return -1;
-	}
 	switch (vm->opts.kind) {
 	case GUEST_KIND_MULTIBOOT: {
 		struct mb1_header h;

@@ -50,6 +50,19 @@ static void print_memory_map(int source)
 	log_info("mm", "usable RAM: %llu MiB", (unsigned long long)(mem_map_total(&phys_map, MEM_USABLE) >> 20));
 }
 
+/* Does a module string ask for mode=passthrough? (Errors are reported
+ * when the VM is created.) */
+static int module_is_passthrough(const char *s)
+{
+	char copy[256];
+	struct guest_opts o;
+	size_t n = strlen(s);
+	if (n >= sizeof(copy))
+		return 0;
+	memcpy(copy, s, n + 1);
+	return guest_opts_parse(copy, &o, 0, 0) == 0 && o.mode == GUEST_MODE_PASSTHROUGH;
+}
+
 void kmain(uint32_t magic, uint64_t info)
 {
 	/* COM1 first, so that even a bad boot block can be reported. */
@@ -116,6 +129,7 @@ void kmain(uint32_t magic, uint64_t info)
 
 	selftest_run((enum selftest_kind)options.selftest);
 
+	pages_hold_low();
 	virt_ops = virt.vendor == VIRT_VMX ? &vmx_ops : &svm_ops;
 	if (virt_ops->cpu_enable(0) < 0)
 		panic("could not turn on %s on the boot CPU", virt_ops->name);
@@ -130,10 +144,17 @@ void kmain(uint32_t magic, uint64_t info)
 			log_warn("sched", "the local APIC timer does not tick: a guest that spins will not be preempted");
 	}
 
-	for (size_t i = 0; i < boot_info.module_count; i++) {
-		const struct mb2_module *m = &boot_info.modules[i];
-		vm_create(m->string, (const void *)(uint64_t)m->start, m->end - m->start);
+	/* A passthrough VM gets all memory still free when it is created, so
+	 * it is created after every isolated VM. */
+	for (int passthrough = 0; passthrough < 2; passthrough++) {
+		for (size_t i = 0; i < boot_info.module_count; i++) {
+			const struct mb2_module *m = &boot_info.modules[i];
+			if (module_is_passthrough(m->string) != passthrough)
+				continue;
+			vm_create(m->string, (const void *)(uint64_t)m->start, m->end - m->start);
+		}
 	}
+	pages_release_low(); /* no passthrough VM took it: back to the pool */
 	if (!nvms)
 		hv_finish(boot_info.module_count == 0,
 			  boot_info.module_count ? "no VM could be created" : "boot complete, no guests");

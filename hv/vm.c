@@ -92,27 +92,50 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		return 0;
 	}
 	const char *name = vm->opts.name;
+	char err[160];
 	if (vm->opts.mode == GUEST_MODE_PASSTHROUGH) {
-		log_err("vm", "%s skipped: mode=passthrough is not supported yet; use mode=isolated", name);
-		return 0;
+		for (unsigned i = 0; i < nvms; i++) {
+			if (vms[i].opts.mode == GUEST_MODE_PASSTHROUGH) {
+				log_err("vm", "%s skipped: %s is already the passthrough VM (at most one)", name,
+					vms[i].opts.name);
+				return 0;
+			}
+		}
+		if (passthrough_build_memory(vm, err, sizeof(err)) < 0) {
+			log_err("vm", "%s skipped: %s", name, err);
+			return 0;
+		}
+	} else {
+		/* RAM: one contiguous block, 2 MiB aligned so the nested tables
+		 * can use large pages. */
+		vm->ram_size = (vm->opts.mem + 4095) & ~4095ull;
+		vm->ram_hpa = pages_alloc_contig(vm->ram_size / 4096, 2ull << 20);
+		if (!vm->ram_hpa) {
+			log_err("vm", "%s skipped: no %llu MiB of contiguous free memory (%llu MiB free in all)", name,
+				(unsigned long long)(vm->ram_size >> 20),
+				(unsigned long long)(pages_free_count() >> 8));
+			return 0;
+		}
+		vm->regions[vm->nregions++] = (struct ptb_region){
+			.gpa = 0, .size = vm->ram_size, .hpa = vm->ram_hpa,
+			.perm = PG_PERM_R | PG_PERM_W | PG_PERM_X, .kind = PTB_REGION_RAM,
+		};
+		/* What the guest is told: conventional memory, the legacy hole,
+		 * and the rest above 1 MiB. */
+		vm->guest_map[0] = (struct mb1_region){ 0, LOADER_LOW_RAM_END, MB1_MEM_AVAILABLE };
+		vm->guest_map[1] = (struct mb1_region){ LOADER_LOW_RAM_END, 0x100000 - LOADER_LOW_RAM_END,
+							MB1_MEM_RESERVED };
+		vm->guest_map[2] = (struct mb1_region){ 0x100000, vm->ram_size - 0x100000, MB1_MEM_AVAILABLE };
+		vm->nguest_map = 3;
 	}
-
-	/* RAM: one contiguous block, 2 MiB aligned so the nested tables can
-	 * use large pages. */
-	vm->ram_size = (vm->opts.mem + 4095) & ~4095ull;
-	vm->ram_hpa = pages_alloc_contig(vm->ram_size / 4096, 2ull << 20);
-	if (!vm->ram_hpa) {
-		log_err("vm", "%s skipped: no %llu MiB of contiguous free memory (%llu MiB free in all)", name,
-			(unsigned long long)(vm->ram_size >> 20), (unsigned long long)(pages_free_count() >> 8));
-		return 0;
-	}
-	vm->regions[vm->nregions++] = (struct ptb_region){
-		.gpa = 0, .size = vm->ram_size, .hpa = vm->ram_hpa,
-		.perm = PG_PERM_R | PG_PERM_W | PG_PERM_X, .kind = PTB_REGION_RAM,
-	};
 
 	struct vcpu_start start;
-	char err[160];
+	if (vm->opts.mode == GUEST_MODE_ISOLATED && vm->ram_size < 0x200000) {
+		log_err("vm", "%s skipped: mem=%lluK is too small: at least 2M", name,
+			(unsigned long long)(vm->ram_size >> 10));
+		vm_free_resources(vm);
+		return 0;
+	}
 	if (guest_load(vm, image, image_size, &start, err, sizeof(err)) < 0) {
 		log_err("vm", "%s skipped: %s", name, err);
 		vm_free_resources(vm);

@@ -10,12 +10,13 @@
 
 #include "hv/cpu/percpu.h"
 #include "hv/guest_opts.h"
+#include "hv/mb1_info.h"
 #include "hv/vcpu.h"
 #include "mm/pgfmt.h"
 #include "mm/ptbuild.h"
 
 #define MAX_VMS 8
-#define VM_MAX_REGIONS 16
+#define VM_MAX_REGIONS 128
 
 struct vm_uart {
 	char line[200];
@@ -42,6 +43,11 @@ struct vm {
 	struct ptb_region regions[VM_MAX_REGIONS];
 	unsigned nregions;
 	uint64_t ram_hpa, ram_size; /* isolated: one contiguous block at GPA 0 */
+	/* The memory map the guest is told about (Multiboot information). */
+	struct mb1_region guest_map[64];
+	unsigned nguest_map;
+	/* passthrough: ports no emulated device claims reach the hardware. */
+	bool io_passthrough;
 	struct pg_format nested_fmt;
 	struct ptb nested;
 
@@ -71,6 +77,11 @@ void vm_print_stats(const struct vm *vm);
 /* Host pointer for guest-physical [gpa, gpa+len) if it is RAM of this VM
  * (within one region), else NULL. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+/* Must an exit be taken for this port (an emulated device, or a port a
+ * passthrough guest may not touch)? */
+bool vm_port_intercepted(const struct vm *vm, uint16_t port);
+/* Set up a passthrough VM's memory (hv/passthrough.c): 0 or -1 with err. */
+int passthrough_build_memory(struct vm *vm, char *err, size_t errlen);
 /* The region containing gpa, or NULL. */
 const struct ptb_region *vm_region_at(const struct vm *vm, uint64_t gpa);
 

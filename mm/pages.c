@@ -9,10 +9,12 @@
 extern const char __image_start[], __image_end[];
 
 static struct frame_alloc frames;
+static const struct mem_map *host_map;
 static uint64_t frame_bits[FRAME_ALLOC_STORAGE_WORDS((uint64_t)HOST_MAP_MAX_GIB << 30)];
 
 void pages_init(const struct mem_map *map, const struct mb2_info *info)
 {
+	host_map = map;
 	struct phys_range reserved[MB2_MAX_MODULES + 3];
 	size_t n = 0;
 	reserved[n++] = (struct phys_range){ 0, 1ull << 20 }; /* IVT, BDA, EBDA, option ROMs */
@@ -52,3 +54,60 @@ void pages_free(uint64_t pa, uint64_t count)
 }
 
 uint64_t pages_free_count(void) { return frame_free_count(&frames); }
+
+const struct mem_map *pages_host_map(void) { return host_map; }
+
+/* Free frames below PAGES_LOW_LIMIT, held back from Nestor's own
+ * allocations so that a passthrough guest can load where OS kernels load
+ * (1 MiB, 16 MiB). Kept as runs; frame_alloc returns the lowest frame. */
+static struct {
+	uint64_t base, count;
+} low_runs[16];
+static unsigned nlow_runs;
+
+void pages_hold_low(void)
+{
+	for (;;) {
+		uint64_t pa = frame_alloc(&frames);
+		if (pa == FRAME_NONE)
+			return;
+		if (pa >= PAGES_LOW_LIMIT) {
+			frame_free(&frames, pa, 1);
+			return;
+		}
+		if (nlow_runs && low_runs[nlow_runs - 1].base + low_runs[nlow_runs - 1].count * FRAME_SIZE == pa) {
+			low_runs[nlow_runs - 1].count++;
+		} else if (nlow_runs < sizeof(low_runs) / sizeof(low_runs[0])) {
+			low_runs[nlow_runs++] = (typeof(low_runs[0])){ pa, 1 };
+		} else {
+			frame_free(&frames, pa, 1);
+			return;
+		}
+	}
+}
+
+void pages_release_low(void)
+{
+	for (unsigned i = 0; i < nlow_runs; i++)
+		frame_free(&frames, low_runs[i].base, low_runs[i].count);
+	nlow_runs = 0;
+}
+
+void pages_claim_free(uint64_t lo, uint64_t hi, void (*run)(void *ctx, uint64_t base, uint64_t size), void *ctx)
+{
+	lo = (lo + FRAME_SIZE - 1) & ~(FRAME_SIZE - 1);
+	hi &= ~(FRAME_SIZE - 1);
+	uint64_t start = 0;
+	bool in_run = false;
+	for (uint64_t pa = lo; pa <= hi; pa += FRAME_SIZE) {
+		bool is_free = pa < hi && frame_is_free(&frames, pa);
+		if (is_free && !in_run) {
+			start = pa;
+			in_run = true;
+		} else if (!is_free && in_run) {
+			in_run = false;
+			frame_alloc_reserve(&frames, start, pa - start);
+			run(ctx, start, pa - start);
+		}
+	}
+}

@@ -21,6 +21,18 @@ uint64_t pages_alloc_contig(uint64_t count, uint64_t align);
 void pages_free(uint64_t pa, uint64_t count);
 uint64_t pages_free_count(void);
 
+/* Keep free memory below PAGES_LOW_LIMIT out of Nestor's own allocations
+ * (until pages_release_low) so a passthrough guest gets it. */
+#define PAGES_LOW_LIMIT (16ull << 20)
+void pages_hold_low(void);
+void pages_release_low(void);
+
+/* The boot memory map the allocator was built from. */
+const struct mem_map *pages_host_map(void);
+/* Take every free frame in [lo, hi) out of the allocator for good (a
+ * passthrough VM's RAM), calling run() for each maximal free run. */
+void pages_claim_free(uint64_t lo, uint64_t hi, void (*run)(void *ctx, uint64_t base, uint64_t size), void *ctx);
+
 static inline void *pa_to_ptr(uint64_t pa) { return (void *)pa; }
 
 #endif

@@ -71,6 +71,10 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	s->vmcb = pa_to_ptr(s->vmcb_pa);
 	memset(pa_to_ptr(s->iopm_pa), 0xff, SVM_IOPM_PAGES * 4096);
 	memset(pa_to_ptr(s->msrpm_pa), 0xff, SVM_MSRPM_PAGES * 4096);
+	uint8_t *iopm = pa_to_ptr(s->iopm_pa);
+	for (uint32_t port = 0; port < 0x10000; port++)
+		if (!vm_port_intercepted(v->vm, (uint16_t)port))
+			iopm[port / 8] &= (uint8_t)~(1u << (port % 8));
 
 	struct vmcb_control *c = &s->vmcb->control;
 	c->intercept_exc = (1u << 18); /* #MC: the host handles machine checks */
