@@ -202,6 +202,9 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 		unsigned entries = small ? 1024 : 512;
 
 		for (unsigned i = 0; i < 36; i++) {
+			/* Fuzzing: once the input is used up, leave the rest empty. */
+			if (r->fuzz && r->pos >= r->len)
+				break;
 			unsigned idx = i < 32 ? i : entries - 36 + i;
 			uint64_t e = nested_page ? wr_nested_entry(r, c->nkind, idx)
 						 : wr_guest_entry(r, small);
