@@ -56,6 +56,7 @@ bool ept_fmt_build(struct pg_format *f, const struct ept_fmt_params *p)
 	for (unsigned l = 3; l < p->levels; l++)
 		f->lvl[l] = (struct pg_level){ .shift = (uint8_t)(12 + 9 * l), .index_bits = 9,
 					       .rsvd_table = hi | PG_BITS(7, 3) };
+	pg_format_finish(f);
 	return true;
 }
 

@@ -53,6 +53,11 @@ struct pg_level {
 	uint8_t index_bits; /* 9 (10 for 32-bit paging, 2 for PAE PDPTEs) */
 	bool large_ok;      /* a leaf may live here (PS=1 means a page) */
 	bool from_regs;     /* PAE PDPTEs: entries come from registers */
+	/* Derived by pg_format_finish() so the walk loop has no branches on
+	 * the level: index mask, and "e & leaf_test" != 0 iff e is a leaf
+	 * (PS where large pages exist, every present entry at level 0). */
+	uint16_t index_mask;
+	uint64_t leaf_test;
 	uint64_t rsvd_table; /* bits that must be 0 in an entry pointing to a table */
 	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
 	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
@@ -83,8 +88,23 @@ struct pg_format {
 	uint64_t memtype_mask;
 	/* Leaf bits of a deliberately broken "this is MMIO" entry. */
 	uint64_t mmio_marker;
+	/* Derived: entries are XORed with this before AND-ing permissions
+	 * across levels, so an inverted bit (XD) ANDs like the others. */
+	uint64_t perm_xor;
 	struct pg_level lvl[PG_MAX_LEVELS];
 };
+
+/* Fill the derived fields; every format builder calls it last. */
+static inline void pg_format_finish(struct pg_format *f)
+{
+	for (unsigned i = 0; i < f->levels; i++) {
+		struct pg_level *l = &f->lvl[i];
+
+		l->index_mask = (uint16_t)((1u << l->index_bits) - 1);
+		l->leaf_test = i == 0 ? ~0ull : l->large_ok ? f->ps : 0;
+	}
+	f->perm_xor = f->nx;
+}
 
 /* Entry address of level lvl for address va (index only). */
 static inline unsigned pg_index(const struct pg_format *f, unsigned lvl, uint64_t va)
