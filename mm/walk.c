@@ -38,8 +38,8 @@ static_assert((unsigned)PG_PERM_R == WALK_ACC_READ && (unsigned)PG_PERM_W == WAL
 struct dim_out {
 	uint64_t pa;
 	uint64_t leaf;
+	uint64_t bits; /* AND over the levels of (entry ^ perm_xor) */
 	uint8_t shift;
-	uint8_t perm;
 	uint8_t level; /* 1-based level of the leaf */
 };
 
@@ -48,7 +48,8 @@ struct dim_out {
 
 static inline void *mem_ptr(const struct walk_mem *m, uint64_t pa, unsigned size)
 {
-	if (likely(pa < m->direct_size && m->direct_size - pa >= size))
+	/* pa comes from masked table addresses (< 2^52): pa + size cannot wrap. */
+	if (likely(pa + size <= m->direct_size))
 		return m->direct + pa;
 	return m->ptr ? m->ptr(m->opaque, pa, size) : (void *)0;
 }
@@ -115,13 +116,22 @@ static bool x86_guest_denies(const struct walk_guest *g, unsigned perm, uint32_t
 	return fault || *pk;
 }
 
-/* Nested rules: EPT needs R/W/X for read/write/fetch; NPT is an x86 user
- * access (APM 15.25.5) and so needs U/S=1 at every level too. */
-static inline bool nested_denies(const struct pg_format *f, unsigned perm, uint32_t acc)
+/*
+ * Nested rules as the raw bits every level must grant: EPT needs R/W/X for
+ * read/write/fetch; NPT is an x86 user access (APM 15.25.5), so it needs
+ * U/S=1 at every level too, W for writes and XD=0 (inverted) for fetches.
+ */
+static inline uint64_t nested_need(const struct pg_format *f, uint32_t acc)
 {
-	if ((acc & ACC_RWX) & ~perm)
-		return true;
-	return f->rules == PG_RULES_X86 && !(perm & PG_PERM_U);
+	uint64_t need = (acc & WALK_ACC_READ) ? f->r : 0;
+
+	if (acc & WALK_ACC_WRITE)
+		need |= f->w;
+	if (acc & WALK_ACC_FETCH)
+		need |= f->x ? f->x : f->nx;
+	if (f->rules == PG_RULES_X86)
+		need |= f->u | f->r;
+	return need;
 }
 
 static int set_fault(struct walk_result *r, int kind, int dim, unsigned lvl, uint32_t acc,
@@ -159,8 +169,8 @@ static inline int bad_kind(const struct pg_format *f)
 /* The nested dimension: translate gpa for access acc (RWX bits only).
  * Nested formats (EPT, NPT) always have 8-byte entries. */
 static inline __attribute__((always_inline)) int
-nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_result *r,
-	    struct dim_out *o)
+nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
+	    struct walk_result *r, struct dim_out *o)
 {
 	const struct pg_format *f = c->nested.fmt;
 	const uint64_t ad = ((c->flags & WALK_F_SET_AD) && f->has_ad) ? f->a : 0;
@@ -168,7 +178,6 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_re
 	const struct pg_level *l = &f->lvl[lvl];
 	uint64_t table = c->nested.root, bits = ~0ull, e;
 	uint64_t *p;
-	unsigned perm;
 
 	r->fault.gpa = gpa;
 	for (;; l--, lvl--) {
@@ -194,9 +203,8 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_re
 	if (unlikely(memtype_bad(f, e)))
 		return set_fault(r, WALK_FAULT_MISCONFIG, WALK_DIM_NESTED, lvl, acc,
 				 bits_perm(f, bits), f);
-	perm = bits_perm(f, bits);
-	if (unlikely(nested_denies(f, perm, acc)))
-		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, lvl, acc, perm, f);
+	if (unlikely((bits & need) != need))
+		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, lvl, acc, bits_perm(f, bits), f);
 	if (ad) {
 		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);
 
@@ -205,8 +213,8 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_re
 	}
 	o->pa = (e & l->leaf_addr) | (gpa & ((1ull << l->shift) - 1));
 	o->leaf = e;
+	o->bits = bits;
 	o->shift = l->shift;
-	o->perm = (uint8_t)perm;
 	o->level = (uint8_t)(lvl + 1);
 	return 0;
 }
@@ -218,15 +226,17 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_re
  * table.
  */
 static int guest_ad_write(const struct walk_ctx *c, void *p, uint64_t ea, unsigned lvl,
-			  unsigned nperm, uint64_t bits, struct walk_result *r)
+			  uint64_t nbits, uint64_t bits, struct walk_result *r)
 {
-	if (c->nested.fmt && !(nperm & PG_PERM_W)) {
+	const struct pg_format *nf = c->nested.fmt;
+
+	if (nf && !(nbits & nf->w)) {
 		struct dim_out no;
-		int k = nested_walk(c, ea, WALK_ACC_WRITE, r, &no);
+		int k = nested_walk(c, ea, WALK_ACC_WRITE, nested_need(nf, WALK_ACC_WRITE), r, &no);
 
 		if (!k) /* tables changed under us: report what we saw */
 			k = set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, no.level - 1u,
-				      WALK_ACC_WRITE, nperm, c->nested.fmt);
+				      WALK_ACC_WRITE, bits_perm(nf, nbits), nf);
 		r->fault.at_guest_table = true;
 		r->fault.guest_level = (uint8_t)(lvl + 1);
 		return k;
@@ -245,11 +255,13 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 	/* A table access is a write when the nested format has A/D (EPTP[6],
 	 * or NPT): see walk.h. */
 	const uint32_t table_acc = WALK_ACC_READ | (nf && nf->has_ad ? WALK_ACC_WRITE : 0);
+	const uint64_t table_need = nf ? nested_need(nf, table_acc) : 0;
 	const unsigned es = f->entry_shift;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
 	uint64_t table = c->guest.root, bits = ~0ull, e, ea = 0;
-	unsigned nperm = PG_PERM_ALL, perm;
+	uint64_t nbits = ~0ull;
+	unsigned perm;
 	void *p = (void *)0;
 	int k;
 
@@ -268,14 +280,14 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 			if (nf) {
 				struct dim_out no;
 
-				k = nested_walk(c, ea, table_acc, r, &no);
+				k = nested_walk(c, ea, table_acc, table_need, r, &no);
 				if (unlikely(k)) {
 					r->fault.at_guest_table = true;
 					r->fault.guest_level = (uint8_t)(lvl + 1);
 					return k;
 				}
 				ha = no.pa;
-				nperm = no.perm;
+				nbits = no.bits;
 			}
 			p = mem_ptr(&c->mem, ha, 1u << es);
 			if (unlikely(!p))
@@ -291,7 +303,7 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 		if (leaf)
 			break;
 		if (unlikely(p && (~e & ad))) {
-			k = guest_ad_write(c, p, ea, lvl, nperm, ad, r);
+			k = guest_ad_write(c, p, ea, lvl, nbits, ad, r);
 			if (k)
 				return k;
 		}
@@ -304,7 +316,7 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);
 
 		if (unlikely((e & want) != want)) {
-			k = guest_ad_write(c, p, ea, lvl, nperm, want, r);
+			k = guest_ad_write(c, p, ea, lvl, nbits, want, r);
 			if (k)
 				return k;
 		}
@@ -313,8 +325,8 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 	if (f->pse36 && lvl == 1) /* PDE bits 20:13 = address bits 39:32 */
 		o->pa |= ((e >> 13) & 0xff) << 32;
 	o->leaf = e;
+	o->bits = perm;
 	o->shift = l->shift;
-	o->perm = (uint8_t)perm;
 	o->level = (uint8_t)(lvl + 1);
 	return 0;
 }
@@ -342,14 +354,14 @@ static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 		r->hpa = gpa;
 		return 0;
 	}
-	k = nested_walk(c, gpa, acc & ACC_RWX, r, &no);
+	k = nested_walk(c, gpa, acc & ACC_RWX, nested_need(nf, acc), r, &no);
 	if (k) {
 		r->fault.guest_perm = r->guest_perm;
 		return k;
 	}
 	r->hpa = no.pa;
 	r->nested_shift = no.shift;
-	r->nested_perm = no.perm;
+	r->nested_perm = (uint8_t)bits_perm(nf, no.bits);
 	if (nf->memtype_mask) {
 		r->memtype = (uint8_t)((no.leaf & nf->memtype_mask) >> nf->memtype_shift);
 		r->ipat = (no.leaf >> 6) & 1;
@@ -371,7 +383,7 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 			return k;
 		gpa = go.pa;
 		r->guest_shift = go.shift;
-		r->guest_perm = go.perm;
+		r->guest_perm = (uint8_t)go.bits; /* guest_walk stores PG_PERM_* */
 	}
 	return finish_nested(c, gpa, acc, r);
 }
