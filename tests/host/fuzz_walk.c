@@ -17,7 +17,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct wr_machine m;
 
 	wr_fill(&src, &m, mem_e);
-	memcpy(mem_r, mem_e, WR_MEM);
+	wr_copy_hot(mem_r, mem_e);
 	m.rc.mem = mem_r;
 	for (int a = 0; a < 8; a++) {
 		uint64_t gla = wr_gla(&src, &m);
@@ -34,7 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		}
 	}
-	if (memcmp(mem_e, mem_r, WR_MEM) != 0) {
+	if (!wr_same_hot(mem_e, mem_r)) {
 		fprintf(stderr, "A/D updates differ\n");
 		abort();
 	}

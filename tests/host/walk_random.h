@@ -21,6 +21,29 @@
 #define WR_PAGES 24u
 #define WR_NESTED_PAGES 12u /* pages 0..11 hold nested tables, 12..23 guest tables */
 #define WR_MEM (WR_PAGES * 4096u)
+/* Entries are written only at indices 0..31 and the last 36 (4- or 8-byte
+ * entries): bytes [0, 256) and [4096 - 288, 4096) of each page. Entries
+ * elsewhere stay 0 (not present), so A/D updates only land in these. */
+#define WR_HOT_LO 256u
+#define WR_HOT_HI 288u
+
+/* Copy (dst from src) or compare the hot slices of two pools. */
+static inline void wr_copy_hot(uint8_t *dst, const uint8_t *src)
+{
+	for (unsigned p = 0; p < WR_PAGES; p++) {
+		memcpy(dst + p * 4096, src + p * 4096, WR_HOT_LO);
+		memcpy(dst + p * 4096 + 4096 - WR_HOT_HI, src + p * 4096 + 4096 - WR_HOT_HI, WR_HOT_HI);
+	}
+}
+
+static inline bool wr_same_hot(const uint8_t *a, const uint8_t *b)
+{
+	for (unsigned p = 0; p < WR_PAGES; p++)
+		if (memcmp(a + p * 4096, b + p * 4096, WR_HOT_LO) ||
+		    memcmp(a + p * 4096 + 4096 - WR_HOT_HI, b + p * 4096 + 4096 - WR_HOT_HI, WR_HOT_HI))
+			return false;
+	return true;
+}
 
 /* Byte source: a PRNG (tests) or fuzzer input (then zeros when exhausted). */
 struct wr_src {
@@ -195,7 +218,12 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 	c->mem = mem;
 	c->memsize = WR_MEM;
 
-	memset(mem, 0, WR_MEM);
+	/* Only the hot slices of each page are ever non-zero (the rest of
+	 * mem is zeroed once by the caller); clear them for this machine. */
+	for (unsigned p = 0; p < WR_PAGES; p++) {
+		memset(mem + p * 4096, 0, WR_HOT_LO);
+		memset(mem + p * 4096 + 4096 - WR_HOT_HI, 0, WR_HOT_HI);
+	}
 	for (unsigned p = 0; p < WR_PAGES; p++) {
 		bool nested_page = p < WR_NESTED_PAGES;
 		bool small = !nested_page && c->gmode == REF_G_32;
