@@ -97,8 +97,14 @@ uint64_t ept_violation_qual(const struct walk_fault *f, bool advanced)
 		q |= EPT_QUAL_GLA_VALID;
 		if (!f->at_guest_table) {
 			q |= EPT_QUAL_FINAL;
-			/* Bits 11:9 (only with bits 7 and 8): the guest
-			 * paging's view of the linear address. */
+			/* Bits 11:9 (only with bits 7 and 8, and only on CPUs
+			 * with advanced VM-exit information): the guest paging's
+			 * view of the linear address: user-mode (9), writable
+			 * (10), execute-disable (11). With paging off the walk
+			 * reports guest_perm = all, i.e. user, writable,
+			 * executable. Bits 13-16 (shadow stacks, guest-paging
+			 * verification, asynchronous) do not arise here and
+			 * stay 0. */
 			if (advanced) {
 				if (f->guest_perm & PG_PERM_U)
 					q |= EPT_QUAL_LIN_USER;

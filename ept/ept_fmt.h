@@ -26,7 +26,8 @@ struct walk_fault;
 #define EPT_A PG_BIT(8)
 #define EPT_D PG_BIT(9)
 
-/* Memory types (SDM 29.3.7 / Table 11-? "Memory Types"); 2, 3, 7 reserved. */
+/* EPT memory types (SDM Vol 3 29.3.7, "EPT and Memory Typing"); 2, 3 and 7
+ * are reserved and make a leaf misconfigured. */
 enum ept_memtype {
 	EPT_MT_UC = 0,
 	EPT_MT_WC = 1,
