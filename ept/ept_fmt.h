@@ -49,6 +49,10 @@ struct ept_fmt_params {
 
 bool ept_fmt_build(struct pg_format *f, const struct ept_fmt_params *p);
 
+/* EPTP for a table built at root: write-back paging-structure accesses,
+ * levels (4 or 5), A/D enable (SDM Vol 3 25.6.11). */
+uint64_t ept_make_eptp(uint64_t root, unsigned levels, bool ad);
+
 /* Decode an EPTP into params (levels, ad) and the root address. */
 uint64_t ept_eptp_root(uint64_t eptp, unsigned maxphyaddr);
 unsigned ept_eptp_levels(uint64_t eptp);
