@@ -24,7 +24,7 @@
  *   ept_fmt_build(&vm->ept_fmt, &ep);
  *   ptb_init(&vm->ept, &vm->ept_fmt, &frame_ops);
  *   ptb_build_regions(&vm->ept, vm->regions, vm->nregions);
- *   eptp = vm->ept.root | (ep.levels - 1) << 3 | EPT_MT_WB;  // SDM 25.6.11
+ *   eptp = ept_make_eptp(vm->ept.root, ep.levels, ep.ad);  // NPT: nCR3 = root
  */
 #ifndef NESTOR_MM_PTBUILD_H
 #define NESTOR_MM_PTBUILD_H

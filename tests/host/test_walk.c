@@ -596,6 +596,8 @@ TEST(paging_mode_selection_and_cr3)
 	CHECK_EQ(guest_cr3_root(GUEST_PAGING_PAE, 0x12345fff, 46), 0x12345fe0);
 	CHECK_EQ(guest_cr3_root(GUEST_PAGING_4LEVEL, 0xfff0123456789fffull, 46), 0x123456789000ull);
 	CHECK_EQ(ept_eptp_levels(0x1234000 | (3 << 3) | 6), 4);
+	CHECK_EQ(ept_make_eptp(0x1234000, 4, true), 0x1234000 | (3 << 3) | 0x40 | 6);
+	CHECK_EQ(ept_make_eptp(0x1234000, 5, false), 0x1234000 | (4 << 3) | 6);
 	CHECK_EQ(ept_eptp_root(0x1234000 | (4 << 3) | 0x40 | 6, 46), 0x1234000);
 }
 
