@@ -58,6 +58,11 @@ struct pg_level {
 	 * (PS where large pages exist, every present entry at level 0). */
 	uint16_t index_mask;
 	uint64_t leaf_test;
+	/* Fast accept: (e & fast_mask) == fast_value means a present table
+	 * pointer granting every permission, with no reserved bit and (when
+	 * the format has A/D) A already set: every other per-level check
+	 * would be a no-op for it. Never true at level 0. */
+	uint64_t fast_mask, fast_value;
 	uint64_t rsvd_table; /* bits that must be 0 in an entry pointing to a table */
 	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
 	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
@@ -101,7 +106,11 @@ static inline void pg_format_finish(struct pg_format *f)
 		struct pg_level *l = &f->lvl[i];
 
 		l->index_mask = (uint16_t)((1u << l->index_bits) - 1);
+		uint64_t grant = f->r | f->w | f->x | f->u | (f->has_ad ? f->a : 0);
+
 		l->leaf_test = i == 0 ? ~0ull : l->large_ok ? f->ps : 0;
+		l->fast_mask = i == 0 ? 0 : grant | f->nx | f->ps | l->rsvd_table;
+		l->fast_value = i == 0 ? 1 : grant;
 	}
 	f->perm_xor = f->nx;
 }

@@ -187,6 +187,10 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 		if (unlikely(!p))
 			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc, 0, f);
 		e = *(volatile uint64_t *)p;
+		if (likely((e & l->fast_mask) == l->fast_value)) {
+			table = e & f->table_addr;
+			continue;
+		}
 		if (unlikely(!(e & f->present)))
 			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_NESTED, lvl, acc, 0, f);
 		leaf = (e & l->leaf_test) != 0;
@@ -293,6 +297,10 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 			if (unlikely(!p))
 				return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_GUEST, lvl, acc, 0, f);
 			e = es == 3 ? *(volatile uint64_t *)p : *(volatile uint32_t *)p;
+			if (likely((e & l->fast_mask) == l->fast_value)) {
+				table = e & f->table_addr;
+				continue;
+			}
 		}
 		if (unlikely(!(e & f->present)))
 			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_GUEST, lvl, acc, 0, f);
