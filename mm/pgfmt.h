@@ -63,6 +63,10 @@ struct pg_level {
 	 * the format has A/D) A already set: every other per-level check
 	 * would be a no-op for it. Never true at level 0. */
 	uint64_t fast_mask, fast_value;
+	/* Fast accept for a leaf: present, every permission, no reserved
+	 * bit, A set (when the format has A/D), and for EPT memory type WB.
+	 * Never true where no leaf can be. */
+	uint64_t leaf_fast_mask, leaf_fast_value;
 	uint64_t rsvd_table; /* bits that must be 0 in an entry pointing to a table */
 	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
 	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
@@ -111,6 +115,15 @@ static inline void pg_format_finish(struct pg_format *f)
 		l->leaf_test = i == 0 ? ~0ull : l->large_ok ? f->ps : 0;
 		l->fast_mask = i == 0 ? 0 : grant | f->nx | f->ps | l->rsvd_table;
 		l->fast_value = i == 0 ? 1 : grant;
+		if (i == 0 || l->large_ok) {
+			uint64_t ps = i ? f->ps : 0;
+
+			l->leaf_fast_mask = grant | f->nx | ps | l->rsvd_leaf | f->memtype_mask;
+			l->leaf_fast_value = grant | ps | ((uint64_t)6 << f->memtype_shift & f->memtype_mask);
+		} else {
+			l->leaf_fast_mask = 0;
+			l->leaf_fast_value = 1;
+		}
 	}
 	f->perm_xor = f->nx;
 }

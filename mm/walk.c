@@ -191,6 +191,8 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 			table = e & f->table_addr;
 			continue;
 		}
+		if (likely((e & l->leaf_fast_mask) == l->leaf_fast_value) && bits == ~0ull)
+			goto leaf_ok; /* every check below would pass */
 		if (unlikely(!(e & f->present)))
 			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_NESTED, lvl, acc, 0, f);
 		leaf = (e & l->leaf_test) != 0;
@@ -209,6 +211,7 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 				 bits_perm(f, bits), f);
 	if (unlikely((bits & need) != need))
 		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, lvl, acc, bits_perm(f, bits), f);
+leaf_ok:
 	if (ad) {
 		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);
 
