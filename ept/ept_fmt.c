@@ -56,7 +56,13 @@ bool ept_fmt_build(struct pg_format *f, const struct ept_fmt_params *p)
 	for (unsigned l = 3; l < p->levels; l++)
 		f->lvl[l] = (struct pg_level){ .shift = (uint8_t)(12 + 9 * l), .index_bits = 9,
 					       .rsvd_table = hi | PG_BITS(7, 3) };
+	pg_format_finish(f);
 	return true;
+}
+
+uint64_t ept_make_eptp(uint64_t root, unsigned levels, bool ad)
+{
+	return root | (uint64_t)(levels - 1) << 3 | (ad ? EPTP_AD : 0) | EPT_MT_WB;
 }
 
 uint64_t ept_eptp_root(uint64_t eptp, unsigned maxphyaddr)
@@ -96,8 +102,14 @@ uint64_t ept_violation_qual(const struct walk_fault *f, bool advanced)
 		q |= EPT_QUAL_GLA_VALID;
 		if (!f->at_guest_table) {
 			q |= EPT_QUAL_FINAL;
-			/* Bits 11:9 (only with bits 7 and 8): the guest
-			 * paging's view of the linear address. */
+			/* Bits 11:9 (only with bits 7 and 8, and only on CPUs
+			 * with advanced VM-exit information): the guest paging's
+			 * view of the linear address: user-mode (9), writable
+			 * (10), execute-disable (11). With paging off the walk
+			 * reports guest_perm = all, i.e. user, writable,
+			 * executable. Bits 13-16 (shadow stacks, guest-paging
+			 * verification, asynchronous) do not arise here and
+			 * stay 0. */
 			if (advanced) {
 				if (f->guest_perm & PG_PERM_U)
 					q |= EPT_QUAL_LIN_USER;

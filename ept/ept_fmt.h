@@ -26,7 +26,8 @@ struct walk_fault;
 #define EPT_A PG_BIT(8)
 #define EPT_D PG_BIT(9)
 
-/* Memory types (SDM 29.3.7 / Table 11-? "Memory Types"); 2, 3, 7 reserved. */
+/* EPT memory types (SDM Vol 3 29.3.7, "EPT and Memory Typing"); 2, 3 and 7
+ * are reserved and make a leaf misconfigured. */
 enum ept_memtype {
 	EPT_MT_UC = 0,
 	EPT_MT_WC = 1,
@@ -47,6 +48,10 @@ struct ept_fmt_params {
 };
 
 bool ept_fmt_build(struct pg_format *f, const struct ept_fmt_params *p);
+
+/* EPTP for a table built at root: write-back paging-structure accesses,
+ * levels (4 or 5), A/D enable (SDM Vol 3 25.6.11). */
+uint64_t ept_make_eptp(uint64_t root, unsigned levels, bool ad);
 
 /* Decode an EPTP into params (levels, ad) and the root address. */
 uint64_t ept_eptp_root(uint64_t eptp, unsigned maxphyaddr);

@@ -143,17 +143,19 @@ bool guest_fmt_build(struct pg_format *f, const struct guest_fmt_params *p)
 	switch (p->mode) {
 	case GUEST_PAGING_32:
 		build_32(f, p);
-		return true;
+		break;
 	case GUEST_PAGING_PAE:
 		build_pae(f, p);
-		return true;
+		break;
 	case GUEST_PAGING_4LEVEL:
 		build_long(f, p, 4);
-		return true;
+		break;
 	case GUEST_PAGING_5LEVEL:
 		build_long(f, p, 5);
-		return true;
+		break;
 	default:
 		return false;
 	}
+	pg_format_finish(f);
+	return true;
 }

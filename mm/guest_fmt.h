@@ -1,6 +1,9 @@
 /*
  * guest_fmt.h - describe the guest's paging mode as a struct pg_format.
  *
+ * CR4.PGE only changes TLB behaviour (the G bit), never a walk's result,
+ * so it has no parameter here; bit 8 is ignored except where AMD reserves
+ * it in non-leaf PML4Es/PML5Es (params.amd).
  * Built once whenever the guest changes CR0/CR4/EFER (not per walk), from
  * the register bits that change the format itself. The bits that only
  * change the permission rules (CR0.WP, SMEP, SMAP, PKRU) live in

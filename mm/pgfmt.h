@@ -53,6 +53,20 @@ struct pg_level {
 	uint8_t index_bits; /* 9 (10 for 32-bit paging, 2 for PAE PDPTEs) */
 	bool large_ok;      /* a leaf may live here (PS=1 means a page) */
 	bool from_regs;     /* PAE PDPTEs: entries come from registers */
+	/* Derived by pg_format_finish() so the walk loop has no branches on
+	 * the level: index mask, and "e & leaf_test" != 0 iff e is a leaf
+	 * (PS where large pages exist, every present entry at level 0). */
+	uint16_t index_mask;
+	uint64_t leaf_test;
+	/* Fast accept: (e & fast_mask) == fast_value means a present table
+	 * pointer granting every permission, with no reserved bit and (when
+	 * the format has A/D) A already set: every other per-level check
+	 * would be a no-op for it. Never true at level 0. */
+	uint64_t fast_mask, fast_value;
+	/* Fast accept for a leaf: present, every permission, no reserved
+	 * bit, A set (when the format has A/D), and for EPT memory type WB.
+	 * Never true where no leaf can be. */
+	uint64_t leaf_fast_mask, leaf_fast_value;
 	uint64_t rsvd_table; /* bits that must be 0 in an entry pointing to a table */
 	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
 	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
@@ -83,8 +97,36 @@ struct pg_format {
 	uint64_t memtype_mask;
 	/* Leaf bits of a deliberately broken "this is MMIO" entry. */
 	uint64_t mmio_marker;
+	/* Derived: entries are XORed with this before AND-ing permissions
+	 * across levels, so an inverted bit (XD) ANDs like the others. */
+	uint64_t perm_xor;
 	struct pg_level lvl[PG_MAX_LEVELS];
 };
+
+/* Fill the derived fields; every format builder calls it last. */
+static inline void pg_format_finish(struct pg_format *f)
+{
+	for (unsigned i = 0; i < f->levels; i++) {
+		struct pg_level *l = &f->lvl[i];
+
+		l->index_mask = (uint16_t)((1u << l->index_bits) - 1);
+		uint64_t grant = f->r | f->w | f->x | f->u | (f->has_ad ? f->a : 0);
+
+		l->leaf_test = i == 0 ? ~0ull : l->large_ok ? f->ps : 0;
+		l->fast_mask = i == 0 ? 0 : grant | f->nx | f->ps | l->rsvd_table;
+		l->fast_value = i == 0 ? 1 : grant;
+		if (i == 0 || l->large_ok) {
+			uint64_t ps = i ? f->ps : 0;
+
+			l->leaf_fast_mask = grant | f->nx | ps | l->rsvd_leaf | f->memtype_mask;
+			l->leaf_fast_value = grant | ps | ((uint64_t)6 << f->memtype_shift & f->memtype_mask);
+		} else {
+			l->leaf_fast_mask = 0;
+			l->leaf_fast_value = 1;
+		}
+	}
+	f->perm_xor = f->nx;
+}
 
 /* Entry address of level lvl for address va (index only). */
 static inline unsigned pg_index(const struct pg_format *f, unsigned lvl, uint64_t va)

@@ -14,6 +14,17 @@
  * flush. Table pages are handed to ops.free as soon as they are unlinked:
  * the frame allocator must not reuse them before that invalidation has
  * happened (paging-structure caches may still point at them).
+ *
+ * A/D bits the CPU set in leaves are kept by ptb_protect(); a table whose
+ * leaves differ only in A/D is not merged (harmless: it stays split).
+ *
+ * Typical use (one EPT per guest):
+ *   struct ept_fmt_params ep = { .levels = 4, .maxphyaddr = maxpa, .ad = false,
+ *                                .exec_only = cap & 1, .gbpages = cap >> 17 & 1 };
+ *   ept_fmt_build(&vm->ept_fmt, &ep);
+ *   ptb_init(&vm->ept, &vm->ept_fmt, &frame_ops);
+ *   ptb_build_regions(&vm->ept, vm->regions, vm->nregions);
+ *   eptp = ept_make_eptp(vm->ept.root, ep.levels, ep.ad);  // NPT: nCR3 = root
  */
 #ifndef NESTOR_MM_PTBUILD_H
 #define NESTOR_MM_PTBUILD_H

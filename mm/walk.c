@@ -38,21 +38,20 @@ static_assert((unsigned)PG_PERM_R == WALK_ACC_READ && (unsigned)PG_PERM_W == WAL
 struct dim_out {
 	uint64_t pa;
 	uint64_t leaf;
+	uint64_t bits; /* AND over the levels of (entry ^ perm_xor) */
 	uint8_t shift;
-	uint8_t perm;
 	uint8_t level; /* 1-based level of the leaf */
 };
 
+#define likely(x) __builtin_expect(!!(x), 1)
+#define unlikely(x) __builtin_expect(!!(x), 0)
+
 static inline void *mem_ptr(const struct walk_mem *m, uint64_t pa, unsigned size)
 {
-	if (pa < m->direct_size && m->direct_size - pa >= size)
+	/* pa comes from masked table addresses (< 2^52): pa + size cannot wrap. */
+	if (likely(pa + size <= m->direct_size))
 		return m->direct + pa;
 	return m->ptr ? m->ptr(m->opaque, pa, size) : (void *)0;
-}
-
-static inline uint64_t read_entry(const void *p, unsigned entry_shift)
-{
-	return entry_shift == 3 ? *(const volatile uint64_t *)p : *(const volatile uint32_t *)p;
 }
 
 /* Atomic OR, as the CPU's locked A/D update (other vCPUs share the tables). */
@@ -64,17 +63,22 @@ static inline void set_bits(void *p, unsigned entry_shift, uint64_t bits)
 		__atomic_fetch_or((uint32_t *)p, (uint32_t)bits, __ATOMIC_RELAXED);
 }
 
-static inline unsigned entry_perm(const struct pg_format *f, uint64_t e)
+/*
+ * Permissions from b, the AND over the levels of (entry ^ perm_xor): a bit
+ * survives only if every level granted it (XD inverted so that "every
+ * level had XD=0" survives).
+ */
+static inline unsigned bits_perm(const struct pg_format *f, uint64_t b)
 {
 	unsigned p = 0;
 
-	if (e & f->r)
+	if (b & f->r)
 		p |= PG_PERM_R;
-	if (e & f->w)
+	if (b & f->w)
 		p |= PG_PERM_W;
-	if (f->x ? (e & f->x) != 0 : (e & f->nx) == 0)
+	if (f->x ? (b & f->x) != 0 : (!f->nx || (b & f->nx)))
 		p |= PG_PERM_X;
-	if (!f->u || (e & f->u))
+	if (!f->u || (b & f->u))
 		p |= PG_PERM_U;
 	return p;
 }
@@ -112,17 +116,26 @@ static bool x86_guest_denies(const struct walk_guest *g, unsigned perm, uint32_t
 	return fault || *pk;
 }
 
-/* Nested rules: EPT needs R/W/X for read/write/fetch; NPT is an x86 user
- * access (APM 15.25.5) and so needs U/S=1 at every level too. */
-static inline bool nested_denies(const struct pg_format *f, unsigned perm, uint32_t acc)
+/*
+ * Nested rules as the raw bits every level must grant: EPT needs R/W/X for
+ * read/write/fetch; NPT is an x86 user access (APM 15.25.5), so it needs
+ * U/S=1 at every level too, W for writes and XD=0 (inverted) for fetches.
+ */
+static inline uint64_t nested_need(const struct pg_format *f, uint32_t acc)
 {
-	if ((acc & ACC_RWX) & ~perm)
-		return true;
-	return f->rules == PG_RULES_X86 && !(perm & PG_PERM_U);
+	uint64_t need = (acc & WALK_ACC_READ) ? f->r : 0;
+
+	if (acc & WALK_ACC_WRITE)
+		need |= f->w;
+	if (acc & WALK_ACC_FETCH)
+		need |= f->x ? f->x : f->nx;
+	if (f->rules == PG_RULES_X86)
+		need |= f->u | f->r;
+	return need;
 }
 
-static inline int set_fault(struct walk_result *r, int kind, int dim, unsigned lvl,
-			    uint32_t acc, unsigned allowed, const struct pg_format *f)
+static int set_fault(struct walk_result *r, int kind, int dim, unsigned lvl, uint32_t acc,
+		     unsigned allowed, const struct pg_format *f)
 {
 	r->fault.kind = (uint8_t)kind;
 	r->fault.dim = (uint8_t)dim;
@@ -133,128 +146,104 @@ static inline int set_fault(struct walk_result *r, int kind, int dim, unsigned l
 	return kind;
 }
 
-/*
- * Checks common to both dimensions for one present entry: reserved bits
- * and EPT misconfiguration (SDM 29.3.3.1). Returns 0 or a fault kind.
- */
-static inline int entry_check(const struct pg_format *f, const struct pg_level *l,
-			      uint64_t e, bool leaf)
+/* Quick test on a present entry: any reserved bit or a misconfigured
+ * R/W/X combination (EPT; bad_rwx is 0 for x86 formats)? */
+static inline bool entry_bad(const struct pg_format *f, const struct pg_level *l, uint64_t e,
+			     bool leaf)
 {
-	bool ept = f->rules == PG_RULES_EPT;
-
-	if (e & (leaf ? l->rsvd_leaf : l->rsvd_table))
-		return ept ? WALK_FAULT_MISCONFIG : WALK_FAULT_RSVD;
-	if ((f->bad_rwx >> (e & 7)) & 1)
-		return WALK_FAULT_MISCONFIG;
-	if (leaf && ((f->bad_memtypes >> ((e & f->memtype_mask) >> f->memtype_shift)) & 1))
-		return WALK_FAULT_MISCONFIG;
-	return 0;
+	return (e & (leaf ? l->rsvd_leaf : l->rsvd_table)) | ((f->bad_rwx >> (e & 7)) & 1);
 }
 
-/* The nested dimension: translate gpa for access acc (RWX bits only). */
-static int nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
-		       struct walk_result *r, struct dim_out *o)
+/* Leaf memory type reserved (EPT types 2, 3, 7; SDM 29.3.3.1)? */
+static inline bool memtype_bad(const struct pg_format *f, uint64_t e)
+{
+	return (f->bad_memtypes >> ((e & f->memtype_mask) >> f->memtype_shift)) & 1;
+}
+
+/* Reserved bits are RSVD faults in x86 formats, misconfigurations in EPT. */
+static inline int bad_kind(const struct pg_format *f)
+{
+	return f->rules == PG_RULES_EPT ? WALK_FAULT_MISCONFIG : WALK_FAULT_RSVD;
+}
+
+/* The nested dimension: translate gpa for access acc (RWX bits only).
+ * Nested formats (EPT, NPT) always have 8-byte entries. */
+static inline __attribute__((always_inline)) int
+nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
+	    struct walk_result *r, struct dim_out *o)
 {
 	const struct pg_format *f = c->nested.fmt;
-	const bool set_ad = (c->flags & WALK_F_SET_AD) && f->has_ad;
-	const unsigned es = f->entry_shift;
-	uint64_t table = c->nested.root;
-	unsigned perm = PG_PERM_ALL;
+	const uint64_t ad = ((c->flags & WALK_F_SET_AD) && f->has_ad) ? f->a : 0;
+	unsigned lvl = f->levels - 1u;
+	const struct pg_level *l = &f->lvl[lvl];
+	uint64_t table = c->nested.root, bits = ~0ull, e;
+	uint64_t *p;
 
 	r->fault.gpa = gpa;
-	for (int lvl = f->levels - 1;; lvl--) {
-		const struct pg_level *l = &f->lvl[lvl];
-		uint64_t idx = (gpa >> l->shift) & ((1u << l->index_bits) - 1);
-		void *p = mem_ptr(&c->mem, table + (idx << es), 1u << es);
-		uint64_t e;
+	for (;; l--, lvl--) {
 		bool leaf;
-		int k;
 
-		if (!p)
-			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, (unsigned)lvl, acc,
-					 0, f);
-		e = read_entry(p, es);
-		if (!(e & f->present))
-			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_NESTED, (unsigned)lvl,
-					 acc, 0, f);
-		leaf = lvl == 0 || (l->large_ok && (e & f->ps));
-		k = entry_check(f, l, e, leaf);
-		if (k)
-			return set_fault(r, k, WALK_DIM_NESTED, (unsigned)lvl, acc, perm & entry_perm(f, e), f);
-		perm &= entry_perm(f, e);
-		if (!leaf) {
-			if (set_ad && !(e & f->a))
-				set_bits(p, es, f->a);
+		p = mem_ptr(&c->mem, table + (((gpa >> l->shift) & l->index_mask) << 3), 8);
+		if (unlikely(!p))
+			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc, 0, f);
+		e = *(volatile uint64_t *)p;
+		if (likely((e & l->fast_mask) == l->fast_value)) {
 			table = e & f->table_addr;
 			continue;
 		}
-		if (nested_denies(f, perm, acc))
-			return set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, (unsigned)lvl, acc, perm, f);
-		if (set_ad) {
-			uint64_t bits = f->a | ((acc & WALK_ACC_WRITE) ? f->d : 0);
-
-			if ((e & bits) != bits)
-				set_bits(p, es, bits);
-		}
-		o->pa = (e & l->leaf_addr) | (gpa & ((1ull << l->shift) - 1));
-		o->leaf = e;
-		o->shift = l->shift;
-		o->perm = (uint8_t)perm;
-		o->level = (uint8_t)(lvl + 1);
-		return 0;
+		if (likely((e & l->leaf_fast_mask) == l->leaf_fast_value) && bits == ~0ull)
+			goto leaf_ok; /* every check below would pass */
+		if (unlikely(!(e & f->present)))
+			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_NESTED, lvl, acc, 0, f);
+		leaf = (e & l->leaf_test) != 0;
+		if (unlikely(entry_bad(f, l, e, leaf)))
+			return set_fault(r, bad_kind(f), WALK_DIM_NESTED, lvl, acc,
+					 bits_perm(f, bits & (e ^ f->perm_xor)), f);
+		bits &= e ^ f->perm_xor;
+		if (leaf)
+			break;
+		if (unlikely(~e & ad))
+			set_bits(p, 3, ad);
+		table = e & f->table_addr;
 	}
-}
+	if (unlikely(memtype_bad(f, e)))
+		return set_fault(r, WALK_FAULT_MISCONFIG, WALK_DIM_NESTED, lvl, acc,
+				 bits_perm(f, bits), f);
+	if (unlikely((bits & need) != need))
+		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, lvl, acc, bits_perm(f, bits), f);
+leaf_ok:
+	if (ad) {
+		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);
 
-/*
- * Reach the guest entry at guest-physical ea for guest level lvl: translate
- * it through the nested dimension (as a read, or a write when table accesses
- * are writes) and return a pointer, plus the nested permissions in *nperm.
- */
-static void *guest_entry_ptr(const struct walk_ctx *c, uint64_t ea, unsigned lvl,
-			     struct walk_result *r, unsigned *nperm, int *err)
-{
-	const struct pg_format *g = c->guest.fmt;
-	uint64_t ha = ea;
-	void *p;
-
-	*nperm = PG_PERM_ALL;
-	if (c->nested.fmt) {
-		/* A table access is a write when the nested format has A/D
-		 * (EPTP[6], or NPT): see walk.h. */
-		uint32_t acc = WALK_ACC_READ | (c->nested.fmt->has_ad ? WALK_ACC_WRITE : 0);
-		struct dim_out no;
-		int k = nested_walk(c, ea, acc, r, &no);
-
-		if (k) {
-			r->fault.at_guest_table = true;
-			r->fault.guest_level = (uint8_t)(lvl + 1);
-			*err = k;
-			return (void *)0;
-		}
-		ha = no.pa;
-		*nperm = no.perm;
+		if (unlikely((e & want) != want))
+			set_bits(p, 3, want);
 	}
-	p = mem_ptr(&c->mem, ha, 1u << g->entry_shift);
-	if (!p)
-		*err = set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_GUEST, lvl, 0, 0, g);
-	return p;
+	o->pa = (e & l->leaf_addr) | (gpa & ((1ull << l->shift) - 1));
+	o->leaf = e;
+	o->bits = bits;
+	o->shift = l->shift;
+	o->level = (uint8_t)(lvl + 1);
+	return 0;
 }
 
 /*
  * Setting A/D in a guest entry writes guest memory: when table accesses
- * are reads (EPT without A/D) the entry was reached by a nested read, so the write
- * needs nested W too. The nested fault is a write at the guest table.
+ * are reads (EPT without A/D) the entry was reached by a nested read, so
+ * the write needs nested W too. The nested fault is a write at the guest
+ * table.
  */
 static int guest_ad_write(const struct walk_ctx *c, void *p, uint64_t ea, unsigned lvl,
-			  unsigned nperm, uint64_t bits, struct walk_result *r)
+			  uint64_t nbits, uint64_t bits, struct walk_result *r)
 {
-	if (c->nested.fmt && !(nperm & PG_PERM_W)) {
+	const struct pg_format *nf = c->nested.fmt;
+
+	if (nf && !(nbits & nf->w)) {
 		struct dim_out no;
-		int k = nested_walk(c, ea, WALK_ACC_WRITE, r, &no);
+		int k = nested_walk(c, ea, WALK_ACC_WRITE, nested_need(nf, WALK_ACC_WRITE), r, &no);
 
 		if (!k) /* tables changed under us: report what we saw */
 			k = set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, no.level - 1u,
-				      WALK_ACC_WRITE, nperm, c->nested.fmt);
+				      WALK_ACC_WRITE, bits_perm(nf, nbits), nf);
 		r->fault.at_guest_table = true;
 		r->fault.guest_level = (uint8_t)(lvl + 1);
 		return k;
@@ -268,66 +257,89 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 		      struct walk_result *r, struct dim_out *o)
 {
 	const struct pg_format *f = c->guest.fmt;
-	const bool set_ad = c->flags & WALK_F_SET_AD;
+	const struct pg_format *nf = c->nested.fmt;
+	const uint64_t ad = (c->flags & WALK_F_SET_AD) ? f->a : 0;
+	/* A table access is a write when the nested format has A/D (EPTP[6],
+	 * or NPT): see walk.h. */
+	const uint32_t table_acc = WALK_ACC_READ | (nf && nf->has_ad ? WALK_ACC_WRITE : 0);
+	const uint64_t table_need = nf ? nested_need(nf, table_acc) : 0;
 	const unsigned es = f->entry_shift;
-	uint64_t table = c->guest.root;
-	unsigned perm = PG_PERM_ALL;
+	unsigned lvl = f->levels - 1u;
+	const struct pg_level *l = &f->lvl[lvl];
+	uint64_t table = c->guest.root, bits = ~0ull, e, ea = 0;
+	uint64_t nbits = ~0ull;
+	unsigned perm;
+	void *p = (void *)0;
+	int k;
 
-	for (int lvl = f->levels - 1;; lvl--) {
-		const struct pg_level *l = &f->lvl[lvl];
-		unsigned idx = (unsigned)(gla >> l->shift) & ((1u << l->index_bits) - 1);
-		uint64_t ea = table + ((uint64_t)idx << es);
-		unsigned nperm = PG_PERM_ALL;
-		void *p = (void *)0;
-		uint64_t e;
+	for (;; l--, lvl--) {
+		unsigned idx = (unsigned)(gla >> l->shift) & l->index_mask;
 		bool leaf;
-		int k = 0;
 
-		if (l->from_regs) {
+		if (unlikely(l->from_regs)) {
 			e = c->guest.pdpte[idx & 3];
+			p = (void *)0;
 		} else {
-			p = guest_entry_ptr(c, ea, (unsigned)lvl, r, &nperm, &k);
-			if (!p)
-				return k;
-			e = read_entry(p, es);
-		}
-		if (!(e & f->present))
-			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_GUEST, (unsigned)lvl,
-					 acc, 0, f);
-		leaf = lvl == 0 || (l->large_ok && (e & f->ps));
-		k = entry_check(f, l, e, leaf);
-		if (k)
-			return set_fault(r, k, WALK_DIM_GUEST, (unsigned)lvl, acc, 0, f);
-		perm &= entry_perm(f, e | l->force);
-		if (!leaf) {
-			if (set_ad && p && !(e & f->a)) {
-				k = guest_ad_write(c, p, ea, (unsigned)lvl, nperm, f->a, r);
-				if (k)
-					return k;
-			}
-			table = e & f->table_addr;
-			continue;
-		}
-		if (x86_guest_denies(&c->guest, perm, acc, e, &r->fault.pk))
-			return set_fault(r, WALK_FAULT_PERM, WALK_DIM_GUEST, (unsigned)lvl, acc, perm, f);
-		if (set_ad) {
-			uint64_t bits = f->a | ((acc & WALK_ACC_WRITE) ? f->d : 0);
+			uint64_t ha;
 
-			if ((e & bits) != bits) {
-				k = guest_ad_write(c, p, ea, (unsigned)lvl, nperm, bits, r);
-				if (k)
+			ea = table + ((uint64_t)idx << es);
+			ha = ea;
+			if (nf) {
+				struct dim_out no;
+
+				k = nested_walk(c, ea, table_acc, table_need, r, &no);
+				if (unlikely(k)) {
+					r->fault.at_guest_table = true;
+					r->fault.guest_level = (uint8_t)(lvl + 1);
 					return k;
+				}
+				ha = no.pa;
+				nbits = no.bits;
+			}
+			p = mem_ptr(&c->mem, ha, 1u << es);
+			if (unlikely(!p))
+				return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_GUEST, lvl, acc, 0, f);
+			e = es == 3 ? *(volatile uint64_t *)p : *(volatile uint32_t *)p;
+			if (likely((e & l->fast_mask) == l->fast_value)) {
+				table = e & f->table_addr;
+				continue;
 			}
 		}
-		o->pa = (e & l->leaf_addr) | (gla & ((1ull << l->shift) - 1));
-		if (f->pse36 && lvl == 1) /* PDE bits 20:13 = address bits 39:32 */
-			o->pa |= ((e >> 13) & 0xff) << 32;
-		o->leaf = e;
-		o->shift = l->shift;
-		o->perm = (uint8_t)perm;
-		o->level = (uint8_t)(lvl + 1);
-		return 0;
+		if (unlikely(!(e & f->present)))
+			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_GUEST, lvl, acc, 0, f);
+		leaf = (e & l->leaf_test) != 0;
+		if (unlikely(entry_bad(f, l, e, leaf)))
+			return set_fault(r, WALK_FAULT_RSVD, WALK_DIM_GUEST, lvl, acc, 0, f);
+		bits &= (e | l->force) ^ f->perm_xor;
+		if (leaf)
+			break;
+		if (unlikely(p && (~e & ad))) {
+			k = guest_ad_write(c, p, ea, lvl, nbits, ad, r);
+			if (k)
+				return k;
+		}
+		table = e & f->table_addr;
 	}
+	perm = bits_perm(f, bits);
+	if (unlikely(x86_guest_denies(&c->guest, perm, acc, e, &r->fault.pk)))
+		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_GUEST, lvl, acc, perm, f);
+	if (ad) {
+		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);
+
+		if (unlikely((e & want) != want)) {
+			k = guest_ad_write(c, p, ea, lvl, nbits, want, r);
+			if (k)
+				return k;
+		}
+	}
+	o->pa = (e & l->leaf_addr) | (gla & ((1ull << l->shift) - 1));
+	if (f->pse36 && lvl == 1) /* PDE bits 20:13 = address bits 39:32 */
+		o->pa |= ((e >> 13) & 0xff) << 32;
+	o->leaf = e;
+	o->bits = perm;
+	o->shift = l->shift;
+	o->level = (uint8_t)(lvl + 1);
+	return 0;
 }
 
 static inline void result_init(struct walk_result *r, uint64_t gla, bool gla_valid)
@@ -353,14 +365,14 @@ static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 		r->hpa = gpa;
 		return 0;
 	}
-	k = nested_walk(c, gpa, acc & ACC_RWX, r, &no);
+	k = nested_walk(c, gpa, acc & ACC_RWX, nested_need(nf, acc), r, &no);
 	if (k) {
 		r->fault.guest_perm = r->guest_perm;
 		return k;
 	}
 	r->hpa = no.pa;
 	r->nested_shift = no.shift;
-	r->nested_perm = no.perm;
+	r->nested_perm = (uint8_t)bits_perm(nf, no.bits);
 	if (nf->memtype_mask) {
 		r->memtype = (uint8_t)((no.leaf & nf->memtype_mask) >> nf->memtype_shift);
 		r->ipat = (no.leaf >> 6) & 1;
@@ -382,7 +394,7 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 			return k;
 		gpa = go.pa;
 		r->guest_shift = go.shift;
-		r->guest_perm = go.perm;
+		r->guest_perm = (uint8_t)go.bits; /* guest_walk stores PG_PERM_* */
 	}
 	return finish_nested(c, gpa, acc, r);
 }
@@ -415,7 +427,7 @@ int walk_load_pae_pdptes(const struct walk_ctx *c, uint64_t cr3_root, uint64_t o
 		if (!p)
 			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, 0, WALK_ACC_READ,
 					 0, c->nested.fmt ? c->nested.fmt : &(struct pg_format){ 0 });
-		out[i] = read_entry(p, 3);
+		out[i] = *(const volatile uint64_t *)p;
 	}
 	return 0;
 }

@@ -12,6 +12,25 @@
  *
  * Memory is reached only through struct walk_mem, so the same code runs in
  * the hypervisor (direct map) and in host tests (a fake array).
+ *
+ * Typical use on an exit while a guest runs (formats built once, when the
+ * guest's CR0/CR4/EFER or the EPTP/nCR3 change):
+ *
+ *   struct pg_format gfmt, nfmt;          // guest_fmt_build(), ept_fmt_build()
+ *   struct walk_ctx c = {
+ *       .guest = { .fmt = &gfmt, .root = guest_cr3_root(mode, cr3, maxpa),
+ *                  .wp = cr0 & CR0_WP, .smep = ..., .smap = ..., .pkru = ... },
+ *       .nested = { .fmt = &nfmt, .root = ept_eptp_root(eptp, maxpa) },
+ *       .mem = { .direct = directmap_base, .direct_size = phys_limit },
+ *       .flags = WALK_F_SET_AD,             // 0 for a side-effect-free probe
+ *   };
+ *   struct walk_result r;
+ *   int k = walk_translate(&c, rip, WALK_ACC_FETCH | (cpl == 3 ? WALK_ACC_USER : 0), &r);
+ *   if (k == WALK_OK)                         use r.hpa
+ *   else if (r.fault.dim == WALK_DIM_GUEST)   inject #PF(walk_pf_error_code(&r.fault)), CR2 = r.fault.gla
+ *   else if (walk_fault_is_ept_misconfig(&r.fault))  EPT misconfiguration at r.fault.gpa
+ *   else  EPT violation: qualification ept_violation_qual(&r.fault, adv), GPA r.fault.gpa,
+ *         linear r.fault.gla; or #NPF: EXITINFO1 npt_npf_exitinfo1(&r.fault), EXITINFO2 r.fault.gpa
  */
 #ifndef NESTOR_MM_WALK_H
 #define NESTOR_MM_WALK_H

@@ -46,6 +46,7 @@ bool npt_fmt_build(struct pg_format *f, const struct npt_fmt_params *p)
 				       .leaf_addr = pg_addr_bits(p->maxphyaddr, 30) };
 	f->lvl[3] = (struct pg_level){ .shift = 39, .index_bits = 9,
 				       .rsvd_table = hi | NPT_PS | PG_BIT(8) };
+	pg_format_finish(f);
 	return true;
 }
 

@@ -583,4 +583,80 @@ TEST(table_address_without_memory)
 	CHECK_EQ(r.fault.level, 3);
 }
 
+TEST(paging_mode_selection_and_cr3)
+{
+	const uint64_t PG = 1ull << 31, PAE = 1ull << 5, LA57 = 1ull << 12, LMA = 1ull << 10;
+
+	CHECK_EQ(guest_paging_mode(0, PAE, LMA), GUEST_PAGING_OFF);
+	CHECK_EQ(guest_paging_mode(PG, 0, 0), GUEST_PAGING_32);
+	CHECK_EQ(guest_paging_mode(PG, PAE, 0), GUEST_PAGING_PAE);
+	CHECK_EQ(guest_paging_mode(PG, PAE, LMA), GUEST_PAGING_4LEVEL);
+	CHECK_EQ(guest_paging_mode(PG, PAE | LA57, LMA), GUEST_PAGING_5LEVEL);
+	CHECK_EQ(guest_cr3_root(GUEST_PAGING_32, 0x12345fff, 46), 0x12345000);
+	CHECK_EQ(guest_cr3_root(GUEST_PAGING_PAE, 0x12345fff, 46), 0x12345fe0);
+	CHECK_EQ(guest_cr3_root(GUEST_PAGING_4LEVEL, 0xfff0123456789fffull, 46), 0x123456789000ull);
+	CHECK_EQ(ept_eptp_levels(0x1234000 | (3 << 3) | 6), 4);
+	CHECK_EQ(ept_make_eptp(0x1234000, 4, true), 0x1234000 | (3 << 3) | 0x40 | 6);
+	CHECK_EQ(ept_make_eptp(0x1234000, 5, false), 0x1234000 | (4 << 3) | 6);
+	CHECK_EQ(ept_eptp_root(0x1234000 | (4 << 3) | 0x40 | 6, 46), 0x1234000);
+}
+
+TEST(amd_reserves_bit8_only_in_pml4e)
+{
+	struct walk_result r;
+	struct guest_fmt_params gp = { .mode = GUEST_PAGING_4LEVEL, .maxphyaddr = 46, .nxe = true,
+				       .gbpages = true, .amd = true };
+
+	fx_init(&X, GUEST_PAGING_4LEVEL, FX_NONE, false);
+	gmap4k(0x1000, 0x5000, P | RW);
+	fx_guest_set(&X, 0x1000, 3, TB, fx_guest_get(&X, 0x1000, 3) | 0x100);
+	fx_guest_set(&X, 0x1000, 2, TB, fx_guest_get(&X, 0x1000, 2) | 0x100);
+	CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_READ, &r), WALK_OK); /* Intel: ignored */
+	guest_fmt_build(&X.gf, &gp);
+	CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_READ, &r), WALK_FAULT_RSVD);
+	CHECK_EQ(r.fault.level, 4);
+	fx_guest_set(&X, 0x1000, 3, TB, fx_guest_get(&X, 0x1000, 3) & ~0x100ull);
+	CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_READ, &r), WALK_OK); /* PDPTE bit 8: fine */
+	/* NPT is AMD: bit 8 of the nested PML4E is reserved too. */
+	fx_init(&X, GUEST_PAGING_OFF, FX_NPT, false);
+	*fx_nested_entry(&X, 0x5000, 3) |= 0x100;
+	CHECK_EQ(walk_translate(&X.c, 0x5000, WALK_ACC_READ, &r), WALK_FAULT_RSVD);
+	CHECK_EQ(npt_npf_exitinfo1(&r.fault), 0x10000000dull);
+}
+
+TEST(ept_without_1g_pages_and_advanced_info_paging_off)
+{
+	struct walk_result r;
+	struct ept_fmt_params ep = { .levels = 4, .maxphyaddr = 46, .exec_only = true, .gbpages = false };
+
+	fx_init(&X, GUEST_PAGING_OFF, FX_EPT4, false);
+	ept_fmt_build(&X.nf, &ep);
+	*fx_nested_entry(&X, 0x40000000, 2) = 0 | ER | EW | EX | EWB | PS;
+	CHECK_EQ(walk_translate(&X.c, 0x40000000, WALK_ACC_READ, &r), WALK_FAULT_MISCONFIG);
+	CHECK_EQ(r.fault.level, 3);
+	/* Paging off: the linear address counts as user, writable, executable. */
+	*nleaf(0x5000) = (0x5000 + FX_GOFF) | ER | EWB;
+	CHECK_EQ(walk_translate(&X.c, 0x5000, WALK_ACC_WRITE, &r), WALK_FAULT_PERM);
+	CHECK_EQ(ept_violation_qual(&r.fault, true), 0x2 | 0x8 | 0x80 | 0x100 | 0x200 | 0x400);
+	CHECK_EQ(ept_violation_qual(&r.fault, false), 0x18a);
+}
+
+TEST(paging_32bit_under_ept_translates_4_byte_entries)
+{
+	struct walk_result r;
+
+	fx_init(&X, GUEST_PAGING_32, FX_EPT4, true);
+	gmap4k(0xbfc01000, 0x6000, P | RW | US);
+	CHECK_EQ(walk_translate(&X.c, 0xbfc01ffc, WALK_ACC_WRITE | WALK_ACC_USER, &r), WALK_OK);
+	CHECK_EQ(r.hpa, 0x106ffc);
+	CHECK_EQ(fx_guest_get(&X, 0xbfc01000, 0) & (A | D), A | D);
+	CHECK_EQ(fx_guest_get(&X, 0xbfc01000, 1) & (A | D), A);
+	/* The guest page table page is not in EPT: fault at guest level 1. */
+	*nleaf(fx_guest_get(&X, 0xbfc01000, 1) & ~0xfffull) = 0;
+	CHECK_EQ(walk_translate(&X.c, 0xbfc01ffc, WALK_ACC_READ, &r), WALK_FAULT_NOT_PRESENT);
+	CHECK(r.fault.at_guest_table);
+	CHECK_EQ(r.fault.guest_level, 1);
+	CHECK_EQ(ept_violation_qual(&r.fault, false), 0x83);
+}
+
 TEST_MAIN()
