@@ -58,4 +58,36 @@
 #define FW_CFG_NB_CPUS 0x05
 #define FW_CFG_MAX_CPUS 0x0f
 
+/*
+ * MMIO test device (module option testdev=ADDR): one 4 KiB page of MMIO.
+ * Every access exits to Nestor, whose instruction emulator performs it.
+ *   0x000-0x7ff  scratch: behaves like memory for accesses of 1, 2, 4, 8 bytes
+ *   0x800        access counter (8 bytes): reads give the number of device
+ *                accesses before this one; a write sets it to 0
+ *   0x808        last access (8 bytes, read): bits 7:0 size, bit 8 write,
+ *                bit 9 came through a ROMD region, bits 27:16 offset, of the
+ *                access before this read
+ *   0x810        log count (8 bytes): writes logged so far (write: clear)
+ *   0x900-0x9ff  write log, 32 entries of 8 bytes, oldest first (wraps):
+ *                bits 31:0 value (low 32 bits), 39:32 size, 40 ROMD,
+ *                63:48 offset within the device page or ROMD region
+ *   other        read 0, writes dropped
+ * ROM regions (module rom=NAME@ADDR, NAME a module with kind=rom): reads and
+ * fetches go straight to the image; writes exit and are dropped. ROMD
+ * regions (romd=NAME@ADDR): the same, but writes are passed to the test
+ * device's write log (ROMD bit set).
+ * Unbacked regions (unbacked=ADDR+SIZE): reads return all ones, writes are
+ * dropped (logged once by Nestor).
+ * MMIO UART (mmio_uart=ADDR): the 16550 registers at ADDR+0..7, one byte each.
+ */
+#define TESTDEV_SCRATCH 0x000
+#define TESTDEV_SCRATCH_SIZE 0x800
+#define TESTDEV_COUNTER 0x800
+#define TESTDEV_LAST 0x808
+#define TESTDEV_LOG_COUNT 0x810
+#define TESTDEV_LOG 0x900
+#define TESTDEV_LOG_ENTRIES 32
+#define TESTDEV_LAST_WRITE (1u << 8)
+#define TESTDEV_LAST_ROMD (1u << 9)
+
 #endif
