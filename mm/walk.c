@@ -183,9 +183,17 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 	for (;; l--, lvl--) {
 		bool leaf;
 
-		p = mem_ptr(&c->mem, table + (((gpa >> l->shift) & l->index_mask) << 3), 8);
-		if (unlikely(!p))
-			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc, 0, f);
+		uint64_t pa = table + (((gpa >> l->shift) & l->index_mask) << 3);
+
+		/* Direct map first (no NULL test needed on that path). */
+		if (likely(pa + 8 <= c->mem.direct_size)) {
+			p = (uint64_t *)(c->mem.direct + pa);
+		} else {
+			p = mem_ptr(&c->mem, pa, 8);
+			if (unlikely(!p))
+				return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc,
+						 0, f);
+		}
 		e = *(volatile uint64_t *)p;
 		if (likely((e & l->fast_mask) == l->fast_value)) {
 			table = e & f->table_addr;
