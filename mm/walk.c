@@ -48,7 +48,8 @@ struct dim_out {
 
 static inline void *mem_ptr(const struct walk_mem *m, uint64_t pa, unsigned size)
 {
-	/* pa comes from masked table addresses (< 2^52): pa + size cannot wrap. */
+	/* pa comes from masked table addresses (< 2^52) plus an index, or from
+	 * a leaf address plus an offset: pa + size cannot wrap. */
 	if (likely(pa + size <= m->direct_size))
 		return m->direct + pa;
 	return m->ptr ? m->ptr(m->opaque, pa, size) : (void *)0;
@@ -176,7 +177,8 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 	const uint64_t ad = ((c->flags & WALK_F_SET_AD) && f->has_ad) ? f->a : 0;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
-	uint64_t table = c->nested.root, bits = ~0ull, e;
+	/* Masked like every table address, so pa + 8 below cannot wrap. */
+	uint64_t table = c->nested.root & f->table_addr, bits = ~0ull, e;
 	uint64_t *p;
 
 	r->fault.gpa = gpa;
@@ -274,7 +276,8 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 	const unsigned es = f->entry_shift;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
-	uint64_t table = c->guest.root, bits = ~0ull, e, ea = 0;
+	/* Masked like every table address (the PAE root is not read here). */
+	uint64_t table = c->guest.root & f->table_addr, bits = ~0ull, e, ea = 0;
 	uint64_t nbits = ~0ull;
 	unsigned perm;
 	void *p = (void *)0;

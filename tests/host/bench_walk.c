@@ -20,7 +20,7 @@
  *                (262144 x 4 KiB leaves)
  *
  * Measured (gcc 12 -O2, valgrind 3.19 callgrind, Ir(11000) - Ir(1000),
- * divided by 10000): walk2d 976, walk2d_npt 1041, walk1d_ept 206,
+ * divided by 10000): walk2d 988, walk2d_npt 1053, walk1d_ept 207,
  * map1g 1537 (includes zeroing the 2 table pages), map1g_2m 41575;
  * map1g_4k 18.2 M per map (Ir(3) - Ir(1), / 2). That is ~40 instructions
  * per table read in the 2D walk, above the 400-instruction aim. Fully
