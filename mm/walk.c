@@ -48,7 +48,8 @@ struct dim_out {
 
 static inline void *mem_ptr(const struct walk_mem *m, uint64_t pa, unsigned size)
 {
-	/* pa comes from masked table addresses (< 2^52): pa + size cannot wrap. */
+	/* pa comes from masked table addresses (< 2^52) plus an index, or from
+	 * a leaf address plus an offset: pa + size cannot wrap. */
 	if (likely(pa + size <= m->direct_size))
 		return m->direct + pa;
 	return m->ptr ? m->ptr(m->opaque, pa, size) : (void *)0;
@@ -176,16 +177,25 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 	const uint64_t ad = ((c->flags & WALK_F_SET_AD) && f->has_ad) ? f->a : 0;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
-	uint64_t table = c->nested.root, bits = ~0ull, e;
+	/* Masked like every table address, so pa + 8 below cannot wrap. */
+	uint64_t table = c->nested.root & f->table_addr, bits = ~0ull, e;
 	uint64_t *p;
 
 	r->fault.gpa = gpa;
 	for (;; l--, lvl--) {
 		bool leaf;
 
-		p = mem_ptr(&c->mem, table + (((gpa >> l->shift) & l->index_mask) << 3), 8);
-		if (unlikely(!p))
-			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc, 0, f);
+		uint64_t pa = table + (((gpa >> l->shift) & l->index_mask) << 3);
+
+		/* Direct map first (no NULL test needed on that path). */
+		if (likely(pa + 8 <= c->mem.direct_size)) {
+			p = (uint64_t *)(c->mem.direct + pa);
+		} else {
+			p = mem_ptr(&c->mem, pa, 8);
+			if (unlikely(!p))
+				return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc,
+						 0, f);
+		}
 		e = *(volatile uint64_t *)p;
 		if (likely((e & l->fast_mask) == l->fast_value)) {
 			table = e & f->table_addr;
@@ -266,7 +276,8 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 	const unsigned es = f->entry_shift;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
-	uint64_t table = c->guest.root, bits = ~0ull, e, ea = 0;
+	/* Masked like every table address (the PAE root is not read here). */
+	uint64_t table = c->guest.root & f->table_addr, bits = ~0ull, e, ea = 0;
 	uint64_t nbits = ~0ull;
 	unsigned perm;
 	void *p = (void *)0;
