@@ -90,17 +90,6 @@ static enum exit_action handle_unexpected(struct vcpu *v, struct vm_exit *e)
 	return EXIT_ACTION_STOPPED;
 }
 
-enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
-{
-	/* Until MMIO regions exist, every nested fault is the guest touching
-	 * something that is not its memory: stop it and say where. */
-	if (!vm_region_at(v->vm, e->gpa))
-		vm_stop_with_report(v, e, "access to a guest-physical address that is not memory of this VM");
-	else
-		vm_stop_with_report(v, e, "nested page fault inside the VM's own memory");
-	return EXIT_ACTION_STOPPED;
-}
-
 static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_RDMSR] = handle_rdmsr,

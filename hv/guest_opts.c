@@ -6,7 +6,7 @@
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
-static const char *const kind_words[] = { "multiboot", "elf64", "realmode", NULL };
+static const char *const kind_words[] = { "multiboot", "elf64", "realmode", "rom", NULL };
 static const char *const mode_words[] = { "isolated", "passthrough", NULL };
 
 /* Real mode reaches 0xFFFF:0xFFFF = 0x10FFEF; we start at CS:IP with
@@ -31,6 +31,61 @@ static bool parse_addr(const char *v, size_t len, void *dest)
 	return true;
 }
 
+static bool name_char_ok(char c);
+
+/* "NAME@0xADDR": a kind=rom module placed at a guest-physical address. */
+static bool parse_rom_ref(const char *v, size_t len, void *dest)
+{
+	struct guest_rom_ref *r = dest;
+	size_t at = 0;
+	while (at < len && v[at] != '@')
+		at++;
+	if (at == 0 || at >= len - 1 || at >= sizeof(r->name))
+		return false;
+	for (size_t i = 0; i < at; i++)
+		if (!name_char_ok(v[i]))
+			return false;
+	uint64_t addr;
+	if (!cmdline_parse_uint(v + at + 1, len - at - 1, &addr) || addr % 4096)
+		return false;
+	memcpy(r->name, v, at);
+	r->name[at] = 0;
+	r->gpa = addr;
+	r->set = true;
+	return true;
+}
+
+/* "0xADDR+SIZE": a guest-physical range, page aligned. */
+static bool parse_range(const char *v, size_t len, void *dest)
+{
+	struct guest_range *r = dest;
+	size_t plus = 0;
+	while (plus < len && v[plus] != '+')
+		plus++;
+	uint64_t base, size;
+	if (plus == 0 || plus >= len - 1 || !cmdline_parse_uint(v, plus, &base) ||
+	    !cmdline_parse_uint(v + plus + 1, len - plus - 1, &size) || base % 4096 || size % 4096 || !size ||
+	    base + size < base)
+		return false;
+	r->gpa = base;
+	r->size = size;
+	r->set = true;
+	return true;
+}
+
+/* A page-aligned guest-physical address for a 4 KiB device. */
+static bool parse_page_addr(const char *v, size_t len, void *dest)
+{
+	struct guest_range *r = dest;
+	uint64_t x;
+	if (!cmdline_parse_uint(v, len, &x) || x % 4096)
+		return false;
+	r->gpa = x;
+	r->size = 4096;
+	r->set = true;
+	return true;
+}
+
 struct raw_opts {
 	char name[GUEST_NAME_MAX];
 	unsigned kind;
@@ -40,10 +95,12 @@ struct raw_opts {
 	struct opt_addr entry;
 	struct opt_addr load;
 	bool wait;
+	struct guest_rom_ref rom, romd;
+	struct guest_range testdev, mmio_uart, unbacked;
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_WAIT, OPT_COUNT };
+       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -84,6 +141,26 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.dest = raw ? &raw->wait : NULL,
 		.help = "wait for this VM to finish (default yes); a wait=no VM is stopped "
 			"when the others are done and its status does not count" };
+	t[OPT_ROM] = (struct cmdline_option){
+		.name = "rom", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->rom : NULL,
+		.parse = parse_rom_ref, .expect = "NAME@0xADDRESS (a kind=rom module, page-aligned address)",
+		.help = "read-only region: reads go to the image, writes are dropped" };
+	t[OPT_ROMD] = (struct cmdline_option){
+		.name = "romd", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->romd : NULL,
+		.parse = parse_rom_ref, .expect = "NAME@0xADDRESS (a kind=rom module, page-aligned address)",
+		.help = "ROM with device: reads go to the image, writes to the test device" };
+	t[OPT_TESTDEV] = (struct cmdline_option){
+		.name = "testdev", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->testdev : NULL,
+		.parse = parse_page_addr, .expect = "a page-aligned guest-physical address",
+		.help = "MMIO test device (4 KiB, see hv/guest_abi.h)" };
+	t[OPT_MMIO_UART] = (struct cmdline_option){
+		.name = "mmio_uart", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->mmio_uart : NULL,
+		.parse = parse_page_addr, .expect = "a page-aligned guest-physical address",
+		.help = "the guest's 16550 UART also as MMIO at this address" };
+	t[OPT_UNBACKED] = (struct cmdline_option){
+		.name = "unbacked", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->unbacked : NULL,
+		.parse = parse_range, .expect = "0xADDRESS+SIZE, page aligned",
+		.help = "nothing there: reads return all ones, writes are dropped" };
 }
 
 static bool is_space(char c)
@@ -223,6 +300,11 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->load = raw.load.value;
 	out->cmdline = guest_cmdline;
 	out->wait = raw.wait;
+	out->rom = raw.rom;
+	out->romd = raw.romd;
+	out->testdev = raw.testdev;
+	out->mmio_uart = raw.mmio_uart;
+	out->unbacked = raw.unbacked;
 
 	if (raw.name[0]) {
 		for (const char *p = raw.name; *p; p++) {
@@ -276,7 +358,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 
 const char *guest_kind_name(enum guest_kind kind)
 {
-	return (unsigned)kind < 3 ? kind_words[kind] : "unknown";
+	return (unsigned)kind < 4 ? kind_words[kind] : "unknown";
 }
 
 const char *guest_mode_name(enum guest_mode mode)

@@ -43,11 +43,25 @@ enum guest_kind {
 	GUEST_KIND_MULTIBOOT = 0,  /* Multiboot 0.6.96 kernel (we are its loader) */
 	GUEST_KIND_ELF64 = 1,      /* plain ELF64, started in long mode */
 	GUEST_KIND_REALMODE = 2,   /* raw image, started in real mode at entry */
+	GUEST_KIND_ROM = 3,        /* not a VM: an image other VMs map as ROM */
 };
 
 enum guest_mode {
 	GUEST_MODE_ISOLATED = 0,   /* only virtual devices */
 	GUEST_MODE_PASSTHROUGH = 1, /* may touch the host's devices */
+};
+
+/* rom=NAME@ADDR / romd=NAME@ADDR */
+struct guest_rom_ref {
+	bool set;
+	char name[GUEST_NAME_MAX];
+	uint64_t gpa;
+};
+
+/* A guest-physical range of a device region. */
+struct guest_range {
+	bool set;
+	uint64_t gpa, size;
 };
 
 struct guest_opts {
@@ -61,6 +75,8 @@ struct guest_opts {
 	bool has_load;
 	uint64_t load;             /* guest-physical */
 	bool wait;                 /* the run waits for this VM (default) */
+	struct guest_rom_ref rom, romd;
+	struct guest_range testdev, mmio_uart, unbacked;
 	/* The guest's own command line: points into the module string just
 	 * after " -- " (NUL-terminated there), or "" if there is none. */
 	const char *cmdline;

@@ -131,6 +131,8 @@ int guest_load(struct vm *vm, const void *image, uint64_t size, struct vcpu_star
 		st->rsp = 0x7c00;
 		return 0;
 	}
+	case GUEST_KIND_ROM:
+		break; /* not a VM: registered by vm_create */
 	}
 	fmt_snprintf(err, errlen, "unknown guest kind");
 	return -1;

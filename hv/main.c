@@ -50,17 +50,17 @@ static void print_memory_map(int source)
 	log_info("mm", "usable RAM: %llu MiB", (unsigned long long)(mem_map_total(&phys_map, MEM_USABLE) >> 20));
 }
 
-/* Does a module string ask for mode=passthrough? (Errors are reported
- * when the VM is created.) */
-static int module_is_passthrough(const char *s)
+/* When a module is handled: 0 ROM images (other VMs refer to them), 1
+ * isolated VMs, 2 the passthrough VM (it gets all memory still free).
+ * Errors in the string are reported when the VM is created (pass 1). */
+static int module_pass(const char *s)
 {
 	char copy[256];
 	struct guest_opts o;
 	size_t n = strlen(s);
-	if (n >= sizeof(copy))
-		return 0;
-	memcpy(copy, s, n + 1);
-	return guest_opts_parse(copy, &o, 0, 0) == 0 && o.mode == GUEST_MODE_PASSTHROUGH;
+	if (n >= sizeof(copy) || guest_opts_parse(memcpy(copy, s, n + 1), &o, 0, 0))
+		return 1;
+	return o.kind == GUEST_KIND_ROM ? 0 : o.mode == GUEST_MODE_PASSTHROUGH ? 2 : 1;
 }
 
 void kmain(uint32_t magic, uint64_t info)
@@ -144,12 +144,10 @@ void kmain(uint32_t magic, uint64_t info)
 			log_warn("sched", "the local APIC timer does not tick: a guest that spins will not be preempted");
 	}
 
-	/* A passthrough VM gets all memory still free when it is created, so
-	 * it is created after every isolated VM. */
-	for (int passthrough = 0; passthrough < 2; passthrough++) {
+	for (int pass = 0; pass < 3; pass++) {
 		for (size_t i = 0; i < boot_info.module_count; i++) {
 			const struct mb2_module *m = &boot_info.modules[i];
-			if (module_is_passthrough(m->string) != passthrough)
+			if (module_pass(m->string) != pass)
 				continue;
 			vm_create(m->string, (const void *)(uint64_t)m->start, m->end - m->start);
 		}

@@ -130,6 +130,7 @@ struct vcpu_ops {
 	void (*run)(struct vcpu *v, struct vm_exit *exit);
 	uint64_t (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
+	void (*set_rflags)(struct vcpu *v, uint64_t rflags);
 	void (*get_paging_state)(struct vcpu *v, struct vcpu_paging_state *st);
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	/* CR2 for a #PF about to be injected. */

@@ -60,8 +60,117 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 	return pa_to_ptr(r->hpa + (gpa - r->gpa));
 }
 
+struct rom_image {
+	char name[GUEST_NAME_MAX];
+	const void *image;
+	uint64_t size;
+};
+static struct rom_image rom_images[8];
+static unsigned nrom_images;
+
+void rom_image_register(const char *name, const void *image, uint64_t size)
+{
+	if (nrom_images == sizeof(rom_images) / sizeof(rom_images[0])) {
+		log_err("vm", "ROM image '%s' ignored: at most %u ROM images", name,
+			(unsigned)(sizeof(rom_images) / sizeof(rom_images[0])));
+		return;
+	}
+	struct rom_image *r = &rom_images[nrom_images++];
+	memcpy(r->name, name, sizeof(r->name));
+	r->image = image;
+	r->size = size;
+	log_info("vm", "ROM image '%s': %llu bytes", name, (unsigned long long)size);
+}
+
+static const struct rom_image *rom_image_find(const char *name)
+{
+	for (unsigned i = 0; i < nrom_images; i++)
+		if (!strcmp(rom_images[i].name, name))
+			return &rom_images[i];
+	return 0;
+}
+
+static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) { return a < b + bs && b < a + as; }
+
+static int add_mmio_region(struct vm *vm, enum vm_mmio_kind kind, uint64_t gpa, uint64_t size, uint64_t hpa,
+			   const char *opt, char *err, size_t errlen)
+{
+	if (ranges_overlap(gpa, size, 0, vm->ram_size)) {
+		fmt_snprintf(err, errlen, "option '%s': 0x%llx+0x%llx overlaps the VM's RAM (0-0x%llx)", opt,
+			     (unsigned long long)gpa, (unsigned long long)size, (unsigned long long)vm->ram_size);
+		return -1;
+	}
+	for (unsigned i = 0; i < vm->nmmio; i++) {
+		if (ranges_overlap(gpa, size, vm->mmio[i].gpa, vm->mmio[i].size)) {
+			fmt_snprintf(err, errlen, "option '%s': 0x%llx+0x%llx overlaps another device region", opt,
+				     (unsigned long long)gpa, (unsigned long long)size);
+			return -1;
+		}
+	}
+	vm->mmio[vm->nmmio++] = (struct vm_mmio_region){ .gpa = gpa, .size = size, .kind = kind, .hpa = hpa };
+	return 0;
+}
+
+static int add_rom_region(struct vm *vm, const struct guest_rom_ref *ref, enum vm_mmio_kind kind, char *err,
+			  size_t errlen)
+{
+	const char *opt = kind == VM_MMIO_ROM ? "rom" : "romd";
+	const struct rom_image *img = rom_image_find(ref->name);
+	if (!img) {
+		fmt_snprintf(err, errlen, "option '%s': no module with kind=rom name=%s (list it before this one)", opt,
+			     ref->name);
+		return -1;
+	}
+	uint64_t pages = (img->size + 4095) / 4096;
+	uint64_t hpa = pages_alloc_contig(pages, 4096);
+	if (!hpa) {
+		fmt_snprintf(err, errlen, "option '%s': out of memory for the ROM copy", opt);
+		return -1;
+	}
+	memcpy(pa_to_ptr(hpa), img->image, img->size);
+	if (add_mmio_region(vm, kind, ref->gpa, pages * 4096, hpa, opt, err, errlen) < 0) {
+		pages_free(hpa, pages);
+		return -1;
+	}
+	/* Mapped read + execute: reads and fetches never exit; a write takes
+	 * a permission fault and reaches hv/mmio.c. */
+	vm->regions[vm->nregions++] = (struct ptb_region){
+		.gpa = ref->gpa, .size = pages * 4096, .hpa = hpa, .perm = PG_PERM_R | PG_PERM_X, .kind = PTB_REGION_RAM,
+	};
+	return 0;
+}
+
+/* Device regions from the module options (isolated VMs only). MMIO pages
+ * stay out of the nested tables until their first access. */
+static int setup_device_regions(struct vm *vm, char *err, size_t errlen)
+{
+	const struct guest_opts *o = &vm->opts;
+	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;
+	if (any && o->mode != GUEST_MODE_ISOLATED) {
+		fmt_snprintf(err, errlen, "rom=, romd=, testdev=, mmio_uart= and unbacked= need mode=isolated");
+		return -1;
+	}
+	if (o->testdev.set && add_mmio_region(vm, VM_MMIO_TESTDEV, o->testdev.gpa, 4096, 0, "testdev", err, errlen))
+		return -1;
+	if (o->mmio_uart.set &&
+	    add_mmio_region(vm, VM_MMIO_UART, o->mmio_uart.gpa, 4096, 0, "mmio_uart", err, errlen))
+		return -1;
+	if (o->unbacked.set && add_mmio_region(vm, VM_MMIO_UNBACKED, o->unbacked.gpa, o->unbacked.size, 0, "unbacked",
+					       err, errlen))
+		return -1;
+	if (o->rom.set && add_rom_region(vm, &o->rom, VM_MMIO_ROM, err, errlen))
+		return -1;
+	if (o->romd.set && add_rom_region(vm, &o->romd, VM_MMIO_ROMD, err, errlen))
+		return -1;
+	return 0;
+}
+
 static void vm_free_resources(struct vm *vm)
 {
+	for (unsigned i = 0; i < vm->nmmio; i++)
+		if (vm->mmio[i].hpa)
+			pages_free(vm->mmio[i].hpa, vm->mmio[i].size / 4096);
+	vm->nmmio = 0;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		virt_ops->vcpu_free(&vm->vcpus[i]);
 	if (vm->nested.root)
@@ -93,6 +202,10 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 	}
 	const char *name = vm->opts.name;
 	char err[160];
+	if (vm->opts.kind == GUEST_KIND_ROM) {
+		rom_image_register(name, image, image_size);
+		return 0;
+	}
 	if (vm->opts.mode == GUEST_MODE_PASSTHROUGH) {
 		for (unsigned i = 0; i < nvms; i++) {
 			if (vms[i].opts.mode == GUEST_MODE_PASSTHROUGH) {
@@ -133,6 +246,11 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 	if (vm->opts.mode == GUEST_MODE_ISOLATED && vm->ram_size < 0x200000) {
 		log_err("vm", "%s skipped: mem=%lluK is too small: at least 2M", name,
 			(unsigned long long)(vm->ram_size >> 10));
+		vm_free_resources(vm);
+		return 0;
+	}
+	if (setup_device_regions(vm, err, sizeof(err)) < 0) {
+		log_err("vm", "%s skipped: %s", name, err);
 		vm_free_resources(vm);
 		return 0;
 	}

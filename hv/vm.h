@@ -24,6 +24,30 @@ struct vm_uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 };
 
+/* Guest-physical regions that are not plain RAM (hv/mmio.c). */
+enum vm_mmio_kind {
+	VM_MMIO_TESTDEV,  /* hv/dev/testdev.c */
+	VM_MMIO_UART,     /* the 16550 registers, one byte each */
+	VM_MMIO_UNBACKED, /* nothing: reads all ones, writes dropped */
+	VM_MMIO_ROM,      /* read/execute from the image; writes exit and are dropped */
+	VM_MMIO_ROMD,     /* as ROM, but writes go to the test device */
+};
+
+struct vm_mmio_region {
+	uint64_t gpa, size;
+	enum vm_mmio_kind kind;
+	uint64_t hpa; /* ROM/ROMD: the host copy of the image */
+	bool warned;
+};
+
+#define VM_MAX_MMIO 8
+
+struct vm_testdev {
+	uint8_t scratch[2048];
+	uint64_t counter, last, log_count;
+	uint64_t log[32];
+};
+
 struct vm_fw_cfg {
 	uint16_t key;
 	uint32_t offset;
@@ -51,6 +75,11 @@ struct vm {
 	struct pg_format nested_fmt;
 	struct ptb nested;
 
+	struct vm_mmio_region mmio[VM_MAX_MMIO];
+	unsigned nmmio;
+	uint64_t mmio_pages_marked; /* pages switched to the cheap MMIO exit */
+	struct vm_testdev testdev;
+
 	struct vm_uart uart;
 	struct vm_fw_cfg fw_cfg;
 	uint32_t warned_msrs[8];
@@ -77,6 +106,11 @@ void vm_print_stats(const struct vm *vm);
 /* Host pointer for guest-physical [gpa, gpa+len) if it is RAM of this VM
  * (within one region), else NULL. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+/* The non-RAM region containing gpa, or NULL. */
+struct vm_mmio_region *vm_mmio_at(struct vm *vm, uint64_t gpa);
+/* Register a kind=rom module (not a VM) under its name. */
+void rom_image_register(const char *name, const void *image, uint64_t size);
+
 /* Must an exit be taken for this port (an emulated device, or a port a
  * passthrough guest may not touch)? */
 bool vm_port_intercepted(const struct vm *vm, uint16_t port);

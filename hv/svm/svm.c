@@ -299,6 +299,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 
 static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }
 static void svm_set_rip(struct vcpu *v, uint64_t rip) { S(v)->vmcb->save.rip = rip; }
+static void svm_set_rflags(struct vcpu *v, uint64_t rflags) { S(v)->vmcb->save.rflags = rflags | 2; }
 
 static void svm_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
 {
@@ -406,6 +407,7 @@ const struct vcpu_ops svm_ops = {
 	.run = svm_run,
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
+	.set_rflags = svm_set_rflags,
 	.get_paging_state = svm_get_paging_state,
 	.inject_exception = svm_inject_exception,
 	.set_cr2 = svm_set_cr2,

@@ -86,6 +86,36 @@ TEST(wait_option)
 	CHECK_EQ(parse("name=a wait=maybe"), 1);
 }
 
+TEST(device_regions)
+{
+	CHECK_EQ(parse("name=a rom=img@0xd0000000 romd=img2@0xD0010000 testdev=0xc0000000 "
+		       "mmio_uart=0xc0001000 unbacked=0xc0002000+0x2000"), 0);
+	CHECK(g.rom.set);
+	CHECK_STR(g.rom.name, "img");
+	CHECK_EQ(g.rom.gpa, 0xd0000000);
+	CHECK_STR(g.romd.name, "img2");
+	CHECK_EQ(g.romd.gpa, 0xd0010000);
+	CHECK(g.testdev.set);
+	CHECK_EQ(g.testdev.gpa, 0xc0000000);
+	CHECK_EQ(g.testdev.size, 4096);
+	CHECK_EQ(g.mmio_uart.gpa, 0xc0001000);
+	CHECK_EQ(g.unbacked.gpa, 0xc0002000);
+	CHECK_EQ(g.unbacked.size, 0x2000);
+	CHECK_EQ(parse("name=a"), 0);
+	CHECK(!g.rom.set && !g.testdev.set && !g.unbacked.set);
+	/* Misaligned, missing parts, bad names. */
+	CHECK_EQ(parse("rom=img@0xd0000001"), 1);
+	CHECK_EQ(parse("rom=@0xd0000000"), 1);
+	CHECK_EQ(parse("rom=img"), 1);
+	CHECK_EQ(parse("romd=i/g@0x1000"), 1);
+	CHECK_EQ(parse("testdev=0x123"), 1);
+	CHECK_EQ(parse("unbacked=0x1000"), 1);
+	CHECK_EQ(parse("unbacked=0x1000+0"), 1);
+	CHECK_EQ(parse("unbacked=0x1000+0x10"), 1);
+	CHECK_EQ(parse("kind=rom name=img"), 0);
+	CHECK_EQ(g.kind, GUEST_KIND_ROM);
+}
+
 TEST(leading_image_path_is_skipped)
 {
 	CHECK_EQ(parse("/boot/hello.elf vcpus=2 -- hello.elf"), 0);
@@ -114,7 +144,7 @@ TEST(errors_are_named_and_all_reported)
 {
 	CHECK_EQ(parse("mme=4M kind=pe32 vcpus=9 mode=shared -- x"), 4);
 	CHECK_STR(errs.msg[0], "unknown option 'mme'");
-	CHECK_STR(errs.msg[1], "option 'kind': 'pe32' is not one of multiboot|elf64|realmode");
+	CHECK_STR(errs.msg[1], "option 'kind': 'pe32' is not one of multiboot|elf64|realmode|rom");
 	CHECK_STR(errs.msg[2], "option 'vcpus': '9' is above the maximum 8");
 	CHECK_STR(errs.msg[3], "option 'mode': 'shared' is not one of isolated|passthrough");
 	CHECK_STR(g.cmdline, "x");

@@ -1,0 +1,56 @@
+/*
+ * testdev.c - the MMIO test device (layout in hv/guest_abi.h): scratch
+ * memory, an access counter, the last access, and a log of writes, so a
+ * guest can check exactly what the emulator did on its behalf.
+ */
+#include "hv/dev/testdev.h"
+#include "hv/guest_abi.h"
+#include "hv/lib/string.h"
+#include "hv/vm.h"
+
+static void note_access(struct vm_testdev *d, uint64_t off, unsigned size, bool write, bool romd)
+{
+	d->last = size | (write ? TESTDEV_LAST_WRITE : 0) | (romd ? TESTDEV_LAST_ROMD : 0) | ((off & 0xfff) << 16);
+	d->counter++;
+}
+
+uint64_t testdev_read(struct vm_testdev *d, uint64_t off, unsigned size)
+{
+	uint64_t v = 0;
+	if (off + size <= TESTDEV_SCRATCH_SIZE)
+		memcpy(&v, d->scratch + off, size);
+	else if (off == TESTDEV_COUNTER)
+		v = d->counter;
+	else if (off == TESTDEV_LAST)
+		v = d->last;
+	else if (off == TESTDEV_LOG_COUNT)
+		v = d->log_count;
+	else if (off >= TESTDEV_LOG && off < TESTDEV_LOG + 8 * TESTDEV_LOG_ENTRIES && !(off & 7))
+		v = d->log[(off - TESTDEV_LOG) / 8];
+	note_access(d, off, size, false, false);
+	if (size < 8)
+		v &= (1ull << (8 * size)) - 1;
+	return v;
+}
+
+void testdev_write(struct vm_testdev *d, uint64_t off, unsigned size, uint64_t value, bool romd)
+{
+	if (romd) {
+		/* ROMD writes only reach the log; the image is unchanged. */
+	} else if (off + size <= TESTDEV_SCRATCH_SIZE) {
+		memcpy(d->scratch + off, &value, size);
+	} else if (off == TESTDEV_COUNTER) {
+		d->counter = 0;
+		d->last = size | TESTDEV_LAST_WRITE | ((off & 0xfff) << 16);
+		return; /* the reset itself is not counted */
+	} else if (off == TESTDEV_LOG_COUNT) {
+		d->log_count = 0;
+		note_access(d, off, size, true, false);
+		return; /* clearing the log is not logged */
+	}
+	uint64_t entry = (value & 0xffffffffull) | ((uint64_t)size << 32) | (romd ? 1ull << 40 : 0) |
+			 ((off & 0xffff) << 48);
+	d->log[d->log_count % TESTDEV_LOG_ENTRIES] = entry;
+	d->log_count++;
+	note_access(d, off, size, true, romd);
+}

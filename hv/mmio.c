@@ -1,0 +1,250 @@
+/*
+ * mmio.c - guest accesses to guest-physical memory that is not plain RAM:
+ * MMIO devices, unbacked ranges, and writes to ROM.
+ *
+ * An access there exits (EPT violation / #NPF: not present for MMIO, a
+ * write to a read-only leaf for ROM). Nestor fetches and decodes the
+ * instruction at the guest's RIP through the guest's own paging, and
+ * performs it with hv/x86/emulate.c, sending each data access to RAM or to
+ * the region's handler. The first exit on an MMIO page also switches that
+ * page to the cheap "this is MMIO" exit (EPT misconfiguration / #NPF with
+ * RSVD, see ptb_mark_mmio); both exits lead here and give the same result.
+ *
+ * An instruction the emulator cannot perform stops the VM with an internal-
+ * error report; it never loops and never affects another VM.
+ */
+#include "drivers/console.h"
+#include "hv/dev/port_devices.h"
+#include "hv/dev/testdev.h"
+#include "hv/exits.h"
+#include "hv/guest_abi.h"
+#include "hv/guest_mem.h"
+#include "hv/lib/format.h"
+#include "hv/lib/string.h"
+#include "hv/vm.h"
+#include "hv/x86/emulate.h"
+#include "mm/pages.h"
+#include "mm/pf_error.h"
+
+/* Fault codes handed back through the emulator. */
+enum { MMIO_FAULT_GUEST_PF = 1, MMIO_FAULT_NOT_MEMORY = 2 };
+
+struct mmio_ctx {
+	struct vcpu *v;
+	struct walk_fault fault; /* MMIO_FAULT_GUEST_PF */
+	uint64_t bad_gpa;        /* MMIO_FAULT_NOT_MEMORY */
+};
+
+struct vm_mmio_region *vm_mmio_at(struct vm *vm, uint64_t gpa)
+{
+	for (unsigned i = 0; i < vm->nmmio; i++)
+		if (gpa >= vm->mmio[i].gpa && gpa - vm->mmio[i].gpa < vm->mmio[i].size)
+			return &vm->mmio[i];
+	return 0;
+}
+
+static uint64_t region_read(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size)
+{
+	switch (r->kind) {
+	case VM_MMIO_TESTDEV:
+		return testdev_read(&v->vm->testdev, off, size);
+	case VM_MMIO_UART:
+		return off < 8 ? vm_uart_device.read(v, (uint16_t)(GUEST_COM1_PORT + off), 1) : 0;
+	case VM_MMIO_ROM:
+	case VM_MMIO_ROMD: {
+		uint64_t val = 0;
+		memcpy(&val, (const uint8_t *)pa_to_ptr(r->hpa) + off, size);
+		return val;
+	}
+	case VM_MMIO_UNBACKED:
+		break;
+	}
+	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
+}
+
+static void region_write(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val)
+{
+	switch (r->kind) {
+	case VM_MMIO_TESTDEV:
+		testdev_write(&v->vm->testdev, off, size, val, false);
+		return;
+	case VM_MMIO_UART:
+		if (off < 8)
+			vm_uart_device.write(v, (uint16_t)(GUEST_COM1_PORT + off), 1, (uint32_t)val);
+		return;
+	case VM_MMIO_ROMD:
+		testdev_write(&v->vm->testdev, off, size, val, true);
+		return;
+	case VM_MMIO_ROM:
+	case VM_MMIO_UNBACKED:
+		/* Dropped, as real ROM and an empty bus do. */
+		if (!r->warned) {
+			r->warned = true;
+			log_info("vm", "%s: write to %s at 0x%llx dropped (logged once per region)", v->vm->opts.name,
+				 r->kind == VM_MMIO_ROM ? "ROM" : "unbacked memory", (unsigned long long)(r->gpa + off));
+		}
+		return;
+	}
+}
+
+/* Physical access of size bytes at gpa: RAM, or a region's handler. */
+static int phys_access(struct mmio_ctx *c, uint64_t gpa, unsigned size, uint64_t *val, bool write)
+{
+	struct vm *vm = c->v->vm;
+	struct vm_mmio_region *r = vm_mmio_at(vm, gpa);
+	if (r && gpa + size - r->gpa <= r->size) {
+		if (write)
+			region_write(c->v, r, gpa - r->gpa, size, *val);
+		else
+			*val = region_read(c->v, r, gpa - r->gpa, size);
+		return 0;
+	}
+	uint8_t *p = r ? 0 : vm_gpa_ptr(vm, gpa, size);
+	if (!p) {
+		c->bad_gpa = gpa;
+		return MMIO_FAULT_NOT_MEMORY;
+	}
+	if (write)
+		memcpy(p, val, size);
+	else {
+		*val = 0;
+		memcpy(val, p, size);
+	}
+	return 0;
+}
+
+static int linear_access(struct mmio_ctx *c, uint64_t gla, unsigned size, uint64_t *val, bool write)
+{
+	/* Split at a page boundary: the halves may translate anywhere. */
+	unsigned first = (unsigned)(4096 - (gla & 4095));
+	if (first < size) {
+		uint64_t lo = write ? *val : 0, hi = write ? *val >> (8 * first) : 0;
+		int rc = linear_access(c, gla, first, &lo, write);
+		if (!rc)
+			rc = linear_access(c, gla + first, size - first, &hi, write);
+		if (!rc && !write)
+			*val = (lo & ((1ull << (8 * first)) - 1)) | (hi << (8 * first));
+		return rc;
+	}
+	uint64_t gpa;
+	if (guest_linear_to_gpa(c->v, gla, write ? WALK_ACC_WRITE : WALK_ACC_READ, &gpa, &c->fault))
+		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	return phys_access(c, gpa, size, val, write);
+}
+
+static int emu_read(void *ctx, uint64_t linear, unsigned size, uint64_t *val)
+{
+	return linear_access(ctx, linear, size, val, false);
+}
+
+static int emu_write(void *ctx, uint64_t linear, unsigned size, uint64_t val)
+{
+	return linear_access(ctx, linear, size, &val, true);
+}
+
+static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, unsigned *got)
+{
+	struct mmio_ctx *c = ctx;
+	unsigned n = (unsigned)(4096 - (linear & 4095));
+	if (n > len)
+		n = len;
+	uint64_t gpa;
+	if (guest_linear_to_gpa(c->v, linear, WALK_ACC_FETCH, &gpa, &c->fault))
+		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	struct vm_mmio_region *r = vm_mmio_at(c->v->vm, gpa);
+	const uint8_t *p;
+	if (r && (r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD))
+		p = (const uint8_t *)pa_to_ptr(r->hpa) + (gpa - r->gpa);
+	else
+		p = vm_gpa_ptr(c->v->vm, gpa, n);
+	if (!p) {
+		c->bad_gpa = gpa;
+		return MMIO_FAULT_NOT_MEMORY; /* executing from MMIO: not emulated */
+	}
+	memcpy(buf, p, n);
+	*got = n;
+	return 0;
+}
+
+static void load_regs(struct vcpu *v, struct x86_regs *r)
+{
+	struct vcpu_paging_state ps;
+	virt_ops->get_paging_state(v, &ps);
+	memcpy(r->gpr, v->gpr, sizeof(r->gpr));
+	r->rip = virt_ops->get_rip(v);
+	r->rflags = ps.rflags;
+	r->mode = x86_mode_from(ps.cr0 & 1, (ps.rflags >> 17) & 1, (ps.efer >> 10) & 1, ps.cs_l, ps.cs_d);
+	r->seg_base[X86_SEG_ES] = ps.es_base;
+	r->seg_base[X86_SEG_CS] = ps.cs_base;
+	r->seg_base[X86_SEG_SS] = ps.ss_base;
+	r->seg_base[X86_SEG_DS] = ps.ds_base;
+	r->seg_base[X86_SEG_FS] = ps.fs_base;
+	r->seg_base[X86_SEG_GS] = ps.gs_base;
+}
+
+static enum exit_action internal_error(struct vcpu *v, struct vm_exit *e, const struct x86_emu_result *res,
+				       const char *what)
+{
+	char hex[64], why[200];
+	x86_inst_hex(&res->insn, hex, sizeof(hex));
+	fmt_snprintf(why, sizeof(why), "internal error: %s at guest-physical 0x%llx: %s (instruction bytes: %s)", what,
+		     (unsigned long long)e->gpa, res->reason ? res->reason : "?", res->insn.nbytes ? hex : "none");
+	vm_stop_with_report(v, e, why);
+	return EXIT_ACTION_STOPPED;
+}
+
+/* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
+static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_region *r)
+{
+	if (e->reason != EXIT_NESTED_FAULT || r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD)
+		return;
+	bool flush = false;
+	if (ptb_mark_mmio(&v->vm->nested, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
+		v->vm->mmio_pages_marked++;
+		if (flush)
+			virt_ops->flush_nested(v);
+	}
+}
+
+enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
+{
+	struct vm_mmio_region *r = vm_mmio_at(v->vm, e->gpa);
+	if (!r) {
+		if (!vm_region_at(v->vm, e->gpa))
+			vm_stop_with_report(v, e, "access to a guest-physical address that is not memory of this VM");
+		else
+			vm_stop_with_report(v, e, "nested page fault inside the VM's own memory");
+		return EXIT_ACTION_STOPPED;
+	}
+	mark_mmio_page(v, e, r);
+
+	struct mmio_ctx c = { .v = v };
+	struct x86_emu_ops ops = { .ctx = &c, .fetch = emu_fetch, .read = emu_read, .write = emu_write };
+	struct x86_regs regs;
+	struct x86_emu_result res;
+	load_regs(v, &regs);
+	enum x86_emu_status st = x86_emulate(&regs, &ops, &res);
+	switch (st) {
+	case X86_EMU_DONE:
+	case X86_EMU_RESTART:
+		memcpy(v->gpr, regs.gpr, sizeof(v->gpr));
+		virt_ops->set_rflags(v, regs.rflags);
+		virt_ops->set_rip(v, regs.rip);
+		return EXIT_ACTION_RESUME;
+	case X86_EMU_FAULT:
+		memcpy(v->gpr, regs.gpr, sizeof(v->gpr)); /* completed REP iterations */
+		if (res.fault == MMIO_FAULT_GUEST_PF) {
+			virt_ops->set_cr2(v, c.fault.gla);
+			virt_ops->inject_exception(v, 14, true, walk_pf_error_code(&c.fault));
+			return EXIT_ACTION_RESUME;
+		}
+		e->gpa = c.bad_gpa;
+		return internal_error(v, e, &res, "the emulated instruction touched memory that is neither RAM nor a device");
+	case X86_EMU_UNSUPPORTED:
+		break;
+	}
+	return internal_error(v, e, &res,
+			      r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD
+				      ? "cannot emulate this write to ROM"
+				      : "cannot emulate this MMIO access");
+}
