@@ -18,6 +18,13 @@
  *   HC_YIELD (3)  give the physical CPU to the next runnable vCPU.
  *   HC_RDTSC_INSNS (4) informational: returns 0; reserved for benchmarks.
  *   HC_PRINT_STATS (5) print this VM's exit counts on Nestor's console.
+ *   HC_SET_PERM (6) RBX = guest-physical address, RCX = size (both 4 KiB
+ *                 aligned, inside the VM's RAM), RDX = permissions (bit 0
+ *                 read, bit 1 write, bit 2 execute; 0 = unmapped): change
+ *                 the VM's own nested (EPT/NPT) permissions, for testing the
+ *                 table builder. Returns the number of nested table pages
+ *                 afterwards. An access the new permissions forbid stops
+ *                 the VM with a report, as any nested fault in RAM does.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
  * (each line appears on Nestor's console as "[NAME] line"), the QEMU
@@ -40,6 +47,7 @@
 #define HC_YIELD 3
 #define HC_RDTSC_INSNS 4
 #define HC_PRINT_STATS 5
+#define HC_SET_PERM 6
 
 #define NESTOR_EOK 0
 #define NESTOR_EINVAL (-22)

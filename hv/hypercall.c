@@ -36,6 +36,28 @@ enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 	case HC_PRINT_STATS:
 		vm_print_stats(vm);
 		break;
+	case HC_SET_PERM: {
+		const struct ptb_region *r = vm_region_at(vm, a1);
+		uint64_t perm = v->gpr[GPR_RDX];
+		bool flush = false;
+		if (!r || r->kind != PTB_REGION_RAM || (r->perm & PG_PERM_W) == 0 || (a1 | a2) & 4095 || !a2 ||
+		    a2 > r->size - (a1 - r->gpa) || perm > 7) {
+			ret = NESTOR_EINVAL;
+			break;
+		}
+		/* Nested tables hold R/W/X (and U=1 for NPT); the builder maps
+		 * the request onto the format. */
+		int rc = ptb_protect(&vm->nested, a1, a2, (unsigned)perm | (perm ? PG_PERM_U : 0), &flush);
+		if (rc != PTB_OK) {
+			ret = rc == PTB_ENOMEM ? NESTOR_EFAULT : NESTOR_EINVAL;
+			break;
+		}
+		if (flush)
+			for (unsigned i = 0; i < vm->nvcpus; i++)
+				virt_ops->flush_nested(&vm->vcpus[i]);
+		ret = vm->nested.tables;
+		break;
+	}
 	default:
 		ret = NESTOR_ENOSYS;
 		break;

@@ -210,10 +210,17 @@ enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 {
 	struct vm_mmio_region *r = vm_mmio_at(v->vm, e->gpa);
 	if (!r) {
+		static const char *const what[] = { [EXIT_ACCESS_READ] = "read", [EXIT_ACCESS_WRITE] = "write",
+						    [EXIT_ACCESS_FETCH] = "instruction fetch" };
+		const char *acc = e->access < 5 && what[e->access] ? what[e->access] : "access";
+		char why[160];
 		if (!vm_region_at(v->vm, e->gpa))
-			vm_stop_with_report(v, e, "access to a guest-physical address that is not memory of this VM");
+			fmt_snprintf(why, sizeof(why), "%s of a guest-physical address that is not memory of this VM",
+				     acc);
 		else
-			vm_stop_with_report(v, e, "nested page fault inside the VM's own memory");
+			fmt_snprintf(why, sizeof(why), "%s of the VM's own memory that its nested permissions forbid",
+				     acc);
+		vm_stop_with_report(v, e, why);
 		return EXIT_ACTION_STOPPED;
 	}
 	mark_mmio_page(v, e, r);

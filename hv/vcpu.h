@@ -45,6 +45,10 @@ enum exit_reason {
 	EXIT_REASON_COUNT
 };
 
+#define EXIT_ACCESS_READ 1
+#define EXIT_ACCESS_WRITE 2
+#define EXIT_ACCESS_FETCH 4
+
 /* One exit, as generic code sees it. Fields not meaningful for a reason
  * are zero. */
 struct vm_exit {
@@ -53,6 +57,7 @@ struct vm_exit {
 	uint64_t qual;          /* VMX exit qualification / SVM EXITINFO1 */
 	uint64_t info2;         /* SVM EXITINFO2 / VMX extra info */
 	uint64_t gpa;           /* guest-physical address (nested faults) */
+	uint8_t access;         /* nested faults: EXIT_ACCESS_READ/WRITE/FETCH */
 	uint64_t gla;           /* guest-linear address, if gla_valid */
 	bool gla_valid;
 	uint32_t insn_len;      /* 0 = unknown (SVM without NRIPS): decode it */

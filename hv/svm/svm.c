@@ -191,6 +191,7 @@ static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 	e->gpa = 0;
 	e->gla = 0;
 	e->gla_valid = false;
+	e->access = 0;
 	e->insn_len = 0;
 	if (svm_has_nrips && vmcb->control.next_rip > e->rip)
 		e->insn_len = (uint32_t)(vmcb->control.next_rip - e->rip);
@@ -235,6 +236,8 @@ static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 		/* A reserved bit in a leaf is Nestor's MMIO marker (ptb_mark_mmio). */
 		e->reason = (e->qual & (1ull << 3)) ? EXIT_NESTED_MISCONFIG : EXIT_NESTED_FAULT;
 		e->gpa = e->info2;
+		/* EXITINFO1 bit 1 = write, bit 4 = instruction fetch (APM 15.25.6). */
+		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 16) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = EXIT_TRIPLE_FAULT;
