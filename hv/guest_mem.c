@@ -13,6 +13,17 @@ int guest_linear_to_gpa(struct vcpu *v, uint64_t gla, uint32_t acc, uint64_t *gp
 {
 	struct vcpu_paging_state ps;
 	virt_ops->get_paging_state(v, &ps);
+	return guest_linear_to_gpa_ps(v, &ps, gla, acc, gpa, fault);
+}
+
+int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *psp, uint64_t gla, uint32_t acc,
+			   uint64_t *gpa, struct walk_fault *fault)
+{
+	const struct vcpu_paging_state ps = *psp;
+	if (!(ps.cr0 & (1ull << 31))) { /* paging off: linear = physical (32 bits) */
+		*gpa = gla & 0xffffffffull;
+		return 0;
+	}
 	enum guest_paging mode = guest_paging_mode(ps.cr0, ps.cr4, ps.efer);
 	if (mode == GUEST_PAGING_OFF) {
 		*gpa = gla & 0xffffffffull;

@@ -13,6 +13,9 @@
  * 0 with *gpa, or the walk's fault kind with *fault filled (a guest-
  * dimension fault is the guest's #PF; its error code is walk_pf_error_code). */
 int guest_linear_to_gpa(struct vcpu *v, uint64_t gla, uint32_t acc, uint64_t *gpa, struct walk_fault *fault);
+/* The same with the paging state already read (one exit, many accesses). */
+int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *ps, uint64_t gla, uint32_t acc,
+			   uint64_t *gpa, struct walk_fault *fault);
 /* Copy between guest-linear memory and buf, page by page. Returns 0, or
  * -1 when a page is not guest RAM or a translation faults (*fault set). */
 int guest_read_linear(struct vcpu *v, uint64_t gla, void *buf, uint64_t len, uint32_t acc, struct walk_fault *fault);

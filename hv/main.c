@@ -81,6 +81,7 @@ void kmain(uint32_t magic, uint64_t info)
 	const char *cmdline = boot_info.cmdline ? boot_info.cmdline : "";
 	int bad = hv_options_parse(cmdline, &options);
 	hv_exit_mode = (enum exit_mode)options.exit;
+	mmio_fast_path = options.mmio_fast;
 	console_log_level = (enum log_level)options.loglevel;
 	if (options.serial_port != UART_COM1 || options.baud != 115200) {
 		if (options.serial_port && !uart_init((uint16_t)options.serial_port, (uint32_t)options.baud))

@@ -31,6 +31,7 @@ enum { MMIO_FAULT_GUEST_PF = 1, MMIO_FAULT_NOT_MEMORY = 2 };
 
 struct mmio_ctx {
 	struct vcpu *v;
+	struct vcpu_paging_state ps; /* read once per exit */
 	struct walk_fault fault; /* MMIO_FAULT_GUEST_PF */
 	uint64_t bad_gpa;        /* MMIO_FAULT_NOT_MEMORY */
 };
@@ -127,7 +128,7 @@ static int linear_access(struct mmio_ctx *c, uint64_t gla, unsigned size, uint64
 		return rc;
 	}
 	uint64_t gpa;
-	if (guest_linear_to_gpa(c->v, gla, write ? WALK_ACC_WRITE : WALK_ACC_READ, &gpa, &c->fault))
+	if (guest_linear_to_gpa_ps(c->v, &c->ps, gla, write ? WALK_ACC_WRITE : WALK_ACC_READ, &gpa, &c->fault))
 		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
 	return phys_access(c, gpa, size, val, write);
 }
@@ -149,7 +150,7 @@ static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, uns
 	if (n > len)
 		n = len;
 	uint64_t gpa;
-	if (guest_linear_to_gpa(c->v, linear, WALK_ACC_FETCH, &gpa, &c->fault))
+	if (guest_linear_to_gpa_ps(c->v, &c->ps, linear, WALK_ACC_FETCH, &gpa, &c->fault))
 		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
 	struct vm_mmio_region *r = vm_mmio_at(c->v->vm, gpa);
 	const uint8_t *p;
@@ -166,10 +167,9 @@ static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, uns
 	return 0;
 }
 
-static void load_regs(struct vcpu *v, struct x86_regs *r)
+static void load_regs(struct vcpu *v, const struct vcpu_paging_state *psp, struct x86_regs *r)
 {
-	struct vcpu_paging_state ps;
-	virt_ops->get_paging_state(v, &ps);
+	const struct vcpu_paging_state ps = *psp;
 	memcpy(r->gpr, v->gpr, sizeof(r->gpr));
 	r->rip = virt_ops->get_rip(v);
 	r->rflags = ps.rflags;
@@ -193,10 +193,12 @@ static enum exit_action internal_error(struct vcpu *v, struct vm_exit *e, const 
 	return EXIT_ACTION_STOPPED;
 }
 
+bool mmio_fast_path = true;
+
 /* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
 static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_region *r)
 {
-	if (e->reason != EXIT_NESTED_FAULT || r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD)
+	if (!mmio_fast_path || e->reason != EXIT_NESTED_FAULT || r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD)
 		return;
 	bool flush = false;
 	if (ptb_mark_mmio(&v->vm->nested, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
@@ -229,7 +231,8 @@ enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 	struct x86_emu_ops ops = { .ctx = &c, .fetch = emu_fetch, .read = emu_read, .write = emu_write };
 	struct x86_regs regs;
 	struct x86_emu_result res;
-	load_regs(v, &regs);
+	virt_ops->get_paging_state(v, &c.ps);
+	load_regs(v, &c.ps, &regs);
 	enum x86_emu_status st = x86_emulate(&regs, &ops, &res);
 	switch (st) {
 	case X86_EMU_DONE:

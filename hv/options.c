@@ -49,6 +49,8 @@ static const struct cmdline_option hv_option_table[] = {
 	  .help = "at the end: halt, or end the emulator with pass/fail (qemu: isa-debug-exit 0xf4; bochs)" },
 	{ .name = "selftest", .type = CMDLINE_ENUM, .dest = &parsed.selftest, .words = selftest_words,
 	  .help = "deliberately fail, to test the fault reporter" },
+	{ .name = "mmio_fast", .type = CMDLINE_BOOL, .dest = &parsed.mmio_fast,
+	  .help = "switch an MMIO page to the cheap exit after its first access (default on)" },
 	{ .name = "help", .type = CMDLINE_FLAG, .dest = &parsed.help, .help = "print this list and stop" },
 };
 #define NOPTS (sizeof(hv_option_table) / sizeof(hv_option_table[0]))
@@ -68,6 +70,7 @@ int hv_options_parse(const char *cmdline, struct hv_options *opts)
 		.loglevel = LOG_LEVEL_INFO,
 		.exit = EXIT_MODE_HALT,
 		.selftest = SELFTEST_NONE,
+		.mmio_fast = true,
 	};
 	int errors = cmdline_parse(cmdline, strlen(cmdline), hv_option_table, NOPTS, report_option_error, 0);
 	if (parsed.baud == 0 || 115200 % parsed.baud) {

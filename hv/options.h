@@ -16,6 +16,7 @@ struct hv_options {
 	unsigned exit;     /* enum exit_mode */
 	unsigned selftest; /* enum selftest_kind */
 	bool help;
+	bool mmio_fast;
 };
 
 /* Parse the multiboot2 command line into opts (defaults first). Every

@@ -108,6 +108,8 @@ void vm_print_stats(const struct vm *vm);
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 /* The non-RAM region containing gpa, or NULL. */
 struct vm_mmio_region *vm_mmio_at(struct vm *vm, uint64_t gpa);
+/* Nestor option mmio_fast=: mark MMIO pages for the cheap exit (default). */
+extern bool mmio_fast_path;
 /* Register a kind=rom module (not a VM) under its name. */
 void rom_image_register(const char *name, const void *image, uint64_t size);
 

@@ -10,30 +10,40 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 out=build/bench; mkdir -p $out
 
-# guest_bench PLATFORM SCALE LABEL: run bench_cpuid alone in one VM.
+# guest_bench PLATFORM SCALE LABEL WHAT GUEST "MODULE ARGS" "NESTOR ARGS":
+# run one bench guest alone; it prints "bench: WHAT N iterations: tsc
+# delta D" and "bench: empty loop N iterations: tsc delta D0", where the
+# measured loop is the empty loop plus one WHAT per iteration.
 guest_bench() {
-	plat=$1; scale=$2; label=$3
+	plat=$1; scale=$2; label=$3; what=$4; guest=$5; margs=$6; hargs=$7
 	case $plat in bochs-*) ek=bochs ;; *) ek=qemu ;; esac
-	tools/mkiso.sh $out/cpuid.$ek.iso build/nestor.elf "exit=$ek loglevel=warn" \
-		build/guests/bench_cpuid.elf "name=bench" >/dev/null || return
+	tag=$(echo "$what $hargs" | tr -c 'a-z0-9\n' _)
+	tools/mkiso.sh $out/$tag.$ek.iso build/nestor.elf "exit=$ek loglevel=warn $hargs" \
+		build/guests/$guest.elf "name=bench $margs" >/dev/null || return
 	QEMU_EXTRA="-icount shift=7,align=off,sleep=off" tests/integration/emu.sh "$plat" \
-		$out/cpuid.$ek.iso $out/cpuid.$plat.log 300 >/dev/null
-	tr -d '\r' < $out/cpuid.$plat.log > $out/cpuid.$plat.txt
-	d=$(sed -n 's/.*bench: cpuid \([0-9]*\) iterations: tsc delta \([0-9]*\).*/\1 \2/p' $out/cpuid.$plat.txt)
-	d0=$(sed -n 's/.*bench: empty loop \([0-9]*\) iterations: tsc delta \([0-9]*\).*/\2/p' $out/cpuid.$plat.txt)
+		$out/$tag.$ek.iso $out/$tag.$plat.log 300 >/dev/null
+	tr -d '\r' < $out/$tag.$plat.log > $out/$tag.$plat.txt
+	d=$(sed -n "s/.*bench: $what \([0-9]*\) iterations: tsc delta \([0-9]*\).*/\1 \2/p" $out/$tag.$plat.txt)
+	d0=$(sed -n 's/.*bench: empty loop \([0-9]*\) iterations: tsc delta \([0-9]*\).*/\2/p' $out/$tag.$plat.txt)
 	if [ -z "$d" ] || [ -z "$d0" ]; then
-		echo "$label: no result (see $out/cpuid.$plat.txt)"; return
+		echo "$label: $what: no result (see $out/$tag.$plat.txt)"; return
 	fi
 	set -- $d
-	# The measured loop is the empty loop plus one CPUID per iteration.
-	echo "$label: CPUID exit round trip = $(( ($2 - d0) / scale / $1 )) instructions" \
-		"(guest-measured over $1 CPUIDs, tsc delta $2, empty loop $d0, $scale TSC/instruction)"
+	echo "$label: $what round trip = $(( ($2 - d0) / scale / $1 )) instructions" \
+		"(guest-measured over $1, tsc delta $2, empty loop $d0, $scale TSC/instruction)"
+}
+
+# bench_platform PLATFORM SCALE LABEL: every guest-measured benchmark there.
+bench_platform() {
+	guest_bench "$1" "$2" "$3" "cpuid" bench_cpuid "" ""
+	guest_bench "$1" "$2" "$3" "mmio write" bench_mmio "testdev=0xc0000000" ""
+	guest_bench "$1" "$2" "$3 [mmio_fast=off]" "mmio write" bench_mmio "testdev=0xc0000000" "mmio_fast=off"
 }
 
 echo "== exit round trips (guest-measured, deterministic)"
-guest_bench qemu-bios 128 "AMD SVM, QEMU TCG -icount shift=7"
-guest_bench bochs-amd 1 "AMD SVM, Bochs ryzen, sync=none"
-guest_bench bochs-intel 1 "Intel VT-x, Bochs corei7_skylake_x, sync=none"
+bench_platform qemu-bios 128 "AMD SVM, QEMU TCG -icount shift=7"
+bench_platform bochs-amd 1 "AMD SVM, Bochs ryzen, sync=none"
+bench_platform bochs-intel 1 "Intel VT-x, Bochs corei7_skylake_x, sync=none"
 
 echo "== host code (callgrind instruction counts)"
 for b in $HOST_BENCH_BINS; do
