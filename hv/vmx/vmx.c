@@ -30,7 +30,6 @@
 
 #define VMX_DEFAULT_PAT 0x0007040600070406ull
 #define VMX_IO_BITMAP_PAGES 2  /* A: ports 0-0x7fff, B: 0x8000-0xffff (SDM 3C 25.6.4) */
-#define VMX_EPTP_WB 6ull
 #define INVEPT_SINGLE 1
 #define INVEPT_ALL 2
 #define INVVPID_SINGLE 1
@@ -48,6 +47,9 @@ static struct vcpu *syscall_msr_owner[MAX_CPUS];
 static uint64_t loaded_tsc_aux[MAX_CPUS];
 static uint32_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry;
 static bool ctls_ready;
+static struct vmx_cr_fixed crfix;
+
+const struct vmx_cr_fixed *vmx_crfix(void) { return &crfix; }
 
 static uint32_t vmcs_revision(void) { return (uint32_t)(caps.vmx.basic & 0x7fffffff); }
 
@@ -77,16 +79,14 @@ static void invvpid(unsigned type, uint16_t vpid)
 	__asm__ volatile("invvpid %0, %1" ::"m"(d), "r"((uint64_t)type) : "cc", "memory");
 }
 
-/* A control word from its capability MSR (SDM 3D A.3-A.5): bits whose
- * allowed-0 setting is 1 must be 1, bits whose allowed-1 setting is 0 must
- * be 0. Reports wanted bits the CPU does not allow. */
+/* A control word from its capability MSR; reports required bits the CPU
+ * does not allow. */
 static uint32_t ctl_adjust(const char *what, uint64_t cap_msr, uint32_t want, uint32_t required)
 {
-	uint32_t allowed0 = (uint32_t)cap_msr, allowed1 = (uint32_t)(cap_msr >> 32);
-	uint32_t v = (want | allowed0) & allowed1;
+	uint32_t v = vmx_ctl_adjust(cap_msr, want);
 	if ((v & required) != required)
 		log_err("vmx", "%s controls: the CPU does not allow 0x%x (allowed-1 0x%x)", what, required & ~v,
-			allowed1);
+			(uint32_t)(cap_msr >> 32));
 	return v;
 }
 
@@ -115,6 +115,11 @@ static void compute_controls(void)
 	}
 	if (!(ctl_pin & PIN_PREEMPTION_TIMER))
 		ctl_exit &= ~EXIT_CTL_SAVE_PREEMPT;
+	crfix = (struct vmx_cr_fixed){
+		.cr0_fixed0 = c->cr0_fixed0, .cr0_fixed1 = c->cr0_fixed1,
+		.cr4_fixed0 = c->cr4_fixed0, .cr4_fixed1 = c->cr4_fixed1,
+		.unrestricted = ctl_proc2 & PROC2_UNRESTRICTED,
+	};
 	ctls_ready = true;
 }
 
@@ -211,32 +216,6 @@ static void write_host_state(unsigned pcpu)
 	vmwrite(VMCS_HOST_RIP, (uint64_t)vmx_exit_stub);
 }
 
-/* CR0/CR4 bits the guest may not own: fixed ones (except PE/PG with
- * unrestricted guest, SDM 3C 26.8) and, for CR4, VMXE (hidden). */
-static void cr_masks(struct vmx_vcpu *s)
-{
-	const struct vmx_caps *c = &caps.vmx;
-	uint64_t free0 = (ctl_proc2 & PROC2_UNRESTRICTED) ? (CR0_PE | CR0_PG) : 0;
-	s->cr0_mask = ((c->cr0_fixed0 & ~free0) | ~c->cr0_fixed1) & 0xffffffffull;
-	s->cr0_mask |= ~0xffffffffull; /* reserved upper half: MOV faults, CPU checks */
-	s->cr4_mask = c->cr4_fixed0 | ~c->cr4_fixed1 | CR4_VMXE;
-}
-
-uint64_t vmx_cr0_real(const struct vmx_vcpu *s, uint64_t guest)
-{
-	const struct vmx_caps *c = &caps.vmx;
-	uint64_t free0 = (ctl_proc2 & PROC2_UNRESTRICTED) ? (CR0_PE | CR0_PG) : 0;
-	(void)s;
-	return (guest | (c->cr0_fixed0 & ~free0)) & c->cr0_fixed1 & 0xffffffffull;
-}
-
-uint64_t vmx_cr4_real(const struct vmx_vcpu *s, uint64_t guest)
-{
-	const struct vmx_caps *c = &caps.vmx;
-	(void)s;
-	return (guest | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1;
-}
-
 bool vmx_ins_outs_info(void) { return (caps.vmx.basic >> 54) & 1; }
 
 uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)CR4_VMXE; }
@@ -282,7 +261,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	vmwrite(VMCS_TSC_OFFSET, 0);
 	if (ctl_proc2 & PROC2_VPID)
 		vmwrite(VMCS_VPID, v->vm->id + 1); /* VPID 0 is the host's */
-	s->eptp = nested_root | ((4ull - 1) << 3) | VMX_EPTP_WB;
+	s->eptp = vmx_eptp(nested_root, 4, false);
 	vmwrite(VMCS_EPT_POINTER, s->eptp);
 	s->save_preempt = ctl_exit & EXIT_CTL_SAVE_PREEMPT;
 	s->pat_in_vmcs = ctl_entry & ENTRY_CTL_LOAD_PAT;
@@ -308,13 +287,12 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	vmwrite(VMCS_GUEST_IDTR_BASE, seg.idtr.base);
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, seg.idtr.limit);
 
-	cr_masks(s);
-	vmwrite(VMCS_CR0_GUEST_HOST_MASK, s->cr0_mask);
-	vmwrite(VMCS_CR4_GUEST_HOST_MASK, s->cr4_mask);
+	vmwrite(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_mask(&crfix));
+	vmwrite(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_mask(&crfix));
 	vmwrite(VMCS_CR0_READ_SHADOW, seg.cr0);
 	vmwrite(VMCS_CR4_READ_SHADOW, seg.cr4);
-	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(s, seg.cr0));
-	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(s, seg.cr4));
+	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(&crfix, seg.cr0));
+	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(&crfix, seg.cr4));
 	vmwrite(VMCS_GUEST_CR3, seg.cr3);
 	vmwrite(VMCS_GUEST_IA32_EFER, seg.efer);
 	if (s->pat_in_vmcs)

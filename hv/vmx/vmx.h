@@ -10,6 +10,7 @@
 
 #include "hv/vcpu.h"
 #include "hv/vmx/vmcs_fields.h"
+#include "hv/vmx/vmx_decode.h"
 
 /* Pin-based VM-execution controls (SDM 3C 25.6.1, table 25-5). */
 #define PIN_EXTINT_EXITING (1u << 0)
@@ -87,7 +88,6 @@ struct vmx_vcpu {
 	uint64_t vmcs_pa, io_bitmap_pa, msr_bitmap_pa;
 	uint64_t eptp;
 	uint64_t cr2;              /* not in the VMCS: loaded around entry */
-	uint64_t cr0_mask, cr4_mask;
 	bool launched;
 	bool flush_pending;
 	bool save_preempt;         /* the timer value survives exits */
@@ -117,10 +117,8 @@ static inline void vmwrite(enum vmcs_field f, uint64_t val)
 /* Make v's VMCS the current one on this CPU (VMPTRLD when it is not). */
 void vmx_load(struct vcpu *v);
 
-/* The CR0/CR4 the CPU runs with for a guest value (the fixed bits forced,
- * CR4.VMXE set); the guest sees its own value through the read shadow. */
-uint64_t vmx_cr0_real(const struct vmx_vcpu *s, uint64_t guest);
-uint64_t vmx_cr4_real(const struct vmx_vcpu *s, uint64_t guest);
+/* This CPU's CR0/CR4 fixed bits (see vmx_decode.h). */
+const struct vmx_cr_fixed *vmx_crfix(void);
 /* CR4 bits a guest may set (CPU's fixed-1 bits minus VMXE). */
 uint64_t vmx_cr4_allowed(void);
 /* IA32_VMX_BASIC bit 54: INS/OUTS exits give instruction information. */

@@ -99,35 +99,6 @@ static void reinject_vectoring_event(void)
 		vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, vmread(VMCS_EXIT_INSTRUCTION_LEN));
 }
 
-static void translate_io(struct vm_exit *e)
-{
-	/* Exit qualification for I/O instructions (SDM 3C 28.2.1, table 28-5). */
-	uint64_t q = e->qual;
-	static const uint8_t sizes[4] = { 1, 2, 4, 4 };
-	e->reason = EXIT_IO;
-	e->u.io.size = sizes[q & 3];
-	e->u.io.in = (q >> 3) & 1;
-	e->u.io.string = (q >> 4) & 1;
-	e->u.io.rep = (q >> 5) & 1;
-	e->u.io.port = (uint16_t)(q >> 16);
-	if (!e->u.io.string)
-		return;
-	if (vmx_ins_outs_info()) {
-		/* VM-exit instruction information for INS/OUTS (SDM 3C
-		 * 28.2.5, table 28-8): address size 9:7, segment 17:15. */
-		uint32_t info = (uint32_t)vmread(VMCS_EXIT_INSTRUCTION_INFO);
-		static const uint8_t asz[4] = { 2, 4, 8, 8 };
-		e->u.io.addr_size = asz[(info >> 7) & 3];
-		e->u.io.seg = e->u.io.in ? 0 : (info >> 15) & 7; /* INS always writes ES:rDI */
-	} else {
-		/* Without it (IA32_VMX_BASIC bit 54 clear): the default
-		 * address size of the code segment, DS (no override). */
-		uint64_t cs_ar = vmread(VMCS_GUEST_CS_AR);
-		e->u.io.addr_size = (cs_ar >> 13) & 1 ? 8 : (cs_ar >> 14) & 1 ? 4 : 2;
-		e->u.io.seg = e->u.io.in ? 0 : 3;
-	}
-}
-
 void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 {
 	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
@@ -199,14 +170,14 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		e->u.msr.msr = (uint32_t)v->gpr[GPR_RCX];
 		break;
 	case VMX_EXIT_IO:
-		translate_io(e);
+		e->reason = EXIT_IO;
+		vmx_decode_io(e->qual, (uint32_t)vmread(VMCS_EXIT_INSTRUCTION_INFO), vmx_ins_outs_info(),
+			      (uint32_t)vmread(VMCS_GUEST_CS_AR), e);
 		break;
 	case VMX_EXIT_CR_ACCESS:
 		/* Exit qualification for CR accesses (SDM 3C table 28-3). */
 		e->reason = EXIT_CR_ACCESS;
-		e->u.cr.cr = e->qual & 15;
-		e->u.cr.write = ((e->qual >> 4) & 3) == 0;
-		e->u.cr.gpr = (e->qual >> 8) & 15;
+		vmx_decode_cr(e->qual, e);
 		break;
 	case VMX_EXIT_INVALID_GUEST_STATE:
 	case VMX_EXIT_MSR_LOADING:
@@ -282,7 +253,7 @@ static bool mov_to_cr0(struct vcpu *v, uint64_t val)
 	    ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)))
 		return false;
 	vmwrite(VMCS_CR0_READ_SHADOW, val);
-	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(s, val));
+	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(vmx_crfix(), val));
 	vmx_sync_paging_mode(v);
 	s->flush_pending = true;
 	return true;
@@ -294,7 +265,7 @@ static bool mov_to_cr4(struct vcpu *v, uint64_t val)
 	if ((val & ~vmx_cr4_allowed()) || ((vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA) && !(val & CR4_PAE)))
 		return false;
 	vmwrite(VMCS_CR4_READ_SHADOW, val);
-	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(s, val));
+	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(vmx_crfix(), val));
 	vmx_sync_paging_mode(v);
 	s->flush_pending = true;
 	return true;
@@ -302,7 +273,7 @@ static bool mov_to_cr4(struct vcpu *v, uint64_t val)
 
 bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e)
 {
-	unsigned type = (e->qual >> 4) & 3, cr = e->u.cr.cr, gpr = e->u.cr.gpr;
+	unsigned type = (e->qual >> 4) & 3, cr = e->u.cr.cr, gpr = e->u.cr.gpr; /* vmx_decode_cr */
 	if (type == 0) { /* MOV to CR */
 		uint64_t val = v->gpr[gpr];
 		if (!guest_64bit_code())
