@@ -386,8 +386,8 @@ static void vmx_run(struct vcpu *v, struct vm_exit *e)
 		if (r) {
 			memset(e, 0, sizeof(*e));
 			e->reason = EXIT_ENTRY_FAILED;
-			e->hw_name = r == 1 ? "VMfailInvalid" : "VMfailValid";
 			e->qual = r == 1 ? 0 : vmread(VMCS_VM_INSTRUCTION_ERROR);
+			e->hw_name = r == 1 ? "VMfailInvalid" : vmx_insn_error_name((unsigned)e->qual);
 			e->rip = vmread(VMCS_GUEST_RIP);
 			log_err("vmx", "%s failed: %s, VM-instruction error %llu", s->launched ? "VMRESUME" : "VMLAUNCH",
 				e->hw_name, (unsigned long long)e->qual);

@@ -127,6 +127,7 @@ bool vmx_ins_outs_info(void);
 /* vmx_exit.c: translate the exit just taken into e. */
 void vmx_translate_exit(struct vcpu *v, struct vm_exit *e);
 const char *vmx_exit_name(uint32_t basic_reason);
+const char *vmx_insn_error_name(unsigned n);
 /* Handle a CR-access exit the backend owns (MOV to CR0/CR4 touching a
  * masked bit, MOV to/from CR3 if the CPU forces those exits). Returns
  * true if handled (guest resumed or exception injected). */

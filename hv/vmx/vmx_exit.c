@@ -84,6 +84,20 @@ const char *vmx_exit_name(uint32_t basic)
 	return basic < VMX_EXIT_REASON_MAX && exit_names[basic] ? exit_names[basic] : "unknown";
 }
 
+/* VM-instruction error numbers (SDM 3C 31.4, table 31-1), as the
+ * failed entry's hw_name. */
+const char *vmx_insn_error_name(unsigned n)
+{
+	switch (n) {
+	case 4: return "VMfailValid: VMLAUNCH with non-clear VMCS";
+	case 5: return "VMfailValid: VMRESUME with non-launched VMCS";
+	case 7: return "VMfailValid: VM entry with invalid control field(s)";
+	case 8: return "VMfailValid: VM entry with invalid host-state field(s)";
+	case 26: return "VMfailValid: VM entry with events blocked by MOV SS";
+	}
+	return "VMfailValid";
+}
+
 /* An event the exit interrupted (SDM 3C 28.2.4) is delivered again on
  * the next entry, unless a handler injects something else first. */
 static void reinject_vectoring_event(void)
