@@ -137,6 +137,7 @@ static int vmx_cpu_enable(unsigned pcpu)
 	 * CR4.VMXE is among the fixed-1 bits of CR4. */
 	write_cr0((read_cr0() | c->cr0_fixed0) & c->cr0_fixed1);
 	write_cr4((read_cr4() | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1);
+	loaded_tsc_aux[pcpu] = ~0ull; /* unknown: load on the first entry */
 	vmxon_pa[pcpu] = page_alloc();
 	if (!vmxon_pa[pcpu])
 		return -1;
