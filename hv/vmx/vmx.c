@@ -181,7 +181,7 @@ static void set_seg(enum vmcs_field sel, const struct seg_desc *d)
 	vmwrite((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i), (d->access & SEG_AR_UNUSABLE) ? SEG_AR_UNUSABLE : d->access);
 }
 
-static void write_host_state(unsigned pcpu)
+static void write_host_state(void)
 {
 	struct {
 		uint16_t limit;
@@ -192,7 +192,6 @@ static void write_host_state(unsigned pcpu)
 	const uint64_t *gdt = (const uint64_t *)gdtr.base;
 	uint64_t lo = gdt[tr >> 3], hi = gdt[(tr >> 3) + 1];
 	uint64_t tr_base = ((lo >> 16) & 0xffffff) | (((lo >> 56) & 0xff) << 24) | (hi << 32);
-	(void)pcpu;
 	vmwrite(VMCS_HOST_CR0, read_cr0());
 	vmwrite(VMCS_HOST_CR3, read_cr3());
 	vmwrite(VMCS_HOST_CR4, read_cr4());
@@ -270,7 +269,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	s->preempt_value = 0xffffffff;
 	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
 
-	write_host_state(v->pcpu);
+	write_host_state();
 
 	/* Guest state (SDM 3C 25.4, checked by 27.3.1). */
 	struct seg_state seg;
