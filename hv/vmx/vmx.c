@@ -387,10 +387,11 @@ static void vmx_run(struct vcpu *v, struct vm_exit *e)
 			memset(e, 0, sizeof(*e));
 			e->reason = EXIT_ENTRY_FAILED;
 			e->qual = r == 1 ? 0 : vmread(VMCS_VM_INSTRUCTION_ERROR);
-			e->hw_name = r == 1 ? "VMfailInvalid" : vmx_insn_error_name((unsigned)e->qual);
+			e->hw_reason = VMX_HW_REASON_VMFAIL;
 			e->rip = vmread(VMCS_GUEST_RIP);
 			log_err("vmx", "%s failed: %s, VM-instruction error %llu", s->launched ? "VMRESUME" : "VMLAUNCH",
-				e->hw_name, (unsigned long long)e->qual);
+				r == 1 ? "VMfailInvalid" : vmx_insn_error_name((unsigned)e->qual),
+				(unsigned long long)e->qual);
 			return;
 		}
 		s->launched = true;
@@ -413,6 +414,12 @@ static uint64_t vmx_get_rip(struct vcpu *v)
 {
 	vmx_load(v);
 	return vmread(VMCS_GUEST_RIP);
+}
+
+static void vmx_set_rflags(struct vcpu *v, uint64_t rflags)
+{
+	vmx_load(v);
+	vmwrite(VMCS_GUEST_RFLAGS, rflags | 2);
 }
 
 static void vmx_set_rip(struct vcpu *v, uint64_t rip)
@@ -580,6 +587,8 @@ const struct vcpu_ops vmx_ops = {
 	.run = vmx_run,
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
+	.set_rflags = vmx_set_rflags,
+	.exit_name = vmx_exit_name,
 	.get_paging_state = vmx_get_paging_state,
 	.inject_exception = vmx_inject_exception,
 	.set_cr2 = vmx_set_cr2,

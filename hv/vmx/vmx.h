@@ -136,4 +136,7 @@ bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e);
  * and the PAE PDPTEs consistent (SDM 3C 27.3.1.1, 28.x). */
 void vmx_sync_paging_mode(struct vcpu *v);
 
+/* hw_reason of a VMLAUNCH/VMRESUME that failed (no exit happened). */
+#define VMX_HW_REASON_VMFAIL 0xffffffffu
+
 #endif

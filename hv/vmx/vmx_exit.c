@@ -81,6 +81,8 @@ static const char *const exit_names[VMX_EXIT_REASON_MAX] = {
 
 const char *vmx_exit_name(uint32_t basic)
 {
+	if (basic == VMX_HW_REASON_VMFAIL)
+		return "VMLAUNCH/VMRESUME failed (VMfail)";
 	return basic < VMX_EXIT_REASON_MAX && exit_names[basic] ? exit_names[basic] : "unknown";
 }
 
@@ -119,7 +121,6 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 	uint32_t basic = full & 0xffff;
 	memset(e, 0, sizeof(*e));
 	e->hw_reason = basic;
-	e->hw_name = vmx_exit_name(basic);
 	e->qual = vmread(VMCS_EXIT_QUALIFICATION);
 	e->rip = vmread(VMCS_GUEST_RIP);
 	if (full & VMX_EXIT_REASON_ENTRY_FAILURE) {
@@ -206,6 +207,8 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		e->gla_valid = (e->qual >> 7) & 1;
 		if (e->gla_valid)
 			e->gla = vmread(VMCS_GUEST_LINEAR_ADDRESS);
+		/* Bits 2:0: the access was a read, a write, a fetch. */
+		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 4) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;
 		break;
 	case VMX_EXIT_EPT_MISCONFIG:
 		e->reason = EXIT_NESTED_MISCONFIG;

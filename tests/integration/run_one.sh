@@ -19,7 +19,10 @@ check() { :; }
 . "$case_file"
 
 case $platform in bochs-*) exitkind=bochs ;; *) exitkind=qemu ;; esac
-iso="$out/$name.$exitkind.iso"
+# One ISO per distinct command line + module list (a case may vary its
+# modules by platform), shared by the platforms that boot the same one.
+key=$(printf '%s\n%s\n%s' "$cmdline" "$exitkind" "$modules" | cksum | cut -d' ' -f1)
+iso="$out/$name.$key.iso"
 log="$out/$name@$platform.log"
 
 # Build this case's ISO (once per exit kind; a lock keeps parallel runs apart).
