@@ -119,8 +119,14 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 {
 	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
 	uint32_t basic = full & 0xffff;
-	memset(e, 0, sizeof(*e));
+	/* Field by field, not memset: this runs on every exit. */
 	e->hw_reason = basic;
+	e->info2 = 0;
+	e->gpa = 0;
+	e->gla = 0;
+	e->gla_valid = false;
+	e->access = 0;
+	e->insn_len = 0;
 	e->qual = vmread(VMCS_EXIT_QUALIFICATION);
 	e->rip = vmread(VMCS_GUEST_RIP);
 	if (full & VMX_EXIT_REASON_ENTRY_FAILURE) {
@@ -154,8 +160,7 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		e->reason = EXIT_EXCEPTION;
 		e->u.exc.vector = (uint8_t)info;
 		e->u.exc.has_error = info & INTR_INFO_ERROR_VALID;
-		if (e->u.exc.has_error)
-			e->u.exc.error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR_CODE);
+		e->u.exc.error = e->u.exc.has_error ? (uint32_t)vmread(VMCS_EXIT_INTR_ERROR_CODE) : 0;
 		break;
 	}
 	case VMX_EXIT_EXTINT:
