@@ -64,3 +64,5 @@ void uart_drain(void)
 		if (spins > 1000000)
 			return;
 }
+
+void uart_disable(void) { uart_base = 0; }

@@ -14,6 +14,8 @@
  * divisor of 115200 or no UART answers at that port. */
 bool uart_init(uint16_t port, uint32_t baud);
 void uart_putc(char c);
+/* Stop using the UART (serial=off, console=vga). */
+void uart_disable(void);
 /* Wait until the transmitter is completely empty (LSR.TEMT): emulators end
  * the run right after the last byte otherwise, losing the last line. */
 void uart_drain(void);

@@ -63,6 +63,26 @@ static int module_pass(const char *s)
 	return o.kind == GUEST_KIND_ROM ? 0 : o.mode == GUEST_MODE_PASSTHROUGH ? 2 : 1;
 }
 
+/* The text screen: GRUB's framebuffer tag says where (EGA text mode on
+ * BIOS). A pixel framebuffer (UEFI GOP) has no text console yet. */
+static void setup_screen_console(enum console_kind kind)
+{
+	if (kind == CONSOLE_SERIAL)
+		return;
+	const struct mb2_framebuffer *fb = &boot_info.framebuffer;
+	if (boot_info.has_framebuffer && fb->type == MB2_FB_EGA_TEXT && fb->width && fb->height) {
+		vga_text_init(fb->addr, fb->width, fb->height);
+		console_enable_vga(1);
+	} else if (!boot_info.has_framebuffer && !boot_info.efi_mmap) {
+		vga_text_init(0xb8000, 80, 25); /* BIOS without a framebuffer tag: text mode */
+		console_enable_vga(1);
+	} else if (kind == CONSOLE_VGA) {
+		log_warn("console", "the boot framebuffer is a %ux%u pixel mode, which Nestor cannot print to yet: "
+				    "messages go to the serial port only",
+			 fb->width, fb->height);
+	}
+}
+
 void kmain(uint32_t magic, uint64_t info)
 {
 	/* COM1 first, so that even a bad boot block can be reported. */
@@ -83,13 +103,16 @@ void kmain(uint32_t magic, uint64_t info)
 	hv_exit_mode = (enum exit_mode)options.exit;
 	mmio_fast_path = options.mmio_fast;
 	console_log_level = (enum log_level)options.loglevel;
-	if (options.serial_port != UART_COM1 || options.baud != 115200) {
+	if (options.console == CONSOLE_VGA)
+		uart_disable(); /* console=vga: keep the serial port free */
+	else if (options.serial_port != UART_COM1 || options.baud != 115200) {
 		if (options.serial_port && !uart_init((uint16_t)options.serial_port, (uint32_t)options.baud))
 			log_warn("console", "no UART answers at port 0x%llx", (unsigned long long)options.serial_port);
 		if (!options.serial_port)
-			uart_init(0, 0);
+			uart_disable();
 	}
 
+	setup_screen_console((enum console_kind)options.console);
 	kprintf("\nNestor %s - a microhypervisor for nested virtualization\n", NESTOR_VERSION);
 	log_info("boot", "command line: '%s'", cmdline);
 	if (bad) {
