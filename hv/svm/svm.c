@@ -7,6 +7,7 @@
  * nowhere else.
  */
 #include "hv/svm/vmcb.h"
+#include "hv/svm/svm_exit.h"
 #include "drivers/console.h"
 #include "hv/lib/string.h"
 #include "hv/vcpu.h"
@@ -30,6 +31,9 @@ static struct svm_vcpu svm_state[MAX_VMS * GUEST_VCPUS_MAX];
 static unsigned svm_state_used;
 static uint64_t host_save_pa[MAX_CPUS], host_vmcb_pa[MAX_CPUS];
 static bool svm_has_nrips;
+/* TLB_CONTROL (APM 15.16.2): 1 flushes every ASID, 3 only this guest's
+ * (needs FlushByAsid, CPUID Fn8000_000A EDX[6]). */
+static uint8_t svm_tlb_flush_cmd = 1;
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
 
@@ -38,6 +42,8 @@ static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
 static int svm_cpu_enable(unsigned pcpu)
 {
 	svm_has_nrips = cpuid(0x8000000a, 0).edx & (1u << 3);
+	if (cpuid(0x8000000a, 0).edx & (1u << 6))
+		svm_tlb_flush_cmd = 3;
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	host_save_pa[pcpu] = page_alloc();
 	host_vmcb_pa[pcpu] = page_alloc();
@@ -91,7 +97,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	c->iopm_base_pa = s->iopm_pa;
 	c->msrpm_base_pa = s->msrpm_pa;
 	c->asid = v->vm->id + 1; /* ASID 0 is the host's */
-	c->tlb_control = 1;      /* flush everything on the first run */
+	c->tlb_control = svm_tlb_flush_cmd; /* stale entries of a reused ASID */
 	c->vintr = 1ull << 24;   /* V_INTR_MASKING: host IF governs physical interrupts */
 	c->np_enable = 1;
 	c->ncr3 = nested_root;
@@ -141,137 +147,19 @@ static void svm_vcpu_free(struct vcpu *v)
 	s->vmcb_pa = s->iopm_pa = s->msrpm_pa = 0;
 }
 
-static const char *svm_exit_name(uint32_t hw_reason)
-{
-	uint64_t code = hw_reason == 0xffffffffu ? SVM_EXIT_INVALID : hw_reason;
-	switch (code) {
-	case SVM_EXIT_INTR: return "INTR";
-	case SVM_EXIT_NMI: return "NMI";
-	case SVM_EXIT_SMI: return "SMI";
-	case SVM_EXIT_INIT: return "INIT";
-	case SVM_EXIT_CPUID: return "CPUID";
-	case SVM_EXIT_INVD: return "INVD";
-	case SVM_EXIT_HLT: return "HLT";
-	case SVM_EXIT_INVLPGA: return "INVLPGA";
-	case SVM_EXIT_IOIO: return "IOIO";
-	case SVM_EXIT_MSR: return "MSR";
-	case SVM_EXIT_TASK_SWITCH: return "TASK_SWITCH";
-	case SVM_EXIT_SHUTDOWN: return "SHUTDOWN";
-	case SVM_EXIT_VMRUN: return "VMRUN";
-	case SVM_EXIT_VMMCALL: return "VMMCALL";
-	case SVM_EXIT_VMLOAD: return "VMLOAD";
-	case SVM_EXIT_VMSAVE: return "VMSAVE";
-	case SVM_EXIT_STGI: return "STGI";
-	case SVM_EXIT_CLGI: return "CLGI";
-	case SVM_EXIT_SKINIT: return "SKINIT";
-	case SVM_EXIT_MONITOR: return "MONITOR";
-	case SVM_EXIT_MWAIT: return "MWAIT";
-	case SVM_EXIT_XSETBV: return "XSETBV";
-	case SVM_EXIT_NPF: return "NPF";
-	case SVM_EXIT_INVALID: return "INVALID (VMRUN failed)";
-	}
-	if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32)
-		return "EXCEPTION";
-	if (code < 0x20)
-		return "CR_ACCESS";
-	return "unknown";
-}
-
 /* Translate the VMCB's exit into the vendor-neutral record. */
 static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 {
-	struct vmcb *vmcb = S(v)->vmcb;
-	uint64_t code = vmcb->control.exitcode;
-	/* Every field is set here (no memset: this is the hot path); the
-	 * union member belongs to the reason. */
-	e->hw_reason = (uint32_t)code;
-	e->qual = vmcb->control.exitinfo1;
-	e->info2 = vmcb->control.exitinfo2;
-	e->rip = vmcb->save.rip;
-	e->gpa = 0;
-	e->gla = 0;
-	e->gla_valid = false;
-	e->access = 0;
-	e->insn_len = 0;
-	if (svm_has_nrips && vmcb->control.next_rip > e->rip)
-		e->insn_len = (uint32_t)(vmcb->control.next_rip - e->rip);
-
-	switch (code) {
-	case SVM_EXIT_CPUID:
-		e->reason = EXIT_CPUID;
-		if (!e->insn_len)
-			e->insn_len = 2;
-		break;
-	case SVM_EXIT_HLT:
-		e->reason = EXIT_HLT;
-		if (!e->insn_len)
-			e->insn_len = 1;
-		break;
-	case SVM_EXIT_VMMCALL:
-		e->reason = EXIT_HYPERCALL;
-		if (!e->insn_len)
-			e->insn_len = 3;
-		break;
-	case SVM_EXIT_MSR:
-		e->reason = e->qual ? EXIT_WRMSR : EXIT_RDMSR;
-		e->u.msr.msr = (uint32_t)v->gpr[GPR_RCX];
-		if (!e->insn_len)
-			e->insn_len = 2;
-		break;
-	case SVM_EXIT_IOIO: {
-		uint32_t i = (uint32_t)e->qual;
-		e->reason = EXIT_IO;
-		e->u.io.port = (uint16_t)(i >> SVM_IOIO_PORT_SHIFT);
-		e->u.io.size = (i >> SVM_IOIO_SIZE_SHIFT) & 1 ? 1 : (i >> SVM_IOIO_SIZE_SHIFT) & 2 ? 2 : 4;
-		e->u.io.in = i & SVM_IOIO_IN;
-		e->u.io.string = i & SVM_IOIO_STR;
-		e->u.io.rep = i & SVM_IOIO_REP;
-		/* EXITINFO2 holds the next RIP for IOIO even without NRIPS (APM 15.10.2). */
-		e->insn_len = (uint32_t)(e->info2 - e->rip);
-		e->u.io.addr_size = (i >> 7) & 1 ? 2 : (i >> 8) & 1 ? 4 : 8;
-		e->u.io.seg = (i >> 10) & 7;
-		break;
-	}
-	case SVM_EXIT_NPF:
-		/* A reserved bit in a leaf is Nestor's MMIO marker (ptb_mark_mmio). */
-		e->reason = (e->qual & (1ull << 3)) ? EXIT_NESTED_MISCONFIG : EXIT_NESTED_FAULT;
-		e->gpa = e->info2;
-		/* EXITINFO1 bit 1 = write, bit 4 = instruction fetch (APM 15.25.6). */
-		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 16) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;
-		break;
-	case SVM_EXIT_SHUTDOWN:
-		e->reason = EXIT_TRIPLE_FAULT;
-		break;
-	case SVM_EXIT_INTR:
-	case SVM_EXIT_NMI:
-	case SVM_EXIT_SMI:
-		e->reason = EXIT_EXTINT;
-		break;
-	case SVM_EXIT_INIT:
-		e->reason = EXIT_INIT;
-		break;
-	case SVM_EXIT_VMRUN:
-	case SVM_EXIT_VMLOAD:
-	case SVM_EXIT_VMSAVE:
-	case SVM_EXIT_STGI:
-	case SVM_EXIT_CLGI:
-	case SVM_EXIT_SKINIT:
-	case SVM_EXIT_INVLPGA:
-		e->reason = EXIT_VIRT_INSN;
-		break;
-	case SVM_EXIT_INVALID:
-		e->reason = EXIT_ENTRY_FAILED;
-		break;
-	default:
-		if (code >= SVM_EXIT_EXCP_BASE && code < SVM_EXIT_EXCP_BASE + 32) {
-			e->reason = EXIT_EXCEPTION;
-			e->u.exc.vector = (uint8_t)(code - SVM_EXIT_EXCP_BASE);
-			e->u.exc.error = (uint32_t)e->qual;
-		} else {
-			e->reason = EXIT_UNHANDLED;
-		}
-		break;
-	}
+	const struct vmcb *vmcb = S(v)->vmcb;
+	struct svm_exit_raw raw = {
+		.exitcode = vmcb->control.exitcode,
+		.exitinfo1 = vmcb->control.exitinfo1,
+		.exitinfo2 = vmcb->control.exitinfo2,
+		.rip = vmcb->save.rip,
+		.next_rip = svm_has_nrips ? vmcb->control.next_rip : 0,
+		.rcx = v->gpr[GPR_RCX],
+	};
+	svm_exit_decode(&raw, e);
 }
 
 static void svm_run(struct vcpu *v, struct vm_exit *e)
@@ -281,7 +169,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 	if (s->flush_pending) {
-		vmcb->control.tlb_control = 1;
+		vmcb->control.tlb_control = svm_tlb_flush_cmd;
 		s->flush_pending = false;
 	}
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt

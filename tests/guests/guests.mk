@@ -23,7 +23,7 @@ GUEST_LIB_OBJS := $(patsubst %.c,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_OUT)/obj/tests/guests/lib/entry.asm.o
 
 GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .elf,$(GUEST_ELF_NAMES))) \
-	$(GUEST_OUT)/realmode.bin
+	$(GUEST_OUT)/realmode.bin $(GUEST_OUT)/long64.elf
 # Not run under Nestor: a BIOS boot disk that loads realmode.bin at 0x8000,
 # so the real-mode guest can be checked on bare QEMU (run_bare.sh).
 GUEST_EXTRAS := $(GUEST_OUT)/realmode-boot.img
@@ -67,3 +67,10 @@ GUEST_MAIN_OBJS := $(patsubst %,$(GUEST_OUT)/obj/tests/guests/%.o,$(GUEST_ELF_NA
 -include $(GUEST_LIB_OBJS:.o=.d) $(patsubst %,$(GUEST_OUT)/obj/tests/guests/%.d,$(GUEST_ELF_NAMES))
 
 .DEFAULT_GOAL := $(guests_saved_goal)
+
+# kind=elf64 guest: a plain ELF64 image linked at 1 MiB (no multiboot header).
+$(GUEST_OUT)/long64.elf: tests/guests/long64.asm
+	@mkdir -p $(GUEST_OUT)/obj
+	@echo "  NASM64  $<"
+	@$(GUEST_NASM) -f elf64 -o $(GUEST_OUT)/obj/long64.o $<
+	@ld -N -nostdlib -static -z noexecstack --no-warn-rwx-segments -Ttext=0x100000 -e _start -o $@ $(GUEST_OUT)/obj/long64.o

@@ -12,7 +12,7 @@ plat=$1; iso=$2; log=$3; limit=${4:-120}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : > "$log"
-QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu max -m 256M -display none -monitor none -no-reboot
+QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu ${QEMU_CPU:-max} -m 256M -display none -monitor none -no-reboot
  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial file:$log ${QEMU_EXTRA:-}"
 
 run_bochs() {

@@ -6,6 +6,7 @@
 #   cmdline        Nestor's command line (exit=qemu|bochs is appended)
 #   modules        one "FILE ARGS..." per line (FILE relative to the top)
 #   expect_status  pass | fail (what Nestor must report)
+#   qemu_cpu       QEMU's -cpu model (default max)
 #   check()        calls want/wantnot REGEX, want_order A B, want_count N REGEX,
 #                  and may test $platform
 set -u
@@ -14,7 +15,7 @@ name=$(basename "$case_file" .case)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out="$top/build/itest"
 mkdir -p "$out"
-cmdline=""; modules=""; expect_status=pass; timeout_s=120
+cmdline=""; modules=""; expect_status=pass; timeout_s=120; qemu_cpu=max
 check() { :; }
 . "$case_file"
 
@@ -45,7 +46,7 @@ MODS
 [ -f "$iso" ] || { echo "FAIL $name@$platform: could not build the ISO"; exit 0; }
 
 start=$(date +%s)
-status=$("$top/tests/integration/emu.sh" "$platform" "$iso" "$log" "$timeout_s")
+status=$(QEMU_CPU=$qemu_cpu "$top/tests/integration/emu.sh" "$platform" "$iso" "$log" "$timeout_s")
 secs=$(( $(date +%s) - start ))
 # The UART sends CR LF; compare lines without the CR.
 tr -d '\r' < "$log" > "$log.tmp" && mv "$log.tmp" "$log"
