@@ -136,7 +136,9 @@ run: all
 # The same on Bochs with an Intel VT-x model (Skylake-X).
 run-bochs: all
 	tools/mkiso.sh $(BUILD)/nestor-bochs.iso $(BUILD)/nestor.elf "$(RUN_CMDLINE)" $(DEMO_MODULES)
-	tests/integration/emu.sh bochs-intel $(BUILD)/nestor-bochs.iso /dev/stdout 3600
+	@: > $(BUILD)/bochs-run.log
+	@tests/integration/emu.sh bochs-intel $(BUILD)/nestor-bochs.iso $(BUILD)/bochs-run.log 3600 & \
+	 tail -F --pid=$$! $(BUILD)/bochs-run.log 2>/dev/null
 
 # QEMU stopped at the first instruction with its gdb stub on :1234;
 # in another terminal: gdb -x build/nestor.gdb
