@@ -25,6 +25,7 @@ struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa, iopm_pa, msrpm_pa;
 	bool flush_pending;
+	bool load_cr2; /* Nestor set the guest's CR2 (an injected #PF) */
 };
 
 static struct svm_vcpu svm_state[MAX_VMS * GUEST_VCPUS_MAX];
@@ -178,6 +179,12 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	 * costs one slice, and Bochs leaves INTR masked after CLGI+VMRUN when
 	 * the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets the
 	 * pending interrupt reach the host's handler (APM 15.17). */
+	/* VMRUN loads CR2 from the VMCB (APM 15.5.1), but Bochs 2.7's does not:
+	 * the real register is set too, which costs nothing on hardware. */
+	if (s->load_cr2) {
+		write_cr2(vmcb->save.cr2);
+		s->load_cr2 = false;
+	}
 	__asm__ volatile("sti" ::: "memory");
 	svm_vmrun(s->vmcb_pa, v->gpr, host_vmcb_pa[v->pcpu]);
 	__asm__ volatile("stgi; cli" ::: "memory");
@@ -220,7 +227,11 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 				       (has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
 }
 
-static void svm_set_cr2(struct vcpu *v, uint64_t cr2) { S(v)->vmcb->save.cr2 = cr2; }
+static void svm_set_cr2(struct vcpu *v, uint64_t cr2)
+{
+	S(v)->vmcb->save.cr2 = cr2;
+	S(v)->load_cr2 = true;
+}
 
 static bool svm_nested_format(struct pg_format *f)
 {
