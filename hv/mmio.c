@@ -119,12 +119,13 @@ static int linear_access(struct mmio_ctx *c, uint64_t gla, unsigned size, uint64
 	/* Split at a page boundary: the halves may translate anywhere. */
 	unsigned first = (unsigned)(4096 - (gla & 4095));
 	if (first < size) {
-		uint64_t lo = write ? *val : 0, hi = write ? *val >> (8 * first) : 0;
+		uint64_t lo_mask = (1ull << (8 * first)) - 1; /* first < size <= 8 */
+		uint64_t lo = write ? *val & lo_mask : 0, hi = write ? *val >> (8 * first) : 0;
 		int rc = linear_access(c, gla, first, &lo, write);
 		if (!rc)
 			rc = linear_access(c, gla + first, size - first, &hi, write);
 		if (!rc && !write)
-			*val = (lo & ((1ull << (8 * first)) - 1)) | (hi << (8 * first));
+			*val = (lo & lo_mask) | (hi << (8 * first));
 		return rc;
 	}
 	uint64_t gpa;
