@@ -47,3 +47,9 @@ void paging_set_4m(uint32_t addr, bool present, bool writable)
 	page_dir[i] = present ? (i << 22 | PDE_P | PDE_PS | (writable ? PDE_RW : 0)) : 0;
 	invlpg(addr);
 }
+
+void paging_map_4m(uint32_t linear, uint32_t phys)
+{
+	page_dir[linear >> 22] = (phys & ~0x3fffffu) | PDE_P | PDE_RW | PDE_PS;
+	invlpg(linear);
+}
