@@ -47,6 +47,7 @@ static uint8_t ram_fake_dev[4096] __attribute__((aligned(4096)));
 static bool nestor;     /* Nestor present and a real device in use */
 static uint32_t dev_phys; /* the device page (physical) */
 static uint32_t round_sum; /* checksum of everything read from the device */
+static const char *pfx = ""; /* "paging on: " in the paged part */
 
 static void sum(uint32_t v)
 {
@@ -290,6 +291,101 @@ ABS_FORMS(Z_FN)
 #define W_FN(id, desc, text) OPSEG(w_##id, text)
 SEG16_FORMS(W_FN)
 
+static void set_cs16_base(uint32_t base);
+
+/* Code running in a 16-bit code segment (CS.D=0: 16-bit operand and
+ * address size by default; 66 and 67 select 32 bits). Each routine is
+ * entered with lcall $0x20, $0 (the segment's base is the routine), with
+ * EAX = the register operand and GS based at p - 0x1000 as for the
+ * 67-prefixed forms, and returns with a 32-bit far return (66 CB). */
+__asm__(".pushsection .text\n"
+	".code16\n"
+	"m16_add32:\n"
+	"	addl %eax, %gs:0x1000\n"          /* 66 65 01 06 disp16 */
+	"	movl %gs:0x1000, %eax\n"          /* 66 65 A1 moffs16 */
+	"	lretl\n"
+	"m16_sub16:\n"
+	"	mov $0x1000, %bx\n"
+	"	subw %ax, %gs:(%bx)\n"            /* 65 29 07: 16-bit operand by default */
+	"	movw %gs:(%bx), %ax\n"
+	"	lretl\n"
+	"m16_xor8:\n"
+	"	mov $0x0ff0, %si\n"
+	"	xorb %al, %gs:0x10(%si)\n"
+	"	movzbl %gs:0x10(%si), %eax\n"     /* 66 65 0F B6 */
+	"	lretl\n"
+	"m16_adcbpdi:\n"
+	"	push %bp\n"
+	"	mov $0x0800, %bp\n"
+	"	mov $0x07f8, %di\n"
+	"	adcw %ax, %gs:8(%bp,%di)\n"
+	"	movl %gs:8(%bp,%di), %eax\n"
+	"	pop %bp\n"
+	"	lretl\n"
+	"m16_or32a32:\n"
+	"	xor %ebx, %ebx\n"
+	"	addr32 orl %eax, %gs:0x1000(%ebx)\n" /* 67 66 65 09 83 disp32 */
+	"	addr32 movl %gs:0x1000(%ebx), %eax\n"
+	"	lretl\n"
+	"m16_cmpimm:\n"
+	"	cmpw $0x8001, %gs:0x1000\n"       /* 65 81 3E disp16 imm16 */
+	"	movl %gs:0x1000, %eax\n"
+	"	lretl\n"
+	"m16_stosw:\n"
+	"	push %es\n"
+	"	mov %gs, %dx\n"
+	"	mov %dx, %es\n"
+	"	mov $0x1000, %di\n"
+	"	mov $3, %cx\n"
+	"	rep stosw\n"                      /* F3 AB: ES:DI, CX */
+	"	pop %es\n"
+	"	movl %gs:0x1000, %eax\n"
+	"	lretl\n"
+	"m16_movsb:\n"
+	"	push %ds\n"
+	"	push %es\n"
+	"	mov %gs, %dx\n"
+	"	mov %dx, %es\n"
+	"	mov %dx, %ds\n"
+	"	mov $0x1000, %si\n"
+	"	mov $0x1002, %di\n"
+	"	mov $2, %cx\n"
+	"	rep movsb\n"                      /* F3 A4: DS:SI -> ES:DI */
+	"	pop %es\n"
+	"	pop %ds\n"
+	"	movl %gs:0x1000, %eax\n"
+	"	lretl\n"
+	".code32\n"
+	".popsection\n");
+
+#define CODE16_FORMS(V)                                                       \
+	V(add32, "16-bit code: add m32, r32 (66 01, [disp16])")                \
+	V(sub16, "16-bit code: sub m16, r16 (29, [bx])")                       \
+	V(xor8, "16-bit code: xor m8, r8 (30, [si+disp8]) and movzx (66 0F B6)") \
+	V(adcbpdi, "16-bit code: adc m16, r16 (11, [bp+di+disp8], gs override)") \
+	V(or32a32, "16-bit code: or m32, r32 (67 66 09, [ebx+disp32])")       \
+	V(cmpimm, "16-bit code: cmp m16, imm16 (81 /7, [disp16])")             \
+	V(stosw, "16-bit code: rep stosw (F3 AB, ES:DI, CX)")                  \
+	V(movsb, "16-bit code: rep movsb (F3 A4, DS:SI, ES:DI, CX)")
+
+#define V_FN(id, desc)                                                                \
+	extern char m16_##id[];                                                       \
+	static NOINL void c_##id(volatile uint8_t *p, struct opst *s)                 \
+	{                                                                             \
+		uint32_t r = s->reg, f = s->flags;                                    \
+		(void)p;                                                              \
+		set_cs16_base((uint32_t)(uintptr_t)m16_##id);                         \
+		__asm__ volatile("push %[f]\n\tpopf\n\tlcall $0x20, $0\n\t"           \
+				 "pushf\n\tpop %[f]"                                   \
+				 : [f] "+c"(f), [r] "+a"(r)                            \
+				 :                                                     \
+				 : "ebx", "edx", "esi", "edi", "memory", "cc");        \
+		s->reg = r;                                                           \
+		s->flags = f;                                                         \
+	}
+CODE16_FORMS(V_FN)
+#define V_TAB(id, desc) { desc, c_##id, FL_LOGIC, K_ALU, A_ANY, 0, true, NULL },
+
 #define X_TAB(id, desc, text, mask, kind, align) { desc, f_##id, mask, kind, align, 0, false, NULL },
 #define Y_TAB(id, desc, text) { desc, p_##id, FL_LOGIC, K_ALU, A_ANY, 0, false, NULL },
 #define Z_TAB(id, desc, text, back, mask) \
@@ -303,7 +399,7 @@ static const struct form forms[] = {
 	FORMS(X_TAB)
 	ABS_FORMS(Z_TAB)
 };
-static struct form pin_forms[] = { PIN_FORMS(Y_TAB) SEG16_FORMS(W_TAB) };
+static struct form pin_forms[] = { PIN_FORMS(Y_TAB) SEG16_FORMS(W_TAB) CODE16_FORMS(V_TAB) };
 
 /* --- inputs --------------------------------------------------------------- */
 
@@ -325,7 +421,15 @@ struct outcome {
 };
 
 /* GS selector 0x18: a data segment whose base run_case sets. */
-static uint64_t gdt[4] __attribute__((aligned(8)));
+static uint64_t gdt[5] __attribute__((aligned(8)));
+
+/* Selector 0x20: a 16-bit code segment (D=0, limit 0xffff) whose base is
+ * the 16-bit routine about to be called with lcall $0x20, $0. */
+static void set_cs16_base(uint32_t base)
+{
+	gdt[4] = 0x00009a000000ffffull | ((uint64_t)(base & 0xffffff) << 16) |
+		 ((uint64_t)(base >> 24) << 56);
+}
 
 static void set_gs_base(uint32_t base)
 {
@@ -347,6 +451,7 @@ static void setup_gdt(void)
 	gdt[1] = 0x00cf9a000000ffffull;
 	gdt[2] = 0x00cf92000000ffffull;
 	gdt[3] = gdt[2];
+	gdt[4] = 0;
 	d.limit = sizeof(gdt) - 1;
 	d.base = (uint32_t)(uintptr_t)gdt;
 	__asm__ volatile("lgdt %0" : : "m"(d) : "memory");
@@ -421,25 +526,25 @@ static void run_form(const struct form *f, unsigned idx, uint8_t *dev)
 				continue;
 			for (unsigned i = 0; i < WIN_DW; i++)
 				if (want.win[i] != got.win[i])
-					guest_fail("%s: offset 0x%x mem 0x%08x reg 0x%08x flags 0x%x: dword at %+d is 0x%08x want 0x%08x",
-						   f->desc, (unsigned)off, (unsigned)mem, (unsigned)reg,
+					guest_fail("%s%s: offset 0x%x mem 0x%08x reg 0x%08x flags 0x%x: dword at %+d is 0x%08x want 0x%08x",
+						   pfx, f->desc, (unsigned)off, (unsigned)mem, (unsigned)reg,
 						   (unsigned)flags, (int)(4 * i) - WIN_BEFORE,
 						   (unsigned)got.win[i], (unsigned)want.win[i]);
 			if (want.reg != got.reg)
-				guest_fail("%s: offset 0x%x mem 0x%08x reg 0x%08x flags 0x%x: register 0x%08x want 0x%08x",
-					   f->desc, (unsigned)off, (unsigned)mem, (unsigned)reg,
+				guest_fail("%s%s: offset 0x%x mem 0x%08x reg 0x%08x flags 0x%x: register 0x%08x want 0x%08x",
+					   pfx, f->desc, (unsigned)off, (unsigned)mem, (unsigned)reg,
 					   (unsigned)flags, (unsigned)got.reg, (unsigned)want.reg);
 			if (want.flags != got.flags)
-				guest_fail("%s: offset 0x%x mem 0x%08x reg 0x%08x flags 0x%x: eflags 0x%03x want 0x%03x (mask 0x%03x)",
-					   f->desc, (unsigned)off, (unsigned)mem, (unsigned)reg,
+				guest_fail("%s%s: offset 0x%x mem 0x%08x reg 0x%08x flags 0x%x: eflags 0x%03x want 0x%03x (mask 0x%03x)",
+					   pfx, f->desc, (unsigned)off, (unsigned)mem, (unsigned)reg,
 					   (unsigned)flags, (unsigned)got.flags, (unsigned)want.flags,
 					   (unsigned)f->mask);
 		}
 	}
 	if (bad)
-		guest_fail("%s: %u of %u runs differ from RAM", f->desc, bad, runs);
+		guest_fail("%s%s: %u of %u runs differ from RAM", pfx, f->desc, bad, runs);
 	else
-		guest_check(true, "%s: %u runs match RAM (memory, register, flags)", f->desc, runs);
+		guest_check(true, "%s%s: %u runs match RAM (memory, register, flags)", pfx, f->desc, runs);
 }
 
 /* --- string instructions ----------------------------------------------- */
@@ -586,34 +691,34 @@ static void run_strings(uint8_t *dev)
 				if (++bad > 2)
 					continue;
 				if (memcmp(&str_want.regs, &str_got.regs, sizeof(str_want.regs)))
-					guest_fail("%s %s: count %u DF %u: esi %+d edi %+d ecx %u flags 0x%x, want esi %+d edi %+d ecx %u flags 0x%x",
-						   f->desc, vname[v], count, cases[c].df,
+					guest_fail("%s%s %s: count %u DF %u: esi %+d edi %+d ecx %u flags 0x%x, want esi %+d edi %+d ecx %u flags 0x%x",
+						   pfx, f->desc, vname[v], count, cases[c].df,
 						   (int)str_got.regs.esi, (int)str_got.regs.edi,
 						   (unsigned)str_got.regs.ecx, (unsigned)str_got.regs.flags,
 						   (int)str_want.regs.esi, (int)str_want.regs.edi,
 						   (unsigned)str_want.regs.ecx, (unsigned)str_want.regs.flags);
 				for (unsigned i = 0; i < span; i++) {
 					if (str_got.dst[i] != str_want.dst[i]) {
-						guest_fail("%s %s: count %u DF %u: destination byte %+d is 0x%02x want 0x%02x",
-							   f->desc, vname[v], count, cases[c].df, (int)i - 16,
+						guest_fail("%s%s %s: count %u DF %u: destination byte %+d is 0x%02x want 0x%02x",
+							   pfx, f->desc, vname[v], count, cases[c].df, (int)i - 16,
 							   str_got.dst[i], str_want.dst[i]);
 						break;
 					}
 				}
 				for (unsigned i = 0; i < span; i++) {
 					if (str_got.src[i] != str_want.src[i]) {
-						guest_fail("%s %s: count %u DF %u: source byte %+d changed to 0x%02x want 0x%02x",
-							   f->desc, vname[v], count, cases[c].df, (int)i - 16,
+						guest_fail("%s%s %s: count %u DF %u: source byte %+d changed to 0x%02x want 0x%02x",
+							   pfx, f->desc, vname[v], count, cases[c].df, (int)i - 16,
 							   str_got.src[i], str_want.src[i]);
 						break;
 					}
 				}
 			}
 			if (bad)
-				guest_fail("%s %s: %u of %u runs differ from RAM", f->desc, f->movs ? vname[v] : "to device", bad, runs);
+				guest_fail("%s%s %s: %u of %u runs differ from RAM", pfx, f->desc, f->movs ? vname[v] : "to device", bad, runs);
 			else
-				guest_check(true, "%s %s: %u runs match RAM (memory, esi, edi, ecx, flags)",
-					    f->desc, f->movs ? vname[v] : "to device", runs);
+				guest_check(true, "%s%s %s: %u runs match RAM (memory, esi, edi, ecx, flags)",
+					    pfx, f->desc, f->movs ? vname[v] : "to device", runs);
 		}
 	}
 }
@@ -831,8 +936,10 @@ static void run_paged(uint8_t *dev)
 	uint8_t *ldev = (uint8_t *)(uintptr_t)(PG_LINEAR + in4m);
 	guest_say("paging on: device page 0x%08x mapped at linear 0x%08x", (unsigned)dev_phys,
 		  (unsigned)(uintptr_t)ldev);
+	pfx = "paging on: ";
 	run_forms(ldev);
 	run_strings(ldev);
+	pfx = "";
 	wr32(ldev, 0x600, 0x5aa55aa5);
 	uint32_t via_phys = rd32(dev, 0x600); /* identity-mapped too */
 	sum(via_phys);
