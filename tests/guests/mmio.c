@@ -919,6 +919,109 @@ static void run_forms(uint8_t *dev)
 		run_form(&pin_forms[k], i, dev);
 }
 
+
+/* A REP string instruction that starts on the device and runs into a
+ * linear page that is not present: the first iterations happen, then #PF
+ * with CR2 = the first address of that page, error 0x2 (write, not
+ * present), EIP = the instruction (so it can restart), and ECX/EDI/ESI
+ * counting only the iterations done. Linear PF_LINEAR..+4 MiB gets a page
+ * table with only page 1 present (the device page); pages 0 and 2 are not. */
+#define PF_LINEAR 0x00c00000u
+static uint32_t pf_table[1024] __attribute__((aligned(4096)));
+
+struct rep_args {
+	uint32_t esi, edi, ecx, eax;
+	uint32_t df;
+};
+
+extern char stos_fault_at[], movs_fault_at[];
+
+static NOINL void stos_fault(void *arg)
+{
+	struct rep_args *a = arg;
+	uint32_t di = a->edi, cx = a->ecx;
+	__asm__ volatile("testl %[df], %[df]\n\tjz 1f\n\tstd\n1:\n"
+			 "stos_fault_at:\n\trep stosl\n\tcld"
+			 : "+D"(di), "+c"(cx)
+			 : "a"(a->eax), [df] "r"(a->df)
+			 : "memory", "cc");
+	a->edi = di;
+	a->ecx = cx;
+}
+
+static NOINL void movs_fault(void *arg)
+{
+	struct rep_args *a = arg;
+	uint32_t si = a->esi, di = a->edi, cx = a->ecx;
+	__asm__ volatile("movs_fault_at:\n\trep movsl" : "+S"(si), "+D"(di), "+c"(cx) : : "memory");
+	a->esi = si;
+	a->edi = di;
+	a->ecx = cx;
+}
+
+static void check_pf(const char *what, int vec, uint32_t eip, uint32_t cr2, uint32_t ecx, uint32_t edi,
+		     uint32_t esi, bool check_esi)
+{
+	volatile struct guest_fault *g = &guest_last_fault;
+	__asm__ volatile("cld"); /* the fault left DF as the instruction had it */
+	bool ok = vec == VEC_PF && g->cr2 == cr2 && g->error == 0x2 && g->eip == eip && g->ecx == ecx &&
+		  g->edi == edi && (!check_esi || g->esi == esi);
+	sum(g->cr2); sum(g->error); sum(g->ecx); sum(g->edi - edi);
+	if (check_esi)
+		guest_check(ok, "%s%s: %s CR2 0x%08x error 0x%x at eip 0x%08x, ecx %u edi 0x%08x esi 0x%08x (want #PF CR2 0x%08x error 0x2 at 0x%08x, ecx %u edi 0x%08x esi 0x%08x)",
+			    pfx, what, exception_name(vec), (unsigned)g->cr2, (unsigned)g->error, (unsigned)g->eip,
+			    (unsigned)g->ecx, (unsigned)g->edi, (unsigned)g->esi, (unsigned)cr2, (unsigned)eip,
+			    (unsigned)ecx, (unsigned)edi, (unsigned)esi);
+	else
+		guest_check(ok, "%s%s: %s CR2 0x%08x error 0x%x at eip 0x%08x, ecx %u edi 0x%08x (want #PF CR2 0x%08x error 0x2 at 0x%08x, ecx %u edi 0x%08x)",
+			    pfx, what, exception_name(vec), (unsigned)g->cr2, (unsigned)g->error, (unsigned)g->eip,
+			    (unsigned)g->ecx, (unsigned)g->edi, (unsigned)cr2, (unsigned)eip, (unsigned)ecx,
+			    (unsigned)edi);
+}
+
+static void run_rep_faults(uint8_t *dev)
+{
+	uint32_t devpg = PF_LINEAR + 0x1000;
+	memset(pf_table, 0, sizeof(pf_table));
+	pf_table[1] = dev_phys | 0x3; /* present, writable */
+	paging_set_pde(PF_LINEAR, (uint32_t)(uintptr_t)pf_table | 0x3);
+
+	/* Up: two dwords at the end of the device page, then page 2. */
+	struct rep_args a = { 0, devpg + 0xff8, 4, 0x600df00d, 0 };
+	int vec = guest_catch(stos_fault, &a);
+	check_pf("rep stosd up from the device into a not-present page", vec, (uint32_t)(uintptr_t)stos_fault_at,
+		 PF_LINEAR + 0x2000, 2, PF_LINEAR + 0x2000, 0, false);
+
+	/* Down (DF=1): scratch dwords 4 and 0, then page 0. */
+	wr32(dev, 0, 0);
+	wr32(dev, 4, 0);
+	a = (struct rep_args){ 0, devpg + 4, 5, 0xfeedf00d, 1 };
+	vec = guest_catch(stos_fault, &a);
+	check_pf("rep stosd down (DF=1) from the device into a not-present page", vec,
+		 (uint32_t)(uintptr_t)stos_fault_at, PF_LINEAR + 0xffc, 3, PF_LINEAR + 0xffc, 0, false);
+	uint32_t d0 = rd32(dev, 0), d4 = rd32(dev, 4);
+	sum(d0); sum(d4);
+	guest_check(d0 == 0xfeedf00d && d4 == 0xfeedf00d,
+		    "%sthe two iterations before the fault were written (0x%08x 0x%08x)", pfx,
+		    (unsigned)d0, (unsigned)d4);
+
+	/* MOVS from the device (scratch 0x10..) to 8 bytes before page 2. */
+	for (unsigned i = 0; i < 4; i++)
+		wr32(dev, 0x10 + 4 * i, 0x11111111u * (i + 1));
+	a = (struct rep_args){ devpg + 0x10, PF_LINEAR + 0x2000 - 8, 4, 0, 0 };
+	/* The destination is the device page too (page 1 ends at 0x2000). */
+	vec = guest_catch(movs_fault, &a);
+	check_pf("rep movsd device -> device into a not-present page", vec, (uint32_t)(uintptr_t)movs_fault_at,
+		 PF_LINEAR + 0x2000, 2, PF_LINEAR + 0x2000, devpg + 0x18, true);
+	uint32_t e0 = rd32(dev, 0xff8), e1 = rd32(dev, 0xffc);
+	sum(e0); sum(e1);
+	guest_say("%sdevice offsets 0xff8/0xffc read 0x%x 0x%x after it (\"other\": 0 on the device)", pfx,
+		  (unsigned)e0, (unsigned)e1);
+
+	paging_set_4m(PF_LINEAR, true, true);
+	guest_last_fault.vector = -1;
+}
+
 /* Paging on, the device page mapped at linear 0x00400000 + its offset in
  * its 4 MiB frame: physically that linear address is RAM, so an emulator
  * that forgot to translate would hit (and change) RAM instead. */
@@ -939,6 +1042,7 @@ static void run_paged(uint8_t *dev)
 	pfx = "paging on: ";
 	run_forms(ldev);
 	run_strings(ldev);
+	run_rep_faults(dev);
 	pfx = "";
 	wr32(ldev, 0x600, 0x5aa55aa5);
 	uint32_t via_phys = rd32(dev, 0x600); /* identity-mapped too */
