@@ -967,16 +967,14 @@ static void check_pf(const char *what, int vec, uint32_t eip, uint32_t cr2, uint
 	bool ok = vec == VEC_PF && g->cr2 == cr2 && g->error == 0x2 && g->eip == eip && g->ecx == ecx &&
 		  g->edi == edi && (!check_esi || g->esi == esi);
 	sum(g->cr2); sum(g->error); sum(g->ecx); sum(g->edi - edi);
-	if (check_esi)
-		guest_check(ok, "%s%s: %s CR2 0x%08x error 0x%x at eip 0x%08x, ecx %u edi 0x%08x esi 0x%08x (want #PF CR2 0x%08x error 0x2 at 0x%08x, ecx %u edi 0x%08x esi 0x%08x)",
-			    pfx, what, exception_name(vec), (unsigned)g->cr2, (unsigned)g->error, (unsigned)g->eip,
-			    (unsigned)g->ecx, (unsigned)g->edi, (unsigned)g->esi, (unsigned)cr2, (unsigned)eip,
-			    (unsigned)ecx, (unsigned)edi, (unsigned)esi);
-	else
-		guest_check(ok, "%s%s: %s CR2 0x%08x error 0x%x at eip 0x%08x, ecx %u edi 0x%08x (want #PF CR2 0x%08x error 0x2 at 0x%08x, ecx %u edi 0x%08x)",
-			    pfx, what, exception_name(vec), (unsigned)g->cr2, (unsigned)g->error, (unsigned)g->eip,
-			    (unsigned)g->ecx, (unsigned)g->edi, (unsigned)cr2, (unsigned)eip, (unsigned)ecx,
-			    (unsigned)edi);
+	bool eip_ok = g->eip == eip;
+	guest_check(ok, "%s%s: %s CR2 0x%08x error 0x%x eip %s, ecx %u edi 0x%08x esi 0x%08x", pfx, what,
+		    exception_name(vec), (unsigned)g->cr2, (unsigned)g->error, eip_ok ? "at the rep" : "wrong",
+		    (unsigned)g->ecx, (unsigned)g->edi, check_esi ? (unsigned)g->esi : 0u);
+	if (!ok)
+		guest_say("  want #PF CR2 0x%08x error 0x2 eip 0x%08x (got 0x%08x), ecx %u edi 0x%08x esi 0x%08x",
+			  (unsigned)cr2, (unsigned)eip, (unsigned)g->eip, (unsigned)ecx, (unsigned)edi,
+			  check_esi ? (unsigned)esi : 0u);
 }
 
 static void run_rep_faults(uint8_t *dev)
@@ -989,7 +987,7 @@ static void run_rep_faults(uint8_t *dev)
 	/* Up: two dwords at the end of the device page, then page 2. */
 	struct rep_args a = { 0, devpg + 0xff8, 4, 0x600df00d, 0 };
 	int vec = guest_catch(stos_fault, &a);
-	check_pf("rep stosd up from the device into a not-present page", vec, (uint32_t)(uintptr_t)stos_fault_at,
+	check_pf("rep stosd device -> not-present page", vec, (uint32_t)(uintptr_t)stos_fault_at,
 		 PF_LINEAR + 0x2000, 2, PF_LINEAR + 0x2000, 0, false);
 
 	/* Down (DF=1): scratch dwords 4 and 0, then page 0. */
@@ -997,7 +995,7 @@ static void run_rep_faults(uint8_t *dev)
 	wr32(dev, 4, 0);
 	a = (struct rep_args){ 0, devpg + 4, 5, 0xfeedf00d, 1 };
 	vec = guest_catch(stos_fault, &a);
-	check_pf("rep stosd down (DF=1) from the device into a not-present page", vec,
+	check_pf("rep stosd DF=1 device -> not-present page", vec,
 		 (uint32_t)(uintptr_t)stos_fault_at, PF_LINEAR + 0xffc, 3, PF_LINEAR + 0xffc, 0, false);
 	uint32_t d0 = rd32(dev, 0), d4 = rd32(dev, 4);
 	sum(d0); sum(d4);
@@ -1011,11 +1009,11 @@ static void run_rep_faults(uint8_t *dev)
 	a = (struct rep_args){ devpg + 0x10, PF_LINEAR + 0x2000 - 8, 4, 0, 0 };
 	/* The destination is the device page too (page 1 ends at 0x2000). */
 	vec = guest_catch(movs_fault, &a);
-	check_pf("rep movsd device -> device into a not-present page", vec, (uint32_t)(uintptr_t)movs_fault_at,
+	check_pf("rep movsd device -> device -> not-present page", vec, (uint32_t)(uintptr_t)movs_fault_at,
 		 PF_LINEAR + 0x2000, 2, PF_LINEAR + 0x2000, devpg + 0x18, true);
 	uint32_t e0 = rd32(dev, 0xff8), e1 = rd32(dev, 0xffc);
 	sum(e0); sum(e1);
-	guest_say("%sdevice offsets 0xff8/0xffc read 0x%x 0x%x after it (\"other\": 0 on the device)", pfx,
+	guest_say("%sdevice offsets 0xff8/0xffc read 0x%x 0x%x after it (0 on the device)", pfx,
 		  (unsigned)e0, (unsigned)e1);
 
 	paging_set_4m(PF_LINEAR, true, true);

@@ -178,7 +178,7 @@ static void check_rom_writes(volatile uint8_t *rom, volatile uint8_t *dev)
 	__asm__ volatile("rep movsb" : "+D"(di), "+S"(si), "+c"(cx) : : "memory");
 	bool movs_ok = cx == 0 && di == (uint32_t)(uintptr_t)(rom + 0x1f40);
 	guest_check(xchg_ok && bts_ok && stos_ok && movs_ok,
-		    "ROM: mov imm, add, or, xchg, bts, rep stosd, rep movsb writes are dropped (xchg read 0x%08x want 0x%08x, bts CF %u want %u, rep stosd %s, rep movsb %s)",
+		    "ROM: mov imm, add, or, xchg, bts, rep stosd, rep movsb writes are dropped (xchg got 0x%08x want 0x%08x, bts CF %u want %u, stos %s, movs %s)",
 		    (unsigned)x, (unsigned)pattern_n(0x60, 4), (unsigned)cf, (unsigned)(pattern(0x70) & 1),
 		    stos_ok ? "done" : "registers wrong", movs_ok ? "done" : "registers wrong");
 	uint32_t n = *(volatile uint32_t *)(dev + TESTDEV_LOG_COUNT);
@@ -199,7 +199,7 @@ static void check_romd_writes(volatile uint8_t *romd, volatile uint8_t *dev)
 		for (unsigned i = 0; i < sizeof(w) / sizeof(w[0]); i++)
 			guest_skip("ROMD: %u-byte write of 0x%x at 0x%x: last access and write log", w[i].size,
 				   (unsigned)w[i].val, (unsigned)w[i].off);
-		guest_skip("ROMD: 4-byte write of 0x55555555 at 0xffe, across the page boundary: logged as one 4-byte write or two 2-byte writes");
+		guest_skip("ROMD: 4-byte write of 0x55555555 at 0xffe (across pages): logged whole or as 2+2 bytes");
 		guest_skip("ROMD: add dword [romd+0x40], 0x01010101 logs the image value + 0x01010101");
 		guest_skip("ROMD: rep stosd of 4 dwords logs 4 writes");
 		guest_skip("ROMD: image unchanged after the writes");
@@ -234,7 +234,7 @@ static void check_romd_writes(volatile uint8_t *romd, volatile uint8_t *dev)
 	bool one = n2 == want_count + 1 && e0 == 0x55555555;
 	bool two = n2 == want_count + 2 && e0 == 0x5555 && e1 == 0x5555;
 	guest_check((one || two) && back == pattern_n(0xffe, 4),
-		    "ROMD: 4-byte write of 0x55555555 at 0xffe, across the page boundary: logged as one 4-byte write or two 2-byte writes (%u entries: 0x%x 0x%x; reads back 0x%x, image 0x%x)",
+		    "ROMD: 4-byte write of 0x55555555 at 0xffe (across pages): logged whole or as 2+2 bytes (%u entries: 0x%x 0x%x; reads back 0x%x, image 0x%x)",
 		    (unsigned)(n2 - want_count), (unsigned)e0, (unsigned)(n2 - want_count > 1 ? e1 : 0),
 		    (unsigned)back, (unsigned)pattern_n(0xffe, 4));
 	want_count = n2;
