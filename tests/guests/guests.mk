@@ -17,13 +17,14 @@ GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=0x1000 -z noexec
 	--no-warn-rwx-segments -T tests/guests/lib/guest.ld
 
 GUEST_OUT := $(BUILD)/guests
-GUEST_ELF_NAMES := hello cpuid_msr_io pingpong spin triplefault passthrough_attack bench_cpuid exceptions large_pages bench_mmio
+GUEST_ELF_NAMES := hello cpuid_msr_io pingpong spin triplefault passthrough_attack bench_cpuid exceptions large_pages \
+	bench_mmio mmio rom rom_unsupported
 GUEST_LIB_C := $(wildcard tests/guests/lib/*.c) hv/lib/format.c hv/lib/string.c
 GUEST_LIB_OBJS := $(patsubst %.c,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_OUT)/obj/tests/guests/lib/entry.asm.o
 
 GUESTS := $(addprefix $(GUEST_OUT)/,$(addsuffix .elf,$(GUEST_ELF_NAMES))) \
-	$(GUEST_OUT)/realmode.bin $(GUEST_OUT)/long64.elf
+	$(GUEST_OUT)/realmode.bin $(GUEST_OUT)/long64.elf $(GUEST_OUT)/rom.img
 # Not run under Nestor: a BIOS boot disk that loads realmode.bin at 0x8000,
 # so the real-mode guest can be checked on bare QEMU (run_bare.sh).
 GUEST_EXTRAS := $(GUEST_OUT)/realmode-boot.img
@@ -51,6 +52,12 @@ $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj/tests/guests/%.o $(GUEST_LIB_OBJS) tests/gu
 	@grub-file --is-x86-multiboot $@ || { echo "error: $@ is not a multiboot v1 image"; exit 1; }
 
 $(GUEST_OUT)/realmode.bin: tests/guests/realmode.asm
+	@mkdir -p $(dir $@)
+	@echo "  NASMBIN $<"
+	@$(GUEST_NASM) -f bin -o $@ $<
+
+# The ROM image of the rom and rom_unsupported guests (a kind=rom module).
+$(GUEST_OUT)/rom.img: tests/guests/rom_image.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASMBIN $<"
 	@$(GUEST_NASM) -f bin -o $@ $<

@@ -144,5 +144,30 @@ order '^realmode: start$' '^realmode: hello$' '^realmode: entry CS:IP=0x0000:0x8
 	'^realmode: pass: CR0.PE=0 \(real mode\)$' '^realmode: ok$'
 finish
 
+# Without Nestor a RAM page stands in for the MMIO test device (and a RAM
+# copy of the image for ROM/ROMD): the comparisons run, the device-only
+# checks are skipped.
+run mmio $OK 60 -kernel $G/mmio.elf -append "mmio.elf twice"
+want '^mmio: skipped \(no Nestor\): access counter: 3 byte reads count 3$'
+want '^mmio: pass: add m32, r32 \(01\): 24 runs match RAM \(memory, register, flags\)$'
+want '^mmio: pass: 16-bit code: rep movsb \(F3 A4, DS:SI, ES:DI, CX\): 24 runs match RAM'
+want '^mmio: pass: paging on: rep movsd fs:\[esi\] \(64 F3 A5\) device -> device: 8 runs match RAM'
+want '^mmio: pass: round 2 read the same from the device as round 1'
+order '^mmio: round 1$' '^mmio: round 2$' '^mmio: 0 checks failed$' '^mmio: ok$'
+wantnot FAIL
+finish
+
+run rom $OK 30 -kernel $G/rom.elf -append "rom.elf"
+want '^rom: pass: ROM: 4-byte reads of all 8 KiB match the image \(0 wrong, first at 0x0\)$'
+want '^rom: pass: ROMD: call 0x[0-9a-f]{8} \(code in the image\) returns 0x12345678 \(want 0x12345678\)$'
+want '^rom: skipped \(no Nestor\): ROM: mov writes of 1, 2, 4 bytes are dropped$'
+want '^rom: 0 checks failed$'; want '^rom: ok$'; wantnot FAIL
+finish
+
+run rom_unsupported $OK 30 -kernel $G/rom_unsupported.elf -append "rom_unsupported.elf rom=0xD0000000"
+want '^rom_unsupported: skipped \(no Nestor\): writing to ROM with INC'
+want '^rom_unsupported: ok$'; wantnot FAIL
+finish
+
 echo "guests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

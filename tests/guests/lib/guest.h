@@ -93,6 +93,9 @@ struct guest_fault {
 	uint32_t error;  /* error code (0 for vectors that push none) */
 	uint32_t eip;    /* the faulting instruction */
 	uint32_t cr2;    /* for #PF */
+	/* General registers at the exception (what the faulting code had). */
+	uint32_t eax, ecx, edx, ebx, esi, edi;
+	uint32_t eflags;
 };
 /* Details of the last exception caught by guest_catch. */
 extern volatile struct guest_fault guest_last_fault;
@@ -120,6 +123,13 @@ void paging_enable_identity(void);
 void paging_disable(void);
 /* Change the 4 MiB page holding addr (and flush it from the TLB). */
 void paging_set_4m(uint32_t addr, bool present, bool writable);
+/* Map the 4 MiB page holding linear onto the 4 MiB frame holding phys
+ * (both rounded down to 4 MiB), writable; flushes it from the TLB. */
+void paging_map_4m(uint32_t linear, uint32_t phys);
+/* Set the page-directory entry for the 4 MiB holding linear to pde as
+ * given (e.g. a page table's address | present | writable), then reload
+ * CR3 so no stale translation survives. */
+void paging_set_pde(uint32_t linear, uint32_t pde);
 
 /* --- command line ------------------------------------------------------- */
 /* The multiboot command line ("" if the loader gave none). */
@@ -129,5 +139,9 @@ bool cmdline_has_word(const char *word);
 /* True if the command line has the word, or "key=word" (so both
  * "pingpong.elf ping" and "role=ping" work, whatever Nestor passes). */
 bool cmdline_has(const char *key, const char *word);
+/* The number of the first word "key=N" (N decimal or 0x hex; parsing stops
+ * at the first character that is not a digit, so "key=0x1000+0x20" gives
+ * 0x1000). False if there is no such word. */
+bool cmdline_get_u32(const char *key, uint32_t *value);
 
 #endif

@@ -72,6 +72,13 @@ void guest_exception(struct guest_frame *f)
 	guest_last_fault.error = f->error;
 	guest_last_fault.eip = f->eip;
 	guest_last_fault.cr2 = f->vector == VEC_PF ? read_cr2() : 0;
+	guest_last_fault.eax = f->eax;
+	guest_last_fault.ecx = f->ecx;
+	guest_last_fault.edx = f->edx;
+	guest_last_fault.ebx = f->ebx;
+	guest_last_fault.esi = f->esi;
+	guest_last_fault.edi = f->edi;
+	guest_last_fault.eflags = f->eflags;
 
 	if (guest_catch_esp) {
 		/* Expected: resume in guest_catch, which unwinds and returns

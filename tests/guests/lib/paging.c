@@ -47,3 +47,17 @@ void paging_set_4m(uint32_t addr, bool present, bool writable)
 	page_dir[i] = present ? (i << 22 | PDE_P | PDE_PS | (writable ? PDE_RW : 0)) : 0;
 	invlpg(addr);
 }
+
+void paging_map_4m(uint32_t linear, uint32_t phys)
+{
+	page_dir[linear >> 22] = (phys & ~0x3fffffu) | PDE_P | PDE_RW | PDE_PS;
+	invlpg(linear);
+}
+
+void paging_set_pde(uint32_t linear, uint32_t pde)
+{
+	uint32_t cr3;
+
+	page_dir[linear >> 22] = pde;
+	__asm__ volatile("mov %%cr3, %0\n\tmov %0, %%cr3" : "=r"(cr3) : : "memory");
+}

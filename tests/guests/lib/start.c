@@ -95,3 +95,43 @@ bool cmdline_has(const char *key, const char *word)
 {
 	return cmdline_find(key, word);
 }
+
+bool cmdline_get_u32(const char *key, uint32_t *value)
+{
+	const char *s = cmdline;
+	size_t klen = strlen(key);
+
+	while (*s) {
+		while (*s == ' ' || *s == '\t')
+			s++;
+		const char *start = s;
+		while (*s && *s != ' ' && *s != '\t')
+			s++;
+		if (s == start)
+			break;
+		if ((size_t)(s - start) <= klen + 1 || memcmp(start, key, klen) != 0 ||
+		    start[klen] != '=')
+			continue;
+		const char *n = start + klen + 1;
+		uint32_t v = 0, base = 10;
+		if (n[0] == '0' && (n[1] == 'x' || n[1] == 'X')) {
+			base = 16;
+			n += 2;
+		}
+		for (; n < s; n++) {
+			uint32_t d;
+			if (*n >= '0' && *n <= '9')
+				d = (uint32_t)(*n - '0');
+			else if (base == 16 && *n >= 'a' && *n <= 'f')
+				d = (uint32_t)(*n - 'a' + 10);
+			else if (base == 16 && *n >= 'A' && *n <= 'F')
+				d = (uint32_t)(*n - 'A' + 10);
+			else
+				break;
+			v = v * base + d;
+		}
+		*value = v;
+		return true;
+	}
+	return false;
+}
