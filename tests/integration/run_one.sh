@@ -60,6 +60,11 @@ want_order() {
 	b=$(grep -En -- "$2" "$log" | head -n 1 | cut -d: -f1)
 	[ -n "$a" ] && [ -n "$b" ] && [ "$a" -lt "$b" ] || problems="$problems; /$1/ not before /$2/"
 }
+# want_at_least N REGEX: N or more lines match.
+want_at_least() {
+	n=$(grep -Ec -- "$2" "$log")
+	[ "$n" -ge "$1" ] || problems="$problems; $n lines match /$2/, expected at least $1"
+}
 # want_count N REGEX: exactly N lines match.
 want_count() {
 	n=$(grep -Ec -- "$2" "$log")
