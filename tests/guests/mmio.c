@@ -868,6 +868,7 @@ static void check_uart(uint32_t uart)
 	static const char line[] = "mmio: hello through the MMIO UART\n";
 	if (!nestor || !uart) {
 		guest_skip("MMIO UART: LSR reads 0x60");
+		guest_skip("MMIO UART: scratch register (+7) keeps 0xa5 and 0x5a");
 		guest_skip("MMIO UART: a line written with mov byte [uart], al");
 		return;
 	}
@@ -875,6 +876,15 @@ static void check_uart(uint32_t uart)
 	uint8_t lsr = u[5];
 	sum(lsr);
 	guest_check(lsr == 0x60, "MMIO UART: LSR reads 0x60 (got 0x%02x)", lsr);
+	uint8_t scr0 = u[7];
+	u[7] = 0xa5;
+	uint8_t s1 = u[7];
+	u[7] = 0x5a;
+	uint8_t s2 = u[7];
+	u[7] = scr0;
+	sum(s1); sum(s2);
+	guest_check(s1 == 0xa5 && s2 == 0x5a, "MMIO UART: scratch register (+7) keeps 0xa5 and 0x5a (got 0x%02x 0x%02x)",
+		    s1, s2);
 	guest_console_drain();
 	for (const char *c = line; *c; c++) {
 		uint32_t al = (uint8_t)*c;
@@ -1015,6 +1025,30 @@ static void run_rep_faults(uint8_t *dev)
 	sum(e0); sum(e1);
 	guest_say("%sdevice offsets 0xff8/0xffc read 0x%x 0x%x after it (0 on the device)", pfx,
 		  (unsigned)e0, (unsigned)e1);
+
+	/* More than X86_EMU_REP_CHUNK (4096) iterations in one REP: linear
+	 * pages 1 and 2 both map the device, so 4200 bytes stay on it. */
+	pf_table[2] = dev_phys | 0x3;
+	paging_set_pde(PF_LINEAR, (uint32_t)(uintptr_t)pf_table | 0x3);
+	static const struct { uint32_t start; uint32_t df; uint8_t al; } big[2] = {
+		{ 0x1000, 0, 0x3c }, { 0x1000 + 4199, 1, 0xc3 },
+	};
+	for (unsigned k = 0; k < 2; k++) {
+		uint32_t di = PF_LINEAR + big[k].start, cx = 4200;
+		__asm__ volatile("testl %[df], %[df]\n\tjz 1f\n\tstd\n1:\n\trep stosb\n\tcld"
+				 : "+D"(di), "+c"(cx)
+				 : "a"((uint32_t)big[k].al), [df] "r"(big[k].df)
+				 : "memory", "cc");
+		unsigned bad = 0;
+		for (unsigned i = 0; i < TESTDEV_SCRATCH_SIZE; i += 4)
+			if (rd32(dev, i) != 0x01010101u * big[k].al)
+				bad++;
+		uint32_t want_di = big[k].df ? PF_LINEAR + 0x1000 - 1 : PF_LINEAR + 0x1000 + 4200;
+		sum(cx); sum(di); sum(bad);
+		guest_check(cx == 0 && di == want_di && bad == 0,
+			    "%srep stosb of 4200 bytes DF=%u over two aliases of the device: ecx %u, edi 0x%08x (want 0x%08x), %u scratch dwords wrong",
+			    pfx, (unsigned)big[k].df, (unsigned)cx, (unsigned)di, (unsigned)want_di, bad);
+	}
 
 	paging_set_4m(PF_LINEAR, true, true);
 	guest_last_fault.vector = -1;
