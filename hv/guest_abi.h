@@ -80,6 +80,8 @@
  *                bits 31:0 value (low 32 bits), 39:32 size, 40 ROMD,
  *                63:48 offset within the device page or ROMD region
  *   other        read 0, writes dropped
+ * The 8-byte registers can be read 1, 2 or 4 bytes at a time too (e.g. the
+ * upper half of a log entry at +4).
  * ROM regions (module rom=NAME@ADDR, NAME a module with kind=rom): reads and
  * fetches go straight to the image; writes exit and are dropped. ROMD
  * regions (romd=NAME@ADDR): the same, but writes are passed to the test

@@ -17,16 +17,21 @@ static void note_access(struct vm_testdev *d, uint64_t off, unsigned size, bool 
 uint64_t testdev_read(struct vm_testdev *d, uint64_t off, unsigned size)
 {
 	uint64_t v = 0;
+	/* The 8-byte registers may also be read in smaller pieces (a 32-bit
+	 * guest reads the upper half at +4). */
+	uint64_t reg = off & ~7ull, shift = 8 * (off & 7);
 	if (off + size <= TESTDEV_SCRATCH_SIZE)
 		memcpy(&v, d->scratch + off, size);
-	else if (off == TESTDEV_COUNTER)
-		v = d->counter;
-	else if (off == TESTDEV_LAST)
-		v = d->last;
-	else if (off == TESTDEV_LOG_COUNT)
-		v = d->log_count;
-	else if (off >= TESTDEV_LOG && off < TESTDEV_LOG + 8 * TESTDEV_LOG_ENTRIES && !(off & 7))
-		v = d->log[(off - TESTDEV_LOG) / 8];
+	else if ((off & 7) + size > 8)
+		v = 0; /* straddles two registers */
+	else if (reg == TESTDEV_COUNTER)
+		v = d->counter >> shift;
+	else if (reg == TESTDEV_LAST)
+		v = d->last >> shift;
+	else if (reg == TESTDEV_LOG_COUNT)
+		v = d->log_count >> shift;
+	else if (reg >= TESTDEV_LOG && reg < TESTDEV_LOG + 8 * TESTDEV_LOG_ENTRIES)
+		v = d->log[(reg - TESTDEV_LOG) / 8] >> shift;
 	note_access(d, off, size, false, false);
 	if (size < 8)
 		v &= (1ull << (8 * size)) - 1;
