@@ -54,6 +54,14 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		else
 			r.edx &= ~CPUID1_EDX_HTT;
 		break;
+	case 7:
+		/* PKU/OSPKE (ECX 3, 4), CET shadow stacks (ECX 7) and IBT (EDX
+		 * 20): their state is not switched between VMs (GUEST_CR4_HIDDEN). */
+		if (subleaf == 0) {
+			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 7));
+			r.edx &= ~(1u << 20);
+		}
+		break;
 	case 5:   /* MONITOR/MWAIT */
 	case 6:   /* thermal and power */
 	case 0xa: /* architectural performance monitoring */

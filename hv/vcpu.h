@@ -45,6 +45,15 @@ enum exit_reason {
 	EXIT_REASON_COUNT
 };
 
+/*
+ * CR4 bits no guest may set: VMXE/SMXE (no nested virtualization yet), and
+ * the features whose state Nestor does not switch between VMs (OSXSAVE:
+ * XSAVE state; PKE: PKRU; CET: shadow-stack state). CPUID hides them too
+ * (hv/cpuid.c); a MOV to CR4 setting one raises #GP, as on a CPU without
+ * the feature (SDM 3A 2.5).
+ */
+#define GUEST_CR4_HIDDEN ((1ull << 13) | (1ull << 14) | (1ull << 18) | (1ull << 22) | (1ull << 23))
+
 #define EXIT_ACCESS_READ 1
 #define EXIT_ACCESS_WRITE 2
 #define EXIT_ACCESS_FETCH 4

@@ -7,7 +7,9 @@
  * nowhere else.
  */
 #include "hv/svm/vmcb.h"
+#include "hv/svm/svm_cr.h"
 #include "hv/svm/svm_exit.h"
+#include "hv/guest_mem.h"
 #include "drivers/console.h"
 #include "hv/lib/string.h"
 #include "hv/vcpu.h"
@@ -35,6 +37,7 @@ static bool svm_has_nrips;
 /* TLB_CONTROL (APM 15.16.2): 1 flushes every ASID, 3 only this guest's
  * (needs FlushByAsid, CPUID Fn8000_000A EDX[6]). */
 static uint8_t svm_tlb_flush_cmd = 1;
+static uint64_t svm_guest_cr4_allowed;
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
 
@@ -45,6 +48,8 @@ static int svm_cpu_enable(unsigned pcpu)
 	svm_has_nrips = cpuid(0x8000000a, 0).edx & (1u << 3);
 	if (cpuid(0x8000000a, 0).edx & (1u << 6))
 		svm_tlb_flush_cmd = 3;
+	struct cpuid_regs c1 = cpuid(1, 0), c7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0, 0, 0, 0 };
+	svm_guest_cr4_allowed = guest_cr4_allowed(c1.ecx, c1.edx, c7.ebx, c7.ecx);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
 	host_save_pa[pcpu] = page_alloc();
 	host_vmcb_pa[pcpu] = page_alloc();
@@ -85,6 +90,8 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 
 	struct vmcb_control *c = &s->vmcb->control;
 	c->intercept_exc = (1u << 18); /* #MC: the host handles machine checks */
+	/* CR4 writes: a guest must not set the GUEST_CR4_HIDDEN bits. */
+	c->intercept_cr = 1u << (16 + 4);
 	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_SMI | SVM_INTERCEPT1_INIT |
 			     SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_HLT |
 			     SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
@@ -163,10 +170,50 @@ static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 	svm_exit_decode(&raw, e);
 }
 
+static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
+
+/*
+ * MOV to CR4 (intercepted, APM 15.9): without decode assists the
+ * instruction is fetched and decoded here. A bit the guest may not set
+ * raises #GP(0) (SDM 3A 2.5, table 2-2 "reserved"); otherwise the write is
+ * done and the guest's TLB flushed. Returns false if the bytes at RIP are
+ * not a MOV to CR4 (then the exit stops the VM with a report).
+ */
+static bool svm_cr4_write(struct vcpu *v)
+{
+	struct vmcb_save *g = &S(v)->vmcb->save;
+	bool lm = (g->efer & EFER_LMA) && ((g->cs.attrib >> 9) & 1);
+	uint64_t lin = (lm ? 0 : g->cs.base) + g->rip;
+	uint8_t b[16];
+	unsigned n = (unsigned)(4096 - (lin & 4095));
+	struct walk_fault f;
+	if (n > 15)
+		n = 15;
+	if (guest_read_linear(v, lin, b, n, WALK_ACC_FETCH, &f))
+		return false;
+	if (n < 15 && !guest_read_linear(v, lin + n, b + n, 15 - n, WALK_ACC_FETCH, &f))
+		n = 15;
+	struct mov_cr m;
+	if (!decode_mov_to_cr(b, n, lm, &m) || m.cr != 4)
+		return false;
+	uint64_t val = v->gpr[m.gpr];
+	if (!lm)
+		val &= 0xffffffffull;
+	if ((val & ~svm_guest_cr4_allowed) || ((g->efer & EFER_LMA) && !(val & CR4_PAE))) {
+		svm_inject_exception(v, 13, true, 0);
+		return true;
+	}
+	g->cr4 = val;
+	S(v)->flush_pending = true;
+	g->rip += m.len;
+	return true;
+}
+
 static void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = S(v);
 	struct vmcb *vmcb = s->vmcb;
+again:
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 	if (s->flush_pending) {
@@ -192,6 +239,8 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->control.eventinj = 0;
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
+	if (vmcb->control.exitcode == SVM_EXIT_CR0_WRITE + 4 && svm_cr4_write(v))
+		goto again;
 	svm_translate_exit(v, e);
 }
 

@@ -218,7 +218,7 @@ static void write_host_state(void)
 
 bool vmx_ins_outs_info(void) { return (caps.vmx.basic >> 54) & 1; }
 
-uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)CR4_VMXE; }
+uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)GUEST_CR4_HIDDEN; }
 
 static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t nested_root)
 {

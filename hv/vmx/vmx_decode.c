@@ -1,5 +1,6 @@
 /* vmx_decode.c - pure helpers of the VT-x backend (see vmx_decode.h). */
 #include "hv/vmx/vmx_decode.h"
+#include "hv/vcpu.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_PG (1ull << 31)
@@ -22,7 +23,9 @@ uint64_t vmx_cr0_mask(const struct vmx_cr_fixed *f)
 	return ((cr0_forced(f) | ~f->cr0_fixed1) & 0xffffffffull) | ~0xffffffffull;
 }
 
-uint64_t vmx_cr4_mask(const struct vmx_cr_fixed *f) { return f->cr4_fixed0 | ~f->cr4_fixed1 | CR4_VMXE; }
+/* Owned by Nestor: the bits VMX forces either way, and the ones guests may
+ * not set (GUEST_CR4_HIDDEN, incl. VMXE): writes to them exit. */
+uint64_t vmx_cr4_mask(const struct vmx_cr_fixed *f) { return f->cr4_fixed0 | ~f->cr4_fixed1 | GUEST_CR4_HIDDEN; }
 
 uint64_t vmx_cr0_real(const struct vmx_cr_fixed *f, uint64_t guest)
 {

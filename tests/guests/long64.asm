@@ -1,8 +1,9 @@
 ; long64.asm - a kind=elf64 test guest: Nestor enters it in 64-bit mode at
 ; its ELF entry with the first 4 GiB identity-mapped (hv/loader.c). It
 ; checks what a 64-bit guest relies on: EFER.LMA reads 1, LSTAR and
-; KERNEL_GS_BASE round-trip (through SWAPGS), CR4.VMXE is hidden and
-; setting it raises #GP, a CR0.NE clear/set round-trips, CR3 reloads.
+; KERNEL_GS_BASE round-trip (through SWAPGS), CR4.VMXE and CR4.OSXSAVE
+; are refused with #GP while an allowed CR4 bit works, a CR0.NE clear/set
+; round-trips, CR3 reloads.
 ; Prints "long: pass: ..." lines and "long: ok" (exit 0) or "long: FAIL" (1).
 bits 64
 section .text
@@ -65,20 +66,11 @@ _start:
 	cmp edx, 0xffffffff
 	jne fail
 	say s_lstar
-	; CR4.VMXE: hidden by Nestor's CR4 shadow on VT-x. On SVM Nestor does
-	; not intercept CR4 writes, so the bit is the CPU's to refuse (real AMD
-	; CPUs #GP; QEMU's TCG model accepts it): checked on Intel only.
-	xor eax, eax
-	cpuid
-	cmp ebx, 0x68747541     ; "Auth"enticAMD
-	jne .intel
-	say s_vmxe_skip
-	jmp .after_vmxe
-.intel:
+	; CR4.VMXE and CR4.OSXSAVE are bits Nestor does not let a guest set
+	; (GUEST_CR4_HIDDEN): they read 0 and setting either raises #GP.
 	mov rax, cr4
 	bt rax, 13
 	jc fail
-	; setting CR4.VMXE raises #GP
 	mov qword [rel gp_count], 0
 	or rax, 1 << 13
 	mov cr4, rax            ; 3 bytes: 0f 22 e0
@@ -88,7 +80,25 @@ _start:
 	bt rax, 13
 	jc fail
 	say s_vmxe
-.after_vmxe:
+	mov qword [rel gp_count], 0
+	or rax, 1 << 18
+	mov cr4, rax
+	cmp qword [rel gp_count], 1
+	jne fail
+	mov rax, cr4
+	bt rax, 18
+	jc fail
+	say s_osxsave
+	; an allowed bit still works: CR4.PCE (8) set and cleared
+	mov rax, cr4
+	bts rax, 8
+	mov cr4, rax
+	mov rbx, cr4
+	bt rbx, 8
+	jnc fail
+	btr rax, 8
+	mov cr4, rax
+	say s_pce
 	; clear CR0.NE (a masked bit: the backend emulates the write)
 	mov rax, cr0
 	btr rax, 5
@@ -157,7 +167,8 @@ s_start: db "long: start", 10, 0
 s_lma:	db "long: pass: EFER.LMA=1", 10, 0
 s_lstar: db "long: pass: LSTAR reads back", 10, 0
 s_vmxe:	db "long: pass: CR4.VMXE hidden, setting it raises #GP", 10, 0
-s_vmxe_skip: db "long: skipped on AMD: CR4.VMXE (CR4 writes are not intercepted on SVM)", 10, 0
+s_osxsave: db "long: pass: CR4.OSXSAVE refused with #GP (XSAVE state is not switched)", 10, 0
+s_pce:	db "long: pass: CR4.PCE can be set and cleared", 10, 0
 s_ne:	db "long: pass: CR0.NE write emulated through the shadow", 10, 0
 s_ok:	db "long: ok", 10, 0
 s_fail:	db "long: FAIL", 10, 0
