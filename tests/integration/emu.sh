@@ -43,6 +43,12 @@ RC
 	# The Shutdown port, a triple fault or a Bochs panic all exit 1.
 	if [ $rc -eq 0 ] && grep -q "nestor: PASS" "$log"; then echo pass
 	elif [ $rc -ne 0 ] && grep -q "nestor: FAIL" "$log"; then echo fail
+	elif [ $rc -eq 139 ] && grep -q "nestor: PASS" "$log"; then
+		# Bochs 2.7 sometimes segfaults while quitting after the magic
+		# break (seen with several Bochs runs in parallel); Nestor had
+		# already printed its verdict, which is what counts.
+		echo "emu.sh: bochs crashed (SIGSEGV) after Nestor printed PASS; counting the pass" >&2
+		echo pass
 	else
 		cp "$work/bochs.log" "$log.bochs" 2>/dev/null
 		echo "other:$rc"
