@@ -4,16 +4,34 @@
 
 #include <stdint.h>
 
-/* Word at a time when both ends allow it: these run on the exit path and
- * over whole pages, where a byte loop costs 8x the instructions. */
+#ifdef __x86_64__
+/* REP MOVS/STOS: on the exit path these copy register files and exit
+ * records; a string instruction does in one instruction what a loop does
+ * in four per word. Quadwords first, then the tail bytes. */
+void *memset(void *dst, int c, size_t n)
+{
+	void *d = dst;
+	uint64_t w = 0x0101010101010101ull * (unsigned char)c;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep stosq" : "+D"(d), "+c"(q) : "a"(w) : "memory");
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(r) : "a"(w) : "memory");
+	return dst;
+}
+
+void *memcpy(void *dst, const void *src, size_t n)
+{
+	void *d = dst;
+	const void *s = src;
+	size_t q = n / 8, r = n % 8;
+	__asm__ volatile("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(r) : : "memory");
+	return dst;
+}
+#else
+/* 32-bit test guests share this file: plain loops. */
 void *memset(void *dst, int c, size_t n)
 {
 	unsigned char *d = dst;
-	if (n >= 8 && !((uintptr_t)d & 7)) {
-		uint64_t w = 0x0101010101010101ull * (unsigned char)c;
-		for (; n >= 8; n -= 8, d += 8)
-			*(uint64_t *)d = w;
-	}
 	while (n--)
 		*d++ = (unsigned char)c;
 	return dst;
@@ -23,13 +41,11 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;
-	if (n >= 8 && !(((uintptr_t)d | (uintptr_t)s) & 7))
-		for (; n >= 8; n -= 8, d += 8, s += 8)
-			*(uint64_t *)d = *(const uint64_t *)s;
 	while (n--)
 		*d++ = *s++;
 	return dst;
 }
+#endif
 
 void *memmove(void *dst, const void *src, size_t n)
 {

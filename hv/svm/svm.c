@@ -179,7 +179,7 @@ static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
  * done and the guest's TLB flushed. Returns false if the bytes at RIP are
  * not a MOV to CR4 (then the exit stops the VM with a report).
  */
-static bool svm_cr4_write(struct vcpu *v)
+static __attribute__((noinline, cold)) bool svm_cr4_write(struct vcpu *v)
 {
 	struct vmcb_save *g = &S(v)->vmcb->save;
 	bool lm = (g->efer & EFER_LMA) && ((g->cs.attrib >> 9) & 1);
