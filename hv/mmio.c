@@ -36,6 +36,36 @@ struct mmio_ctx {
 	uint64_t bad_gpa;        /* MMIO_FAULT_NOT_MEMORY */
 };
 
+int vm_mmio_register(struct vm *vm, uint64_t gpa, uint64_t size, const struct mmio_ops *ops, uint64_t image_hpa,
+		     char *err, size_t errlen)
+{
+	if (vm->nmmio == VM_MAX_MMIO) {
+		fmt_snprintf(err, errlen, "at most %d device regions per VM", VM_MAX_MMIO);
+		return -1;
+	}
+	if ((gpa | size) & 4095 || !size || gpa + size < gpa) {
+		fmt_snprintf(err, errlen, "%s at 0x%llx+0x%llx is not page aligned", ops->name,
+			     (unsigned long long)gpa, (unsigned long long)size);
+		return -1;
+	}
+	if (vm_region_at(vm, gpa) || vm_region_at(vm, gpa + size - 1) || (gpa < vm->ram_size)) {
+		fmt_snprintf(err, errlen, "%s at 0x%llx+0x%llx overlaps the VM's RAM (0-0x%llx)", ops->name,
+			     (unsigned long long)gpa, (unsigned long long)size, (unsigned long long)vm->ram_size);
+		return -1;
+	}
+	for (unsigned i = 0; i < vm->nmmio; i++) {
+		const struct vm_mmio_region *o = &vm->mmio[i];
+		if (gpa < o->gpa + o->size && o->gpa < gpa + size) {
+			fmt_snprintf(err, errlen, "%s at 0x%llx+0x%llx overlaps the %s at 0x%llx", ops->name,
+				     (unsigned long long)gpa, (unsigned long long)size, o->ops->name,
+				     (unsigned long long)o->gpa);
+			return -1;
+		}
+	}
+	vm->mmio[vm->nmmio++] = (struct vm_mmio_region){ .gpa = gpa, .size = size, .ops = ops, .image_hpa = image_hpa };
+	return 0;
+}
+
 struct vm_mmio_region *vm_mmio_at(struct vm *vm, uint64_t gpa)
 {
 	for (unsigned i = 0; i < vm->nmmio; i++)
@@ -44,49 +74,67 @@ struct vm_mmio_region *vm_mmio_at(struct vm *vm, uint64_t gpa)
 	return 0;
 }
 
-static uint64_t region_read(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size)
+/* The devices behind the module options (hv/vm.c registers them). */
+static uint64_t testdev_mmio_read(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size)
 {
-	switch (r->kind) {
-	case VM_MMIO_TESTDEV:
-		return testdev_read(&v->vm->testdev, off, size);
-	case VM_MMIO_UART:
-		return off < 8 ? vm_uart_device.read(v, (uint16_t)(GUEST_COM1_PORT + off), 1) : 0;
-	case VM_MMIO_ROM:
-	case VM_MMIO_ROMD: {
-		uint64_t val = 0;
-		memcpy(&val, (const uint8_t *)pa_to_ptr(r->hpa) + off, size);
-		return val;
-	}
-	case VM_MMIO_UNBACKED:
-		break;
-	}
+	(void)r;
+	return testdev_read(&v->vm->testdev, off, size);
+}
+static void testdev_mmio_write(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)r;
+	testdev_write(&v->vm->testdev, off, size, val, false);
+}
+const struct mmio_ops mmio_testdev_ops = { "test device", testdev_mmio_read, testdev_mmio_write };
+
+static uint64_t uart_mmio_read(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size)
+{
+	(void)r, (void)size;
+	return off < 8 ? vm_uart_device.read(v, (uint16_t)(GUEST_COM1_PORT + off), 1) : 0;
+}
+static void uart_mmio_write(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)r, (void)size;
+	if (off < 8)
+		vm_uart_device.write(v, (uint16_t)(GUEST_COM1_PORT + off), 1, (uint32_t)val);
+}
+const struct mmio_ops mmio_uart_ops = { "MMIO UART", uart_mmio_read, uart_mmio_write };
+
+/* Reads of a ROM image (only reached by emulated instructions: direct
+ * reads never exit). */
+static uint64_t rom_read(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size)
+{
+	(void)v;
+	uint64_t val = 0;
+	memcpy(&val, (const uint8_t *)pa_to_ptr(r->image_hpa) + off, size);
+	return val;
+}
+
+static uint64_t all_ones(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size)
+{
+	(void)v, (void)r, (void)off;
 	return size == 8 ? ~0ull : (1ull << (8 * size)) - 1;
 }
 
-static void region_write(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val)
+/* Dropped, as real ROM and an empty bus do; said once per region. */
+static void drop_write(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val)
 {
-	switch (r->kind) {
-	case VM_MMIO_TESTDEV:
-		testdev_write(&v->vm->testdev, off, size, val, false);
-		return;
-	case VM_MMIO_UART:
-		if (off < 8)
-			vm_uart_device.write(v, (uint16_t)(GUEST_COM1_PORT + off), 1, (uint32_t)val);
-		return;
-	case VM_MMIO_ROMD:
-		testdev_write(&v->vm->testdev, off, size, val, true);
-		return;
-	case VM_MMIO_ROM:
-	case VM_MMIO_UNBACKED:
-		/* Dropped, as real ROM and an empty bus do. */
-		if (!r->warned) {
-			r->warned = true;
-			log_info("vm", "%s: write to %s at 0x%llx dropped (logged once per region)", v->vm->opts.name,
-				 r->kind == VM_MMIO_ROM ? "ROM" : "unbacked memory", (unsigned long long)(r->gpa + off));
-		}
-		return;
+	(void)size, (void)val;
+	if (!r->warned) {
+		r->warned = true;
+		log_info("vm", "%s: write to %s at 0x%llx dropped (logged once per region)", v->vm->opts.name,
+			 r->ops->name, (unsigned long long)(r->gpa + off));
 	}
 }
+const struct mmio_ops mmio_unbacked_ops = { "unbacked memory", all_ones, drop_write };
+const struct mmio_ops mmio_rom_ops = { "ROM", rom_read, drop_write };
+
+static void romd_write(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)r;
+	testdev_write(&v->vm->testdev, off, size, val, true);
+}
+const struct mmio_ops mmio_romd_ops = { "ROMD", rom_read, romd_write };
 
 /* Physical access of size bytes at gpa: RAM, or a region's handler. */
 static int phys_access(struct mmio_ctx *c, uint64_t gpa, unsigned size, uint64_t *val, bool write)
@@ -95,9 +143,9 @@ static int phys_access(struct mmio_ctx *c, uint64_t gpa, unsigned size, uint64_t
 	struct vm_mmio_region *r = vm_mmio_at(vm, gpa);
 	if (r && gpa + size - r->gpa <= r->size) {
 		if (write)
-			region_write(c->v, r, gpa - r->gpa, size, *val);
+			r->ops->write(c->v, r, gpa - r->gpa, size, *val);
 		else
-			*val = region_read(c->v, r, gpa - r->gpa, size);
+			*val = r->ops->read(c->v, r, gpa - r->gpa, size);
 		return 0;
 	}
 	uint8_t *p = r ? 0 : vm_gpa_ptr(vm, gpa, size);
@@ -155,8 +203,8 @@ static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, uns
 		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
 	struct vm_mmio_region *r = vm_mmio_at(c->v->vm, gpa);
 	const uint8_t *p;
-	if (r && (r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD))
-		p = (const uint8_t *)pa_to_ptr(r->hpa) + (gpa - r->gpa);
+	if (r && r->image_hpa)
+		p = (const uint8_t *)pa_to_ptr(r->image_hpa) + (gpa - r->gpa);
 	else
 		p = vm_gpa_ptr(c->v->vm, gpa, n);
 	if (!p) {
@@ -199,7 +247,7 @@ bool mmio_fast_path = true;
 /* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
 static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_region *r)
 {
-	if (!mmio_fast_path || e->reason != EXIT_NESTED_FAULT || r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD)
+	if (!mmio_fast_path || e->reason != EXIT_NESTED_FAULT || r->image_hpa)
 		return;
 	bool flush = false;
 	if (ptb_mark_mmio(&v->vm->nested, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
@@ -255,7 +303,5 @@ enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 		break;
 	}
 	return internal_error(v, e, &res,
-			      r->kind == VM_MMIO_ROM || r->kind == VM_MMIO_ROMD
-				      ? "cannot emulate this write to ROM"
-				      : "cannot emulate this MMIO access");
+			      r->image_hpa ? "cannot emulate this write to ROM" : "cannot emulate this MMIO access");
 }

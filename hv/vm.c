@@ -90,31 +90,10 @@ static const struct rom_image *rom_image_find(const char *name)
 	return 0;
 }
 
-static bool ranges_overlap(uint64_t a, uint64_t as, uint64_t b, uint64_t bs) { return a < b + bs && b < a + as; }
-
-static int add_mmio_region(struct vm *vm, enum vm_mmio_kind kind, uint64_t gpa, uint64_t size, uint64_t hpa,
-			   const char *opt, char *err, size_t errlen)
-{
-	if (ranges_overlap(gpa, size, 0, vm->ram_size)) {
-		fmt_snprintf(err, errlen, "option '%s': 0x%llx+0x%llx overlaps the VM's RAM (0-0x%llx)", opt,
-			     (unsigned long long)gpa, (unsigned long long)size, (unsigned long long)vm->ram_size);
-		return -1;
-	}
-	for (unsigned i = 0; i < vm->nmmio; i++) {
-		if (ranges_overlap(gpa, size, vm->mmio[i].gpa, vm->mmio[i].size)) {
-			fmt_snprintf(err, errlen, "option '%s': 0x%llx+0x%llx overlaps another device region", opt,
-				     (unsigned long long)gpa, (unsigned long long)size);
-			return -1;
-		}
-	}
-	vm->mmio[vm->nmmio++] = (struct vm_mmio_region){ .gpa = gpa, .size = size, .kind = kind, .hpa = hpa };
-	return 0;
-}
-
-static int add_rom_region(struct vm *vm, const struct guest_rom_ref *ref, enum vm_mmio_kind kind, char *err,
+static int add_rom_region(struct vm *vm, const struct guest_rom_ref *ref, const struct mmio_ops *ops, char *err,
 			  size_t errlen)
 {
-	const char *opt = kind == VM_MMIO_ROM ? "rom" : "romd";
+	const char *opt = ops == &mmio_rom_ops ? "rom" : "romd";
 	const struct rom_image *img = rom_image_find(ref->name);
 	if (!img) {
 		fmt_snprintf(err, errlen, "option '%s': no module with kind=rom name=%s (list it before this one)", opt,
@@ -128,7 +107,7 @@ static int add_rom_region(struct vm *vm, const struct guest_rom_ref *ref, enum v
 		return -1;
 	}
 	memcpy(pa_to_ptr(hpa), img->image, img->size);
-	if (add_mmio_region(vm, kind, ref->gpa, pages * 4096, hpa, opt, err, errlen) < 0) {
+	if (vm_mmio_register(vm, ref->gpa, pages * 4096, ops, hpa, err, errlen) < 0) {
 		pages_free(hpa, pages);
 		return -1;
 	}
@@ -150,17 +129,16 @@ static int setup_device_regions(struct vm *vm, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "rom=, romd=, testdev=, mmio_uart= and unbacked= need mode=isolated");
 		return -1;
 	}
-	if (o->testdev.set && add_mmio_region(vm, VM_MMIO_TESTDEV, o->testdev.gpa, 4096, 0, "testdev", err, errlen))
+	if (o->testdev.set && vm_mmio_register(vm, o->testdev.gpa, 4096, &mmio_testdev_ops, 0, err, errlen))
 		return -1;
-	if (o->mmio_uart.set &&
-	    add_mmio_region(vm, VM_MMIO_UART, o->mmio_uart.gpa, 4096, 0, "mmio_uart", err, errlen))
+	if (o->mmio_uart.set && vm_mmio_register(vm, o->mmio_uart.gpa, 4096, &mmio_uart_ops, 0, err, errlen))
 		return -1;
-	if (o->unbacked.set && add_mmio_region(vm, VM_MMIO_UNBACKED, o->unbacked.gpa, o->unbacked.size, 0, "unbacked",
-					       err, errlen))
+	if (o->unbacked.set &&
+	    vm_mmio_register(vm, o->unbacked.gpa, o->unbacked.size, &mmio_unbacked_ops, 0, err, errlen))
 		return -1;
-	if (o->rom.set && add_rom_region(vm, &o->rom, VM_MMIO_ROM, err, errlen))
+	if (o->rom.set && add_rom_region(vm, &o->rom, &mmio_rom_ops, err, errlen))
 		return -1;
-	if (o->romd.set && add_rom_region(vm, &o->romd, VM_MMIO_ROMD, err, errlen))
+	if (o->romd.set && add_rom_region(vm, &o->romd, &mmio_romd_ops, err, errlen))
 		return -1;
 	return 0;
 }
@@ -168,8 +146,8 @@ static int setup_device_regions(struct vm *vm, char *err, size_t errlen)
 static void vm_free_resources(struct vm *vm)
 {
 	for (unsigned i = 0; i < vm->nmmio; i++)
-		if (vm->mmio[i].hpa)
-			pages_free(vm->mmio[i].hpa, vm->mmio[i].size / 4096);
+		if (vm->mmio[i].image_hpa)
+			pages_free(vm->mmio[i].image_hpa, vm->mmio[i].size / 4096);
 	vm->nmmio = 0;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		virt_ops->vcpu_free(&vm->vcpus[i]);

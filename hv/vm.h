@@ -24,20 +24,26 @@ struct vm_uart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 };
 
-/* Guest-physical regions that are not plain RAM (hv/mmio.c). */
-enum vm_mmio_kind {
-	VM_MMIO_TESTDEV,  /* hv/dev/testdev.c */
-	VM_MMIO_UART,     /* the 16550 registers, one byte each */
-	VM_MMIO_UNBACKED, /* nothing: reads all ones, writes dropped */
-	VM_MMIO_ROM,      /* read/execute from the image; writes exit and are dropped */
-	VM_MMIO_ROMD,     /* as ROM, but writes go to the test device */
+/*
+ * Guest-physical regions that are not plain RAM (hv/mmio.c). A device
+ * registers one with its handlers (vm_mmio_register); each access the
+ * emulator performs there calls read/write with the offset in the region
+ * and a size of 1, 2, 4 or 8 bytes.
+ */
+struct vm_mmio_region;
+struct mmio_ops {
+	const char *name;
+	uint64_t (*read)(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size);
+	void (*write)(struct vcpu *v, struct vm_mmio_region *r, uint64_t off, unsigned size, uint64_t val);
 };
 
 struct vm_mmio_region {
 	uint64_t gpa, size;
-	enum vm_mmio_kind kind;
-	uint64_t hpa; /* ROM/ROMD: the host copy of the image */
-	bool warned;
+	const struct mmio_ops *ops;
+	/* ROM-like regions: an image the guest reads and executes directly
+	 * (mapped read+execute); only writes reach the handlers. 0 for MMIO. */
+	uint64_t image_hpa;
+	bool warned; /* for handlers that log once */
 };
 
 #define VM_MAX_MMIO 8
@@ -106,6 +112,13 @@ void vm_print_stats(const struct vm *vm);
 /* Host pointer for guest-physical [gpa, gpa+len) if it is RAM of this VM
  * (within one region), else NULL. */
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+/* The devices the module options can place (hv/mmio.c). */
+extern const struct mmio_ops mmio_testdev_ops, mmio_uart_ops, mmio_unbacked_ops, mmio_rom_ops, mmio_romd_ops;
+
+/* Register a device region (page-aligned). image_hpa: see vm_mmio_region.
+ * Returns 0, or -1 with a message if it overlaps RAM or another region. */
+int vm_mmio_register(struct vm *vm, uint64_t gpa, uint64_t size, const struct mmio_ops *ops, uint64_t image_hpa,
+		     char *err, size_t errlen);
 /* The non-RAM region containing gpa, or NULL. */
 struct vm_mmio_region *vm_mmio_at(struct vm *vm, uint64_t gpa);
 /* Nestor option mmio_fast=: mark MMIO pages for the cheap exit (default). */
