@@ -10,18 +10,22 @@
  * Every frame still free in the allocator when the VM is created becomes
  * the guest's (and leaves the allocator for good), except a reserve kept
  * for Nestor's own later needs. Non-RAM ranges of the host map (ACPI,
- * firmware, device memory) are mapped uncached so devices work. Nestor's
+ * firmware, device memory) and the unlisted gaps below 4 GiB (PCI MMIO)
+ * are mapped uncached so devices work, except the local APIC page. Nestor's
  * memory is never mapped: an access to it exits and stops the VM.
  */
 #include "drivers/console.h"
 #include "hv/lib/format.h"
 #include "hv/vm.h"
+#include "hv/x86/asm.h"
 #include "mm/pages.h"
 
 /* Kept back for Nestor's allocations after the passthrough VM exists. */
 #define PASSTHROUGH_HV_RESERVE_PAGES 2048 /* 8 MiB */
 #define LOW_MEMORY_END 0x100000ull
 #define LEGACY_VIDEO_START 0xa0000ull
+#define FOUR_GIB (4ull << 30)
+#define MSR_APIC_BASE 0x1bu
 
 struct pt_build {
 	struct vm *vm;
@@ -53,6 +57,23 @@ static void add_map(struct pt_build *b, uint64_t base, uint64_t size, uint32_t t
 		return;
 	}
 	vm->guest_map[vm->nguest_map++] = (struct mb1_region){ base, size, type };
+}
+
+/*
+ * Device memory: mapped uncached, except the local APIC page, which Nestor
+ * uses for its own time slices and does not virtualize yet (a guest
+ * touching it is stopped with a report instead of reprogramming the host's
+ * timer or sending IPIs).
+ */
+static void add_device(struct pt_build *b, uint64_t base, uint64_t end, uint64_t lapic)
+{
+	if (lapic >= base && lapic < end) {
+		if (lapic > base)
+			add_region(b, base, lapic - base, PTB_REGION_DEVICE);
+		base = lapic + 4096;
+	}
+	if (end > base)
+		add_region(b, base, end - base, PTB_REGION_DEVICE);
 }
 
 static void claim_run(void *ctx, uint64_t base, uint64_t size)
@@ -90,11 +111,17 @@ int passthrough_build_memory(struct vm *vm, char *err, size_t errlen)
 	add_region(&b, LEGACY_VIDEO_START, LOW_MEMORY_END - LEGACY_VIDEO_START, PTB_REGION_DEVICE);
 	vm->ram_size += LEGACY_VIDEO_START;
 
+	uint64_t lapic = rdmsr(MSR_APIC_BASE) & ~0xfffull;
+	uint64_t covered = LOW_MEMORY_END; /* below 4 GiB, unlisted gaps are PCI MMIO */
 	for (size_t i = 0; i < map->count; i++) {
 		const struct mem_range *r = &map->ranges[i];
 		uint64_t base = r->base < LOW_MEMORY_END ? LOW_MEMORY_END : r->base;
 		if (r->end <= base)
 			continue;
+		if (base > covered && covered < FOUR_GIB)
+			add_device(&b, covered, base < FOUR_GIB ? base : FOUR_GIB, lapic);
+		if (r->end > covered)
+			covered = r->end;
 		if (r->type == MEM_USABLE) {
 			/* Free frames become the guest's; the rest (Nestor, other
 			 * VMs, modules) stays out of its tables. */
@@ -110,11 +137,15 @@ int passthrough_build_memory(struct vm *vm, char *err, size_t errlen)
 			if (at < r->end)
 				add_map(&b, at, r->end - at, MB1_MEM_RESERVED);
 		} else {
-			add_region(&b, base, r->end - base,
-				   r->type == MEM_RESERVED ? PTB_REGION_DEVICE : PTB_REGION_RAM);
+			if (r->type == MEM_RESERVED)
+				add_device(&b, base, r->end, lapic);
+			else
+				add_region(&b, base, r->end - base, PTB_REGION_RAM);
 			add_map(&b, base, r->end - base, mb1_type(r->type));
 		}
 	}
+	if (covered < FOUR_GIB)
+		add_device(&b, covered, FOUR_GIB, lapic);
 	/* The low part of the guest's map. */
 	struct mb1_region low[2] = { { 0, LEGACY_VIDEO_START, MB1_MEM_AVAILABLE },
 				     { LEGACY_VIDEO_START, LOW_MEMORY_END - LEGACY_VIDEO_START, MB1_MEM_RESERVED } };
