@@ -6,7 +6,7 @@
 #   fail     Nestor reported fail (QEMU status 3; Bochs shutdown port)
 #   timeout  the emulator was still running after TIMEOUT seconds
 #   other:N  anything else (e.g. a triple fault), with the exit status
-# Platforms: qemu-bios qemu-uefi qemu-usb (SVM on QEMU TCG), bochs-intel
+# Platforms: qemu-bios qemu-uefi qemu-usb qemu-pxe (SVM on QEMU TCG), bochs-intel
 # (VT-x, corei7_skylake_x), bochs-amd (SVM, ryzen). See ../shared/PLATFORM.md.
 plat=$1; iso=$2; log=$3; limit=${4:-120}
 work=$(mktemp -d)
@@ -64,6 +64,14 @@ qemu-uefi)
 qemu-usb)
 	timeout "$limit" $QEMU -drive if=none,id=stick,format=raw,readonly=on,file="$iso" -device qemu-xhci,id=xhci \
 		-device usb-storage,bus=xhci.0,drive=stick,bootindex=0 >/dev/null 2>&1 ;;
+qemu-pxe)
+	# A TFTP root as README.md describes it: the ISO's /boot plus the GRUB
+	# network images from grub-mknetdir; QEMU's user network serves it.
+	xorriso -osirrox on -indev "$iso" -extract /boot "$work/net/boot" >/dev/null 2>&1 && chmod -R u+w "$work/net" &&
+		grub-mknetdir --net-directory="$work/net" --subdir=boot/grub >/dev/null 2>&1 ||
+		{ echo "other:netdir"; exit 0; }
+	timeout "$limit" $QEMU -netdev user,id=n0,tftp="$work/net",bootfile=boot/grub/i386-pc/core.0 \
+		-device e1000,netdev=n0 -boot n >/dev/null 2>&1 ;;
 bochs-intel) run_bochs corei7_skylake_x; exit 0 ;;
 bochs-amd) run_bochs ryzen; exit 0 ;;
 *) echo "emu.sh: unknown platform '$plat'" >&2; exit 2 ;;
