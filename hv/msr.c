@@ -29,9 +29,48 @@ static void warn_once(struct vcpu *v, uint32_t msr, bool write)
 		 write ? "WRMSR" : "RDMSR", msr, (unsigned long long)virt_ops->get_rip(v));
 }
 
-/* Returns false for an MSR Nestor does not emulate. */
+/*
+ * Values a real CPU refuses with #GP on WRMSR (SDM 4 / 2B WRMSR): Nestor
+ * must refuse them too, both to be faithful and because some of them
+ * (e.g. KERNEL_GS_BASE) are later loaded into the host's own MSRs, where a
+ * bad value would fault in Nestor instead of in the guest.
+ */
+static bool is_canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
+
+static bool msr_write_valid(uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+	case 0x175: /* SYSENTER_ESP */
+	case 0x176: /* SYSENTER_EIP */
+	case 0xc0000082: /* LSTAR */
+	case 0xc0000083: /* CSTAR */
+		return is_canonical(val);
+	case MSR_EFER:
+		/* SCE, LME, LMA (read-only, kept by the backend), NXE; SVME
+		 * is hidden from guests. */
+		return !(val & ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE));
+	case MSR_PAT:
+		/* Each entry a valid memory type: 0, 1, 4, 5, 6, 7 (SDM 3A 11.12.2). */
+		for (int i = 0; i < 8; i++) {
+			unsigned t = (val >> (8 * i)) & 0xff;
+			if (t == 2 || t == 3 || t > 7)
+				return false;
+		}
+		return true;
+	case 0x174: /* SYSENTER_CS */
+		return val <= 0xffffffffull;
+	}
+	return true;
+}
+
+/* Returns false for an MSR Nestor does not emulate or a value it refuses. */
 static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
+	if (write && !msr_write_valid(msr, *val))
+		return false;
 	if (virt_ops->state_msr(v, msr, write, val))
 		return true;
 	switch (msr) {
@@ -94,7 +133,8 @@ enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = (uint32_t)v->gpr[GPR_RAX] | (v->gpr[GPR_RDX] << 32);
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, true, &val)) {
-		warn_once(v, msr, true);
+		if (msr_write_valid(msr, val))
+			warn_once(v, msr, true);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;
 	}

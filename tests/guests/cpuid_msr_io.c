@@ -146,6 +146,19 @@ static void check_msrs(bool nestor)
 		wrmsr_safe(MSR_SYSENTER_CS, old);
 	}
 
+	/* Values a CPU refuses must be refused (Nestor once loaded a
+	 * non-canonical KERNEL_GS_BASE into the host's MSR and faulted). */
+	if (nestor) {
+		vec = wrmsr_safe(0xc0000102, 0x8000000000001000ull);
+		guest_check(vec == VEC_GP, "wrmsr KERNEL_GS_BASE with a non-canonical address raises #GP (got %s)",
+			    exception_name(vec));
+		vec = wrmsr_safe(0x277, 0x0007040600070402ull);
+		guest_check(vec == VEC_GP, "wrmsr PAT with reserved memory type 2 raises #GP (got %s)",
+			    exception_name(vec));
+		vec = wrmsr_safe(MSR_EFER, 1ull << 20);
+		guest_check(vec == VEC_GP, "wrmsr EFER with a reserved bit raises #GP (got %s)", exception_name(vec));
+	}
+
 	uint64_t efer = 0;
 	vec = rdmsr_safe(MSR_EFER, &efer);
 	guest_check(vec < 0, "rdmsr 0xc0000080 (EFER) = 0x%llx (fault %s)",
