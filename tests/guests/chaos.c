@@ -74,10 +74,33 @@ int guest_main(const struct mb_info *mbi)
 	rng_state = seed ? seed : 1;
 	guest_say("seed %u", (unsigned)seed);
 
+	/* Optional device regions (module testdev= rom= unbacked=): random
+	 * accesses of random sizes at random offsets in their first page. */
+	uint32_t regions[3];
+	unsigned nregions = 0;
+	static const char *const keys[] = { "dev", "rom", "unbacked" };
+	for (unsigned k = 0; k < 3; k++)
+		if (cmdline_get_u32(keys[k], &regions[nregions]))
+			nregions++;
+
 	unsigned actions = 0;
 	for (int i = 0; i < 3000; i++, actions++) {
 		uint64_t v;
-		switch (rnd() % 8) {
+		unsigned pick = rnd() % (nregions ? 10 : 8);
+		if (pick >= 8) {
+			volatile uint8_t *p = (volatile uint8_t *)(uintptr_t)(regions[rnd() % nregions] + rnd() % 0xffd);
+			uint32_t x = rnd();
+			switch (rnd() % 6) {
+			case 0: (void)*p; break;
+			case 1: (void)*(volatile uint16_t *)p; break;
+			case 2: (void)*(volatile uint32_t *)p; break;
+			case 3: *p = (uint8_t)x; break;
+			case 4: *(volatile uint16_t *)p = (uint16_t)x; break;
+			default: *(volatile uint32_t *)p = x; break;
+			}
+			continue;
+		}
+		switch (pick) {
 		case 0:
 			rdmsr_safe(random_msr(), &v);
 			break;

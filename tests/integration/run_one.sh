@@ -29,7 +29,13 @@ log="$out/$name@$platform.log"
 # Build this case's ISO (once per exit kind; a lock keeps parallel runs apart).
 (
 	flock 9
-	if [ ! -f "$iso" ] || [ "$iso" -ot "$top/build/nestor.elf" ] || [ "$iso" -ot "$case_file" ]; then
+	stale=""
+	[ ! -f "$iso" ] || [ "$iso" -ot "$top/build/nestor.elf" ] || [ "$iso" -ot "$case_file" ] && stale=1
+	# ...or any module file changed since (a rebuilt guest).
+	for f in $(printf '%s\n' "$modules" | cut -d' ' -f1); do
+		[ -n "$f" ] && [ "$iso" -ot "$top/$f" ] && stale=1
+	done
+	if [ -n "$stale" ]; then
 		set --
 		if [ -n "$modules" ]; then
 			while IFS= read -r line; do
