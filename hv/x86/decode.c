@@ -597,46 +597,6 @@ enum x86_dec_status x86_decode_buf(const uint8_t *buf, size_t n,
 	return run(&d, mode);
 }
 
-uint64_t x86_code_linear(const struct x86_regs *regs, uint64_t offset)
-{
-	return x86_seg_linear(regs, X86_SEG_CS,
-			      regs->mode == X86_MODE_64 ? offset : offset & 0xFFFFFFFFull);
-}
-
-uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
-			uint64_t offset)
-{
-	if (regs->mode == X86_MODE_64) {
-		/* SDM Vol 3 3.4.4: only FS and GS bases apply. */
-		if (seg == X86_SEG_FS || seg == X86_SEG_GS)
-			return regs->seg_base[seg] + offset;
-		return offset;
-	}
-	if (seg >= X86_NR_SEGS)
-		seg = X86_SEG_DS;
-	return (regs->seg_base[seg] + offset) & 0xFFFFFFFFull;
-}
-
-uint64_t x86_mem_offset(const struct x86_inst *insn, const struct x86_regs *regs)
-{
-	const struct x86_mem *m = &insn->mem;
-	uint64_t ea = (uint64_t)m->disp;
-
-	if (m->rip_rel)
-		ea += regs->rip + insn->len;
-	if (m->base >= 0)
-		ea += regs->gpr[m->base];
-	if (m->index >= 0)
-		ea += regs->gpr[m->index] * m->scale;
-	/* The sum is computed modulo the address size (SDM Vol 1 3.7.5). */
-	return ea & x86_size_mask(insn->addrsize);
-}
-
-uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs)
-{
-	return x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs));
-}
-
 size_t x86_inst_hex(const struct x86_inst *insn, char *buf, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";

@@ -328,22 +328,22 @@ enum x86_emu_status x86_emulate(struct x86_regs *regs,
 				const struct x86_emu_ops *ops,
 				struct x86_emu_result *res)
 {
+	struct emu e = { .r = regs, .ops = ops, .insn = &res->insn, .res = res };
 	int fault = 0;
 	enum x86_dec_status ds;
 
 	res->fault = 0;
 	res->reason = NULL;
 	ds = x86_decode_fetch(regs, ops->fetch, ops->ctx, &res->insn, &fault);
+	if (__builtin_expect(ds == X86_DEC_OK, 1))
+		return execute(&e); /* decoded for regs->mode: nothing to check */
 	if (ds == X86_DEC_FAULT) {
 		res->status = X86_EMU_FAULT;
 		res->fault = fault;
 		res->reason = res->insn.reason;
 		return X86_EMU_FAULT;
 	}
-	if (ds != X86_DEC_OK) {
-		res->status = X86_EMU_UNSUPPORTED;
-		res->reason = res->insn.reason;
-		return X86_EMU_UNSUPPORTED;
-	}
-	return x86_emulate_insn(regs, ops, &res->insn, res);
+	res->status = X86_EMU_UNSUPPORTED;
+	res->reason = res->insn.reason;
+	return X86_EMU_UNSUPPORTED;
 }
