@@ -214,14 +214,25 @@ out:
 	return done(e);
 }
 
+/* A register operand under an operand-size mask (from x86_size_mask()). */
+static inline uint64_t get_reg_m(const struct x86_regs *r, struct x86_reg_op op,
+				 uint64_t mask)
+{
+	if (op.high8)
+		return (r->gpr[op.num] >> 8) & 0xFF;
+	return r->gpr[op.num] & mask;
+}
+
 static enum x86_emu_status execute(struct emu *e)
 {
 	const struct x86_inst *insn = e->insn;
 	struct x86_regs *r = e->r;
 	unsigned size = insn->opsize;
+	uint64_t mask = x86_size_mask(size);
 	uint64_t lin, v, src;
 	enum x86_emu_status st;
 	uint16_t opc = insn->opcode;
+	int rc;
 
 	if (insn->mnem == X86_MNEM_MOVS || insn->mnem == X86_MNEM_STOS)
 		return string_op(e);
@@ -233,20 +244,22 @@ static enum x86_emu_status execute(struct emu *e)
 	lin = x86_mem_linear(insn, r);
 	switch (insn->mnem) {
 	case X86_MNEM_MOV:
-		if (opc == 0xC6 || opc == 0xC7) {
-			v = insn->imm;
-		} else if (opc == 0x88 || opc == 0x89 || opc == 0xA2 ||
-			   opc == 0xA3) {
-			v = get_reg(r, insn->reg, size);
+		if (opc == 0x89 || opc == 0x88 || opc == 0xA3 || opc == 0xA2) {
+			v = get_reg_m(r, insn->reg, mask);
+		} else if (opc == 0xC7 || opc == 0xC6) {
+			v = insn->imm & mask;
 		} else {
-			/* 8A, 8B, A0, A1: load. */
-			if (!rd(e, lin, size, &v, &st))
-				return st;
-			set_reg(r, insn->reg, size, v);
+			/* 8B, 8A, A1, A0: load. */
+			v = 0;
+			rc = e->ops->read(e->ops->ctx, lin, size, &v);
+			if (rc)
+				return fail(e, X86_EMU_FAULT, "memory read fault", rc);
+			set_reg(r, insn->reg, size, v & mask);
 			return done(e);
 		}
-		if (!wr(e, lin, size, v, &st))
-			return st;
+		rc = e->ops->write(e->ops->ctx, lin, size, v);
+		if (rc)
+			return fail(e, X86_EMU_FAULT, "memory write fault", rc);
 		return done(e);
 	case X86_MNEM_MOVNTI:
 		if (!wr(e, lin, size, get_reg(r, insn->reg, size), &st))
@@ -279,11 +292,14 @@ static enum x86_emu_status execute(struct emu *e)
 	}
 
 	/* ALU with a memory operand. */
-	if (!rd(e, lin, size, &v, &st))
-		return st;
+	v = 0;
+	rc = e->ops->read(e->ops->ctx, lin, size, &v);
+	if (rc)
+		return fail(e, X86_EMU_FAULT, "memory read fault", rc);
+	v &= mask;
 	if (opc < 0x40 && (opc & 2)) {
 		/* x2/x3: reg = reg OP mem. */
-		uint64_t d = get_reg(r, insn->reg, size);
+		uint64_t d = get_reg_m(r, insn->reg, mask);
 		uint64_t res = x86_alu(insn->mnem, size, d, v, &r->rflags);
 
 		if (insn->mnem != X86_MNEM_CMP)
@@ -291,7 +307,7 @@ static enum x86_emu_status execute(struct emu *e)
 		return done(e);
 	}
 	/* x0/x1, 84/85: mem OP reg; 80/81/83, F6/F7: mem OP imm. */
-	src = insn->has_imm ? insn->imm : get_reg(r, insn->reg, size);
+	src = insn->has_imm ? insn->imm : get_reg_m(r, insn->reg, mask);
 	{
 		uint64_t fl = r->rflags;
 		uint64_t res = x86_alu(insn->mnem, size, v, src, &fl);
