@@ -55,6 +55,7 @@ struct x86_mem {
 	uint8_t scale;   /* 1, 2, 4 or 8 (1 when there is no index) */
 	bool rip_rel;    /* base is the address of the next instruction */
 	uint8_t seg;     /* effective segment (enum x86_seg) */
+	uint8_t pad[3];  /* always 0, so that struct x86_mem compares with memcmp */
 	int64_t disp;    /* sign-extended displacement (moffs: zero-extended) */
 };
 
