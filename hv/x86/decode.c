@@ -42,8 +42,9 @@ static bool refuse(struct dec *d, const char *why)
 /* Get more instruction bytes (all bytes fetched so far are used up).
  * Fetches lazily so a fault is only ever reported for a byte that belongs
  * to the instruction (an instruction that ends just before an unmapped page
- * must not fault). */
-static bool refill(struct dec *d)
+ * must not fault). Inlined for the first fetch, which every instruction
+ * needs; refill() below for any later one. */
+static inline __attribute__((always_inline)) bool fill(struct dec *d)
 {
 	struct x86_inst *insn = d->insn;
 	unsigned have = insn->nbytes, want, got = 0;
@@ -72,6 +73,11 @@ static bool refill(struct dec *d)
 	}
 	insn->nbytes = (uint8_t)(have + got);
 	return true;
+}
+
+static __attribute__((noinline)) bool refill(struct dec *d)
+{
+	return fill(d);
 }
 
 /* Next instruction byte. */
@@ -187,7 +193,6 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 	struct x86_inst *insn = d->insn;
 	struct x86_mem *m = &insn->mem;
 	unsigned rex_b = insn->rex & 1, rex_x = (insn->rex >> 1) & 1;
-	unsigned base_low = rm;
 	unsigned disp_size = mod == 1 ? 1 : mod == 2 ? 4 : 0;
 
 	m->scale = 1;
@@ -209,7 +214,6 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 			m->index = (int8_t)idx;
 			m->scale = (uint8_t)(1u << ss);
 		}
-		base_low = b;
 		if (b == 5 && mod == 0) {
 			/* No base, disp32 (REX.B does not matter). */
 			m->base = -1;
@@ -240,8 +244,7 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 		m->disp = (int32_t)(uint32_t)disp;
 	}
 	/* rSP/rBP as base default to SS (SDM Vol 1 3.7.5). */
-	m->seg = default_seg(insn, m->base >= 0 && (base_low == 4 || base_low == 5) &&
-					   m->base < 8);
+	m->seg = default_seg(insn, m->base == X86_RSP || m->base == X86_RBP);
 	return true;
 }
 
@@ -398,8 +401,9 @@ static bool decode(struct dec *d)
 
 	/* Legacy prefixes (SDM Vol 2 2.1.1): any order, any number; the
 	 * last segment override wins. */
-	if (!next(d, &b))
+	if (!fill(d))
 		return false;
+	b = insn->bytes[insn->len++];
 	while ((p = legacy_prefix[b]) != 0) {
 		if (p & PFX_SEG)
 			insn->seg_override = p & ~PFX_SEG;
@@ -430,8 +434,11 @@ static bool decode(struct dec *d)
 		v = w ? 8 : (pfx & X86_PFX_OPSIZE) ? 2 : 4;
 		insn->addrsize = (pfx & X86_PFX_ADSIZE) ? 4 : 8;
 	} else {
-		v = ((mode == 32) != !!(pfx & X86_PFX_OPSIZE)) ? 4 : 2;
-		insn->addrsize = ((mode == 32) != !!(pfx & X86_PFX_ADSIZE)) ? 4 : 2;
+		/* 2 << 0 = 2 or 2 << 1 = 4: mode 16 or 32, toggled. */
+		unsigned is32 = mode == 32;
+
+		v = 2u << (is32 ^ ((pfx / X86_PFX_OPSIZE) & 1));
+		insn->addrsize = (uint8_t)(2u << (is32 ^ ((pfx / X86_PFX_ADSIZE) & 1)));
 	}
 
 	if (b == 0x0F) {
