@@ -32,8 +32,8 @@ static uint64_t get_reg(const struct x86_regs *r, struct x86_reg_op op,
 
 /* Write a register operand: 8/16-bit writes keep the other bits, 32-bit
  * writes zero-extend to 64 bits (SDM Vol 1 3.4.1.1). */
-static void set_reg(struct x86_regs *r, struct x86_reg_op op, unsigned size,
-		    uint64_t v)
+static inline void set_reg(struct x86_regs *r, struct x86_reg_op op,
+			   unsigned size, uint64_t v)
 {
 	uint64_t *g = &r->gpr[op.num];
 
