@@ -66,9 +66,10 @@ struct x86_reg_op {
 };
 
 struct x86_inst {
-	/* Raw bytes: the nbytes fetched so far. They can extend past the
-	 * instruction (a fetch returns what the page holds, up to 15 bytes);
-	 * kept on failure too, so an "unsupported" report can print them. */
+	/* Raw bytes: the nbytes fetched so far (bytes[nbytes..] are not
+	 * cleared). They can extend past the instruction (a fetch returns
+	 * what the page holds, up to 15 bytes); kept on failure too, so an
+	 * "unsupported" report can print them. */
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	uint8_t nbytes;
 	uint8_t len;        /* total instruction length (valid on success) */
