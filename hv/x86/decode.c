@@ -10,6 +10,10 @@
  * F2/F3 on a non-string instruction, LOCK where it would #UD) are refused
  * rather than decoded, so a "supported" answer is always the architectural
  * meaning of the bytes.
+ *
+ * This runs on every emulated MMIO access, so the common path is kept
+ * short: the legacy prefixes and the opcodes are looked up in tables, and
+ * the byte reader only calls out when it has run out of fetched bytes.
  */
 #include "hv/x86/decode.h"
 
@@ -35,49 +39,75 @@ static bool refuse(struct dec *d, const char *why)
 	return false;
 }
 
-/* Next instruction byte. Fetches lazily so a fault is only ever reported
- * for a byte that belongs to the instruction (an instruction that ends just
- * before an unmapped page must not fault). */
-static bool next(struct dec *d, uint8_t *out)
+/* Get more instruction bytes (all bytes fetched so far are used up).
+ * Fetches lazily so a fault is only ever reported for a byte that belongs
+ * to the instruction (an instruction that ends just before an unmapped page
+ * must not fault). Inlined for the first fetch, which every instruction
+ * needs; refill() below for any later one. */
+static inline __attribute__((always_inline)) bool fill(struct dec *d)
+{
+	struct x86_inst *insn = d->insn;
+	unsigned have = insn->nbytes, want, got = 0;
+
+	/* SDM Vol 2 2.3.11: more than 15 bytes raises #GP. */
+	if (have >= X86_MAX_INSN_LEN)
+		return refuse(d, "instruction longer than 15 bytes");
+	want = X86_MAX_INSN_LEN - have;
+	if (!d->fetch) {
+		if (have >= d->n)
+			return refuse(d, "truncated");
+		got = d->n - have < want ? (unsigned)(d->n - have) : want;
+		memcpy(insn->bytes + have, d->buf + have, got);
+	} else {
+		uint64_t lin = x86_code_linear(d->regs, d->regs->rip + have);
+		int rc = d->fetch(d->ctx, lin, insn->bytes + have, want, &got);
+
+		if (rc) {
+			d->st = X86_DEC_FAULT;
+			d->fault = rc;
+			insn->reason = "instruction fetch fault";
+			return false;
+		}
+		if (got == 0 || got > want)
+			return refuse(d, "fetch callback returned a bad count");
+	}
+	insn->nbytes = (uint8_t)(have + got);
+	return true;
+}
+
+static __attribute__((noinline)) bool refill(struct dec *d)
+{
+	return fill(d);
+}
+
+/* Next instruction byte. */
+static inline bool next(struct dec *d, uint8_t *out)
 {
 	struct x86_inst *insn = d->insn;
 
-	if (insn->len >= insn->nbytes) {
-		unsigned have = insn->nbytes, want, got = 0;
-
-		/* SDM Vol 2 2.3.11: more than 15 bytes raises #GP. */
-		if (have >= X86_MAX_INSN_LEN)
-			return refuse(d, "instruction longer than 15 bytes");
-		want = X86_MAX_INSN_LEN - have;
-		if (!d->fetch) {
-			if (have >= d->n)
-				return refuse(d, "truncated");
-			got = d->n - have < want ? (unsigned)(d->n - have) : want;
-			memcpy(insn->bytes + have, d->buf + have, got);
-		} else {
-			uint64_t lin = x86_code_linear(d->regs, d->regs->rip + have);
-			int rc = d->fetch(d->ctx, lin, insn->bytes + have, want, &got);
-
-			if (rc) {
-				d->st = X86_DEC_FAULT;
-				d->fault = rc;
-				insn->reason = "instruction fetch fault";
-				return false;
-			}
-			if (got == 0 || got > want)
-				return refuse(d, "fetch callback returned a bad count");
-		}
-		insn->nbytes = (uint8_t)(have + got);
-	}
+	if (__builtin_expect(insn->len >= insn->nbytes, 0) && !refill(d))
+		return false;
 	*out = insn->bytes[insn->len++];
 	return true;
 }
 
-/* Little-endian immediate/displacement of `size` bytes, zero-extended. */
+/* Little-endian immediate/displacement of `size` bytes (1, 2, 4 or 8),
+ * zero-extended. */
 static bool next_le(struct dec *d, unsigned size, uint64_t *out)
 {
+	struct x86_inst *insn = d->insn;
 	uint64_t v = 0;
 
+	if (insn->len + size <= insn->nbytes) {
+		/* All there: assemble without per-byte checks. */
+		const uint8_t *p = insn->bytes + insn->len;
+
+		for (unsigned i = 0; i < size; i++)
+			v |= (uint64_t)p[i] << (8 * i);
+		insn->len = (uint8_t)(insn->len + size);
+		*out = v;
+		return true;
+	}
 	for (unsigned i = 0; i < size; i++) {
 		uint8_t b;
 
@@ -163,8 +193,6 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 	struct x86_inst *insn = d->insn;
 	struct x86_mem *m = &insn->mem;
 	unsigned rex_b = insn->rex & 1, rex_x = (insn->rex >> 1) & 1;
-	unsigned base_low = rm;
-	uint64_t disp = 0;
 	unsigned disp_size = mod == 1 ? 1 : mod == 2 ? 4 : 0;
 
 	m->scale = 1;
@@ -186,7 +214,6 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 			m->index = (int8_t)idx;
 			m->scale = (uint8_t)(1u << ss);
 		}
-		base_low = b;
 		if (b == 5 && mod == 0) {
 			/* No base, disp32 (REX.B does not matter). */
 			m->base = -1;
@@ -203,20 +230,29 @@ static bool modrm32(struct dec *d, unsigned mod, unsigned rm)
 	} else {
 		m->base = (int8_t)(rm | (rex_b << 3));
 	}
-	if (disp_size) {
-		if (!next_le(d, disp_size, &disp))
+	if (disp_size == 1) {
+		uint8_t b;
+
+		if (!next(d, &b))
 			return false;
-		m->disp = sext(disp, disp_size);
+		m->disp = (int8_t)b;
+	} else if (disp_size == 4) {
+		uint64_t disp;
+
+		if (!next_le(d, 4, &disp))
+			return false;
+		m->disp = (int32_t)(uint32_t)disp;
 	}
 	/* rSP/rBP as base default to SS (SDM Vol 1 3.7.5). */
-	m->seg = default_seg(insn, m->base >= 0 && (base_low == 4 || base_low == 5) &&
-					   m->base < 8);
+	m->seg = default_seg(insn, m->base == X86_RSP || m->base == X86_RBP);
 	return true;
 }
 
 /* ModRM and everything that depends on it. rm_size is the size of the r/m
- * operand, reg_size that of the reg operand. */
-static bool modrm(struct dec *d, unsigned rm_size, unsigned reg_size)
+ * operand, reg_size that of the reg operand; reg_operand is false for the
+ * group opcodes, whose ModRM.reg is part of the opcode. */
+static bool modrm(struct dec *d, unsigned rm_size, unsigned reg_size,
+		  bool reg_operand)
 {
 	struct x86_inst *insn = d->insn;
 	uint8_t b;
@@ -230,7 +266,8 @@ static bool modrm(struct dec *d, unsigned rm_size, unsigned reg_size)
 	reg = (b >> 3) & 7;
 	rm = b & 7;
 	insn->modrm_reg = (uint8_t)reg;
-	insn->reg = reg_op(insn, reg | ((insn->rex >> 2) & 1) << 3, reg_size);
+	if (reg_operand)
+		insn->reg = reg_op(insn, reg | ((insn->rex >> 2) & 1) << 3, reg_size);
 	if (mod == 3) {
 		insn->rm = reg_op(insn, rm | (insn->rex & 1) << 3, rm_size);
 		return true;
@@ -249,8 +286,6 @@ static bool immediate(struct dec *d, enum imm_kind k)
 	unsigned size;
 	uint64_t v;
 
-	if (k == IMM_NONE)
-		return true;
 	/* Iz is 16 bits with a 16-bit operand, else 32 bits, sign-extended
 	 * to 64 for a 64-bit operand (SDM Vol 2 A.2.2). */
 	size = k == IMM_Z ? (insn->opsize == 2 ? 2 : 4) : 1;
@@ -264,184 +299,189 @@ static bool immediate(struct dec *d, enum imm_kind k)
 	return true;
 }
 
-static bool is_legacy_prefix(uint8_t b)
-{
-	switch (b) {
-	case 0xF0: case 0xF2: case 0xF3: case 0x66: case 0x67:
-	case 0x26: case 0x2E: case 0x36: case 0x3E: case 0x64: case 0x65:
-		return true;
-	}
-	return false;
-}
+/* Legacy prefixes (SDM Vol 2 2.1.1): the X86_PFX_* bit, or PFX_SEG | the
+ * segment of an override; 0 for any other byte. */
+#define PFX_SEG 0x80
+static const uint8_t legacy_prefix[256] = {
+	[0xF0] = X86_PFX_LOCK, [0xF2] = X86_PFX_REPNE, [0xF3] = X86_PFX_REP,
+	[0x66] = X86_PFX_OPSIZE, [0x67] = X86_PFX_ADSIZE,
+	[0x26] = PFX_SEG | X86_SEG_ES, [0x2E] = PFX_SEG | X86_SEG_CS,
+	[0x36] = PFX_SEG | X86_SEG_SS, [0x3E] = PFX_SEG | X86_SEG_DS,
+	[0x64] = PFX_SEG | X86_SEG_FS, [0x65] = PFX_SEG | X86_SEG_GS,
+};
+
+/* What the opcode tables say about an opcode. */
+enum {
+	OP_BYTE = 0x01,   /* byte operands */
+	OP_LOCK = 0x02,   /* LOCK allowed (with a memory destination) */
+	OP_IMM = 0x0C,    /* immediate: enum imm_kind << 2 */
+	OP_IMM_SHIFT = 2,
+	OP_GROUP = 0x10,  /* ModRM.reg is part of the opcode (see group()) */
+	OP_CHECK = 0x20,  /* more conditions, see check_early()/check_late() */
+	OP_MOFFS = 0x40,  /* A0-A3: a moffs instead of ModRM */
+	OP_STRING = 0x80, /* MOVS/STOS: implicit operands; F2/F3 allowed */
+};
+#define OP_IB (IMM_B << OP_IMM_SHIFT)
+#define OP_IBS (IMM_BS << OP_IMM_SHIFT)
+#define OP_IZ (IMM_Z << OP_IMM_SHIFT)
+
+struct opcode_info {
+	uint8_t mnem;    /* enum x86_mnem: NONE = not supported; for a group
+			  * the first of its operations */
+	uint8_t flags;   /* OP_* */
+	uint8_t srcsize; /* MOVZX/MOVSX/MOVSXD: source size; else 0 */
+};
+
+/* ALU Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev (opcode map rows 0-3): LOCK only with a
+ * memory destination, and never on CMP. */
+#define ALU_ROW(m) { m, OP_BYTE | OP_LOCK, 0 }, { m, OP_LOCK, 0 }, \
+		   { m, OP_BYTE, 0 }, { m, 0, 0 }
+#define CMP_ROW { X86_MNEM_CMP, OP_BYTE, 0 }, { X86_MNEM_CMP, 0, 0 }, \
+		{ X86_MNEM_CMP, OP_BYTE, 0 }, { X86_MNEM_CMP, 0, 0 }
+
+/* One-byte opcode map (SDM Vol 2 Table A-2). */
+static const struct opcode_info map1[256] = {
+	[0x00] = ALU_ROW(X86_MNEM_ADD), [0x08] = ALU_ROW(X86_MNEM_OR),
+	[0x10] = ALU_ROW(X86_MNEM_ADC), [0x18] = ALU_ROW(X86_MNEM_SBB),
+	[0x20] = ALU_ROW(X86_MNEM_AND), [0x28] = ALU_ROW(X86_MNEM_SUB),
+	[0x30] = ALU_ROW(X86_MNEM_XOR), [0x38] = CMP_ROW,
+	/* MOVSXD Gq, Ed (ARPL outside 64-bit mode). */
+	[0x63] = { X86_MNEM_MOVSXD, OP_CHECK, 4 },
+	/* Group 1: 80 Eb,Ib / 81 Ev,Iz / 83 Ev,Ib (sign-extended). */
+	[0x80] = { X86_MNEM_ADD, OP_GROUP | OP_LOCK | OP_BYTE | OP_IB, 0 },
+	[0x81] = { X86_MNEM_ADD, OP_GROUP | OP_LOCK | OP_IZ, 0 },
+	[0x83] = { X86_MNEM_ADD, OP_GROUP | OP_LOCK | OP_IBS, 0 },
+	[0x84] = { X86_MNEM_TEST, OP_BYTE, 0 },
+	[0x85] = { X86_MNEM_TEST, 0, 0 },
+	[0x86] = { X86_MNEM_XCHG, OP_BYTE | OP_LOCK, 0 },
+	[0x87] = { X86_MNEM_XCHG, OP_LOCK, 0 },
+	[0x88] = { X86_MNEM_MOV, OP_BYTE, 0 },
+	[0x89] = { X86_MNEM_MOV, 0, 0 },
+	[0x8A] = { X86_MNEM_MOV, OP_BYTE, 0 },
+	[0x8B] = { X86_MNEM_MOV, 0, 0 },
+	[0xA0] = { X86_MNEM_MOV, OP_MOFFS | OP_BYTE, 0 },
+	[0xA1] = { X86_MNEM_MOV, OP_MOFFS, 0 },
+	[0xA2] = { X86_MNEM_MOV, OP_MOFFS | OP_BYTE, 0 },
+	[0xA3] = { X86_MNEM_MOV, OP_MOFFS, 0 },
+	[0xA4] = { X86_MNEM_MOVS, OP_STRING | OP_BYTE, 0 },
+	[0xA5] = { X86_MNEM_MOVS, OP_STRING, 0 },
+	[0xAA] = { X86_MNEM_STOS, OP_STRING | OP_BYTE, 0 },
+	[0xAB] = { X86_MNEM_STOS, OP_STRING, 0 },
+	/* Group 11: C6 /0 MOV Eb,Ib / C7 /0 MOV Ev,Iz. */
+	[0xC6] = { X86_MNEM_MOV, OP_GROUP | OP_BYTE | OP_IB, 0 },
+	[0xC7] = { X86_MNEM_MOV, OP_GROUP | OP_IZ, 0 },
+	/* Group 3: F6 /0 TEST Eb,Ib / F7 /0 TEST Ev,Iz. */
+	[0xF6] = { X86_MNEM_TEST, OP_GROUP | OP_BYTE | OP_IB, 0 },
+	[0xF7] = { X86_MNEM_TEST, OP_GROUP | OP_IZ, 0 },
+};
+
+/* Two-byte opcode map, 0F xx (SDM Vol 2 Table A-3). */
+static const struct opcode_info map0f[256] = {
+	[0xA3] = { X86_MNEM_BT, 0, 0 },
+	[0xAB] = { X86_MNEM_BTS, OP_LOCK, 0 },
+	[0xB3] = { X86_MNEM_BTR, OP_LOCK, 0 },
+	[0xBB] = { X86_MNEM_BTC, OP_LOCK, 0 },
+	/* Group 8: 0F BA /4-7 BT, BTS, BTR, BTC Ev,Ib. */
+	[0xBA] = { X86_MNEM_BT, OP_GROUP | OP_LOCK | OP_IB, 0 },
+	[0xB6] = { X86_MNEM_MOVZX, 0, 1 },
+	[0xB7] = { X86_MNEM_MOVZX, 0, 2 },
+	[0xBE] = { X86_MNEM_MOVSX, 0, 1 },
+	[0xBF] = { X86_MNEM_MOVSX, 0, 2 },
+	/* MOVNTI My, Gy. */
+	[0xC3] = { X86_MNEM_MOVNTI, OP_CHECK, 0 },
+};
 
 static bool decode(struct dec *d)
 {
 	struct x86_inst *insn = d->insn;
-	uint8_t b, op;
-	bool is64 = insn->mode == 64, byteop, w;
-	unsigned v;
-	enum imm_kind imm = IMM_NONE;
-	bool lockable = false;
+	const struct opcode_info *oi;
+	uint8_t b, p, flags;
+	unsigned mode = insn->mode, pfx = 0, v, lockable;
+	bool w;
 
 	/* Legacy prefixes (SDM Vol 2 2.1.1): any order, any number; the
 	 * last segment override wins. */
-	for (;;) {
+	if (!fill(d))
+		return false;
+	b = insn->bytes[insn->len++];
+	while ((p = legacy_prefix[b]) != 0) {
+		if (p & PFX_SEG)
+			insn->seg_override = p & ~PFX_SEG;
+		else
+			pfx |= p;
 		if (!next(d, &b))
 			return false;
-		if (!is_legacy_prefix(b))
-			break;
-		switch (b) {
-		case 0xF0: insn->prefixes |= X86_PFX_LOCK; break;
-		case 0xF2: insn->prefixes |= X86_PFX_REPNE; break;
-		case 0xF3: insn->prefixes |= X86_PFX_REP; break;
-		case 0x66: insn->prefixes |= X86_PFX_OPSIZE; break;
-		case 0x67: insn->prefixes |= X86_PFX_ADSIZE; break;
-		case 0x26: insn->seg_override = X86_SEG_ES; break;
-		case 0x2E: insn->seg_override = X86_SEG_CS; break;
-		case 0x36: insn->seg_override = X86_SEG_SS; break;
-		case 0x3E: insn->seg_override = X86_SEG_DS; break;
-		case 0x64: insn->seg_override = X86_SEG_FS; break;
-		case 0x65: insn->seg_override = X86_SEG_GS; break;
-		}
 	}
 	/* REX (SDM Vol 2 2.2.1): only in 64-bit mode, and only right before
 	 * the opcode. A REX followed by another prefix is ignored by the CPU;
 	 * such code is never produced by compilers, so refuse it rather than
 	 * risk disagreeing with the CPU. */
-	if (is64 && (b & 0xF0) == 0x40) {
+	if (mode == 64 && (b & 0xF0) == 0x40) {
 		insn->rex = b;
-		insn->prefixes |= X86_PFX_REX;
+		pfx |= X86_PFX_REX;
+		insn->prefixes = (uint8_t)pfx;
 		if (!next(d, &b))
 			return false;
-		if (is_legacy_prefix(b) || (b & 0xF0) == 0x40)
+		if (legacy_prefix[b] || (b & 0xF0) == 0x40)
 			return refuse(d, "REX prefix not last before opcode");
 	}
+	insn->prefixes = (uint8_t)pfx;
 	w = insn->rex & 8;
 
-	/* Operand size (SDM Vol 1 3.6.1, Table 3-4; Vol 2 2.2.1.2). */
-	if (is64)
-		v = w ? 8 : (insn->prefixes & X86_PFX_OPSIZE) ? 2 : 4;
-	else
-		v = ((insn->mode == 32) != !!(insn->prefixes & X86_PFX_OPSIZE)) ? 4 : 2;
-	/* Address size: 67 toggles 16<->32, and 64->32 in 64-bit mode. */
-	if (is64)
-		insn->addrsize = (insn->prefixes & X86_PFX_ADSIZE) ? 4 : 8;
-	else
-		insn->addrsize = ((insn->mode == 32) != !!(insn->prefixes & X86_PFX_ADSIZE)) ? 4 : 2;
+	/* Operand size (SDM Vol 1 3.6.1, Table 3-4; Vol 2 2.2.1.2). Address
+	 * size: 67 toggles 16<->32, and 64->32 in 64-bit mode. */
+	if (mode == 64) {
+		v = w ? 8 : (pfx & X86_PFX_OPSIZE) ? 2 : 4;
+		insn->addrsize = (pfx & X86_PFX_ADSIZE) ? 4 : 8;
+	} else {
+		/* 2 << 0 = 2 or 2 << 1 = 4: mode 16 or 32, toggled. */
+		unsigned is32 = mode == 32;
 
-	op = b;
-	if (op == 0x0F) {
+		v = 2u << (is32 ^ ((pfx / X86_PFX_OPSIZE) & 1));
+		insn->addrsize = (uint8_t)(2u << (is32 ^ ((pfx / X86_PFX_ADSIZE) & 1)));
+	}
+
+	if (b == 0x0F) {
 		if (!next(d, &b))
 			return false;
 		insn->opcode = (uint16_t)(0x0F00 | b);
+		oi = &map0f[b];
 	} else {
-		insn->opcode = op;
+		insn->opcode = b;
+		oi = &map1[b];
 	}
+	flags = oi->flags;
 
 	/* Repeat prefixes are only meaningful on the string instructions;
 	 * on anything else F2/F3 either select another instruction (F3 0F B8
 	 * is POPCNT) or are HLE hints. Refuse them there. */
-	if (insn->opcode != 0xA4 && insn->opcode != 0xA5 &&
-	    insn->opcode != 0xAA && insn->opcode != 0xAB &&
-	    (insn->prefixes & (X86_PFX_REP | X86_PFX_REPNE)))
+	if ((pfx & (X86_PFX_REP | X86_PFX_REPNE)) && !(flags & OP_STRING))
 		return refuse(d, "F2/F3 prefix on a non-string instruction");
 
-	byteop = false;
-	switch (insn->opcode) {
-	/* ALU Eb,Gb / Ev,Gv / Gb,Eb / Gv,Ev (opcode map rows 0-3). */
-	case 0x00: case 0x01: case 0x02: case 0x03:
-	case 0x08: case 0x09: case 0x0A: case 0x0B:
-	case 0x10: case 0x11: case 0x12: case 0x13:
-	case 0x18: case 0x19: case 0x1A: case 0x1B:
-	case 0x20: case 0x21: case 0x22: case 0x23:
-	case 0x28: case 0x29: case 0x2A: case 0x2B:
-	case 0x30: case 0x31: case 0x32: case 0x33:
-	case 0x38: case 0x39: case 0x3A: case 0x3B:
-		insn->mnem = (enum x86_mnem)(X86_MNEM_ADD + (op >> 3));
-		byteop = !(op & 1);
-		/* LOCK only with a memory destination, never on CMP. */
-		lockable = !(op & 2) && insn->mnem != X86_MNEM_CMP;
-		break;
-	case 0x63:
-		/* MOVSXD Gq, Ed; without REX.W it is a deprecated form, and
-		 * outside 64-bit mode this opcode is ARPL. */
-		if (!is64)
-			return refuse(d, "ARPL not supported");
-		if (!w)
-			return refuse(d, "MOVSXD without REX.W not supported");
-		insn->mnem = X86_MNEM_MOVSXD;
-		break;
-	case 0x80: case 0x81: case 0x83:
-		byteop = op == 0x80;
-		imm = op == 0x81 ? IMM_Z : op == 0x83 ? IMM_BS : IMM_B;
-		lockable = true; /* except CMP, checked below */
-		break;
-	case 0x84: case 0x85:
-		insn->mnem = X86_MNEM_TEST;
-		byteop = op == 0x84;
-		break;
-	case 0x86: case 0x87:
-		insn->mnem = X86_MNEM_XCHG;
-		byteop = op == 0x86;
-		lockable = true;
-		break;
-	case 0x88: case 0x89: case 0x8A: case 0x8B:
-		insn->mnem = X86_MNEM_MOV;
-		byteop = !(op & 1);
-		break;
-	case 0xA0: case 0xA1: case 0xA2: case 0xA3:
-		insn->mnem = X86_MNEM_MOV;
-		byteop = !(op & 1);
-		break;
-	case 0xA4: case 0xA5:
-		insn->mnem = X86_MNEM_MOVS;
-		byteop = op == 0xA4;
-		break;
-	case 0xAA: case 0xAB:
-		insn->mnem = X86_MNEM_STOS;
-		byteop = op == 0xAA;
-		break;
-	case 0xC6: case 0xC7:
-		insn->mnem = X86_MNEM_MOV;
-		byteop = op == 0xC6;
-		imm = byteop ? IMM_B : IMM_Z;
-		break;
-	case 0xF6: case 0xF7:
-		insn->mnem = X86_MNEM_TEST;
-		byteop = op == 0xF6;
-		imm = byteop ? IMM_B : IMM_Z;
-		break;
-	case 0x0FA3: insn->mnem = X86_MNEM_BT; break;
-	case 0x0FAB: insn->mnem = X86_MNEM_BTS; lockable = true; break;
-	case 0x0FB3: insn->mnem = X86_MNEM_BTR; lockable = true; break;
-	case 0x0FBB: insn->mnem = X86_MNEM_BTC; lockable = true; break;
-	case 0x0FBA: imm = IMM_B; lockable = true; break;
-	case 0x0FB6: case 0x0FB7: insn->mnem = X86_MNEM_MOVZX; break;
-	case 0x0FBE: case 0x0FBF: insn->mnem = X86_MNEM_MOVSX; break;
-	case 0x0FC3:
-		/* MOVNTI My, Gy: 32 or 64 bits only; 66 0F C3 is undefined. */
-		if (insn->prefixes & X86_PFX_OPSIZE)
-			return refuse(d, "66 prefix on MOVNTI");
-		insn->mnem = X86_MNEM_MOVNTI;
-		break;
-	default:
+	insn->opsize = (uint8_t)((flags & OP_BYTE) ? 1 : v);
+	if (flags & OP_CHECK) {
+		if (insn->opcode == 0x63) {
+			/* MOVSXD Gq, Ed; without REX.W it is a deprecated
+			 * form, and outside 64-bit mode this opcode is ARPL. */
+			if (mode != 64)
+				return refuse(d, "ARPL not supported");
+			if (!w)
+				return refuse(d, "MOVSXD without REX.W not supported");
+		} else {
+			/* MOVNTI: 66 0F C3 is undefined; the operands are "y":
+			 * 32 bits, or 64 with REX.W, whatever the default
+			 * operand size (SDM Vol 2 A.2.2). */
+			if (pfx & X86_PFX_OPSIZE)
+				return refuse(d, "66 prefix on MOVNTI");
+			insn->opsize = w ? 8 : 4;
+		}
+	}
+	if (oi->mnem == X86_MNEM_NONE)
 		return refuse(d, "opcode not supported");
-	}
+	insn->mnem = (enum x86_mnem)oi->mnem;
+	insn->srcsize = oi->srcsize ? oi->srcsize : insn->opsize;
 
-	insn->opsize = (uint8_t)(byteop ? 1 : v);
-	/* MOVNTI's operands are "y": 32 bits, or 64 with REX.W, whatever
-	 * the default operand size (SDM Vol 2 A.2.2). */
-	if (insn->mnem == X86_MNEM_MOVNTI)
-		insn->opsize = w ? 8 : 4;
-	insn->srcsize = insn->opsize;
-	if (insn->mnem == X86_MNEM_MOVSXD) {
-		insn->srcsize = 4;
-	} else if (insn->mnem == X86_MNEM_MOVZX || insn->mnem == X86_MNEM_MOVSX) {
-		insn->srcsize = (insn->opcode & 1) ? 2 : 1;
-	}
-
-	switch (insn->opcode) {
-	case 0xA0: case 0xA1: case 0xA2: case 0xA3: {
+	if (flags & OP_MOFFS) {
 		/* MOV with a moffs: an address-size offset, no ModRM (SDM
 		 * Vol 2 MOV, "moffs"). */
 		uint64_t off;
@@ -449,70 +489,57 @@ static bool decode(struct dec *d)
 		if (!next_le(d, insn->addrsize, &off))
 			return false;
 		insn->has_mem = true;
-		insn->mem.base = insn->mem.index = -1;
 		insn->mem.scale = 1;
 		insn->mem.disp = (int64_t)off;
 		insn->mem.seg = default_seg(insn, false);
 		insn->reg = reg_op(insn, X86_RAX, insn->opsize);
-		break;
-	}
-	case 0xA4: case 0xA5: case 0xAA: case 0xAB:
-		if ((insn->prefixes & X86_PFX_REP) && (insn->prefixes & X86_PFX_REPNE))
+	} else if (flags & OP_STRING) {
+		if ((pfx & X86_PFX_REP) && (pfx & X86_PFX_REPNE))
 			return refuse(d, "both F2 and F3 prefixes");
-		if (insn->prefixes & X86_PFX_REPNE)
+		if (pfx & X86_PFX_REPNE)
 			return refuse(d, "REPNE on MOVS/STOS not supported");
-		break;
-	default:
-		if (!modrm(d, insn->srcsize, insn->opsize))
-			return false;
-		break;
+	} else if (!modrm(d, insn->srcsize, insn->opsize, !(flags & OP_GROUP))) {
+		return false;
 	}
 
-	/* Groups: the operation is in ModRM.reg. */
-	switch (insn->opcode) {
-	case 0x80: case 0x81: case 0x83:
-		insn->mnem = (enum x86_mnem)(X86_MNEM_ADD + insn->modrm_reg);
-		if (insn->mnem == X86_MNEM_CMP)
-			lockable = false;
-		break;
-	case 0xC6: case 0xC7:
-		/* C6/C7 /0 is MOV; C6 F8 / C7 F8 are XABORT / XBEGIN. */
-		if (insn->modrm_reg != 0)
-			return refuse(d, "C6/C7 with ModRM.reg != 0");
-		break;
-	case 0xF6: case 0xF7:
-		if (insn->modrm_reg != 0)
-			return refuse(d, "group 3 other than TEST");
-		break;
-	case 0x0FBA:
-		if (insn->modrm_reg < 4)
-			return refuse(d, "0F BA with ModRM.reg < 4");
-		insn->mnem = (enum x86_mnem)(X86_MNEM_BT + insn->modrm_reg - 4);
-		lockable = insn->mnem != X86_MNEM_BT;
-		break;
-	case 0x0FC3:
-		if (!insn->has_mem)
-			return refuse(d, "MOVNTI with a register operand (#UD)");
-		break;
-	}
+	lockable = flags & OP_LOCK;
+	if (flags & OP_GROUP) {
+		/* The operation is in ModRM.reg. */
+		unsigned r = insn->modrm_reg;
 
-	/* In the group opcodes ModRM.reg is part of the opcode, not a
-	 * register operand. */
-	switch (insn->opcode) {
-	case 0x80: case 0x81: case 0x83: case 0xC6: case 0xC7:
-	case 0xF6: case 0xF7: case 0x0FBA:
-		insn->reg.num = -1;
-		insn->reg.high8 = false;
-		break;
+		switch (insn->opcode) {
+		case 0x80: case 0x81: case 0x83:
+			insn->mnem = (enum x86_mnem)(X86_MNEM_ADD + r);
+			if (insn->mnem == X86_MNEM_CMP)
+				lockable = 0;
+			break;
+		case 0xC6: case 0xC7:
+			/* C6/C7 /0 is MOV; C6 F8 / C7 F8 are XABORT / XBEGIN. */
+			if (r != 0)
+				return refuse(d, "C6/C7 with ModRM.reg != 0");
+			break;
+		case 0xF6: case 0xF7:
+			if (r != 0)
+				return refuse(d, "group 3 other than TEST");
+			break;
+		case 0x0FBA:
+			if (r < 4)
+				return refuse(d, "0F BA with ModRM.reg < 4");
+			insn->mnem = (enum x86_mnem)(X86_MNEM_BT + r - 4);
+			lockable = insn->mnem != X86_MNEM_BT;
+			break;
+		}
+	} else if ((flags & OP_CHECK) && insn->opcode == 0x0FC3 && !insn->has_mem) {
+		return refuse(d, "MOVNTI with a register operand (#UD)");
 	}
 
 	/* LOCK is only allowed on the listed read-modify-write forms with a
 	 * memory destination; elsewhere it raises #UD (SDM Vol 2 LOCK). */
-	if ((insn->prefixes & X86_PFX_LOCK) && !(lockable && insn->has_mem))
+	if ((pfx & X86_PFX_LOCK) && !(lockable && insn->has_mem))
 		return refuse(d, "LOCK prefix not allowed here (#UD)");
 
-	if (!immediate(d, imm))
-		return false;
+	if (flags & OP_IMM)
+		return immediate(d, (enum imm_kind)((flags & OP_IMM) >> OP_IMM_SHIFT));
 	return true;
 }
 
@@ -520,11 +547,31 @@ static enum x86_dec_status run(struct dec *d, enum x86_mode mode)
 {
 	struct x86_inst *insn = d->insn;
 
-	memset(insn, 0, sizeof(*insn));
+	/* Field by field rather than a memset of the whole struct: bytes[]
+	 * need not be cleared, and the stores below merge into a few wide
+	 * ones (in the hypervisor a memset is a call to a word loop). */
+	insn->nbytes = 0;
+	insn->len = 0;
 	insn->mode = (uint8_t)mode;
+	insn->mnem = X86_MNEM_NONE;
+	insn->opcode = 0;
+	insn->opsize = insn->srcsize = insn->addrsize = 0;
+	insn->prefixes = 0;
+	insn->rex = 0;
 	insn->seg_override = X86_SEG_NONE;
-	insn->mem.base = insn->mem.index = -1;
-	insn->reg.num = insn->rm.num = -1;
+	insn->has_modrm = false;
+	insn->modrm = 0;
+	insn->has_sib = false;
+	insn->sib = 0;
+	insn->modrm_reg = 0;
+	insn->has_mem = false;
+	insn->mem = (struct x86_mem){ .base = -1, .index = -1 };
+	insn->rm = (struct x86_reg_op){ .num = -1 };
+	insn->reg = (struct x86_reg_op){ .num = -1 };
+	insn->has_imm = false;
+	insn->imm_bytes = 0;
+	insn->imm = 0;
+	insn->reason = NULL;
 	d->st = X86_DEC_OK;
 	if (mode != X86_MODE_16 && mode != X86_MODE_32 && mode != X86_MODE_64) {
 		insn->reason = "bad CPU mode";
@@ -555,46 +602,6 @@ enum x86_dec_status x86_decode_buf(const uint8_t *buf, size_t n,
 	struct dec d = { .insn = insn, .buf = buf, .n = n };
 
 	return run(&d, mode);
-}
-
-uint64_t x86_code_linear(const struct x86_regs *regs, uint64_t offset)
-{
-	return x86_seg_linear(regs, X86_SEG_CS,
-			      regs->mode == X86_MODE_64 ? offset : offset & 0xFFFFFFFFull);
-}
-
-uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
-			uint64_t offset)
-{
-	if (regs->mode == X86_MODE_64) {
-		/* SDM Vol 3 3.4.4: only FS and GS bases apply. */
-		if (seg == X86_SEG_FS || seg == X86_SEG_GS)
-			return regs->seg_base[seg] + offset;
-		return offset;
-	}
-	if (seg >= X86_NR_SEGS)
-		seg = X86_SEG_DS;
-	return (regs->seg_base[seg] + offset) & 0xFFFFFFFFull;
-}
-
-uint64_t x86_mem_offset(const struct x86_inst *insn, const struct x86_regs *regs)
-{
-	const struct x86_mem *m = &insn->mem;
-	uint64_t ea = (uint64_t)m->disp;
-
-	if (m->rip_rel)
-		ea += regs->rip + insn->len;
-	if (m->base >= 0)
-		ea += regs->gpr[m->base];
-	if (m->index >= 0)
-		ea += regs->gpr[m->index] * m->scale;
-	/* The sum is computed modulo the address size (SDM Vol 1 3.7.5). */
-	return ea & x86_size_mask(insn->addrsize);
-}
-
-uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs)
-{
-	return x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs));
 }
 
 size_t x86_inst_hex(const struct x86_inst *insn, char *buf, size_t size)

@@ -55,6 +55,7 @@ struct x86_mem {
 	uint8_t scale;   /* 1, 2, 4 or 8 (1 when there is no index) */
 	bool rip_rel;    /* base is the address of the next instruction */
 	uint8_t seg;     /* effective segment (enum x86_seg) */
+	uint8_t pad[3];  /* always 0, so that struct x86_mem compares with memcmp */
 	int64_t disp;    /* sign-extended displacement (moffs: zero-extended) */
 };
 
@@ -65,9 +66,10 @@ struct x86_reg_op {
 };
 
 struct x86_inst {
-	/* Raw bytes: the nbytes fetched so far. They can extend past the
-	 * instruction (a fetch returns what the page holds, up to 15 bytes);
-	 * kept on failure too, so an "unsupported" report can print them. */
+	/* Raw bytes: the nbytes fetched so far (bytes[nbytes..] are not
+	 * cleared). They can extend past the instruction (a fetch returns
+	 * what the page holds, up to 15 bytes); kept on failure too, so an
+	 * "unsupported" report can print them. */
 	uint8_t bytes[X86_MAX_INSN_LEN];
 	uint8_t nbytes;
 	uint8_t len;        /* total instruction length (valid on success) */
@@ -136,27 +138,63 @@ enum x86_dec_status x86_decode_fetch(const struct x86_regs *regs,
 enum x86_dec_status x86_decode_buf(const uint8_t *buf, size_t n,
 				   enum x86_mode mode, struct x86_inst *insn);
 
-/* Linear address of CS:offset (the next fetch location for offset = RIP). */
-uint64_t x86_code_linear(const struct x86_regs *regs, uint64_t offset);
-
 /* Address-size mask: 2 -> 0xFFFF, 4 -> 0xFFFFFFFF, 8 -> all ones. */
 static inline uint64_t x86_size_mask(unsigned size)
 {
 	return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
 }
 
-/* Offset of the memory operand (base + index*scale + disp, truncated to the
- * address size). RIP-relative uses regs->rip + insn->len, so call it with
- * regs->rip still at the start of the instruction. */
-uint64_t x86_mem_offset(const struct x86_inst *insn, const struct x86_regs *regs);
+/* The address helpers below run on every emulated access, so they are
+ * inline. */
 
 /* Linear address of seg:offset: in 64-bit mode only FS/GS have a base; in
  * other modes the result wraps at 4 GiB (SDM Vol 3 3.4). */
-uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
-			uint64_t offset);
+static inline uint64_t x86_seg_linear(const struct x86_regs *regs, unsigned seg,
+				      uint64_t offset)
+{
+	if (regs->mode == X86_MODE_64) {
+		/* SDM Vol 3 3.4.4: only FS and GS bases apply. */
+		if (seg == X86_SEG_FS || seg == X86_SEG_GS)
+			return regs->seg_base[seg] + offset;
+		return offset;
+	}
+	if (seg >= X86_NR_SEGS)
+		seg = X86_SEG_DS;
+	return (regs->seg_base[seg] + offset) & 0xFFFFFFFFull;
+}
+
+/* Linear address of CS:offset (the next fetch location for offset = RIP). */
+static inline uint64_t x86_code_linear(const struct x86_regs *regs, uint64_t offset)
+{
+	return x86_seg_linear(regs, X86_SEG_CS,
+			      regs->mode == X86_MODE_64 ? offset : offset & 0xFFFFFFFFull);
+}
+
+/* Offset of the memory operand (base + index*scale + disp, truncated to the
+ * address size). RIP-relative uses regs->rip + insn->len, so call it with
+ * regs->rip still at the start of the instruction. */
+static inline uint64_t x86_mem_offset(const struct x86_inst *insn,
+				      const struct x86_regs *regs)
+{
+	const struct x86_mem *m = &insn->mem;
+	uint64_t ea = (uint64_t)m->disp;
+
+	if (m->rip_rel)
+		ea += regs->rip + insn->len;
+	if (m->base >= 0)
+		ea += regs->gpr[m->base];
+	if (m->index >= 0)
+		ea += regs->gpr[m->index] * m->scale;
+	/* The sum is computed modulo the address size (SDM Vol 1 3.7.5). */
+	return ea & x86_size_mask(insn->addrsize);
+}
 
 /* x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs)). */
-uint64_t x86_mem_linear(const struct x86_inst *insn, const struct x86_regs *regs);
+static inline uint64_t x86_mem_linear(const struct x86_inst *insn,
+				      const struct x86_regs *regs)
+{
+	return x86_seg_linear(regs, insn->mem.seg, x86_mem_offset(insn, regs));
+}
 
 /* Write the fetched bytes (bytes[0..nbytes)) as "0f 01 d8" into buf
  * (NUL-terminated, truncated to size); returns the string length. For

@@ -2,9 +2,12 @@
  * emulate.c - execute one decoded memory-accessing instruction (see
  * emulate.h). The semantics follow the instruction pages of SDM Vol 2.
  *
- * Work is done on a copy of the registers that is committed only when the
- * instruction (or a REP iteration) completes, so a fault reported by a
- * callback leaves the guest state as the CPU would.
+ * Work is done on the caller's registers in place, but every register
+ * update is made only after the last memory access that can fail, so a
+ * fault reported by a callback leaves the guest state as the CPU would
+ * (unchanged, but for the completed iterations of a REP string
+ * instruction). This avoids copying struct x86_regs in and out on every
+ * emulated access.
  */
 #include "hv/x86/emulate.h"
 
@@ -12,7 +15,7 @@
 #include "hv/x86/alu.h"
 
 struct emu {
-	struct x86_regs r; /* working copy */
+	struct x86_regs *r; /* the caller's registers, updated in place */
 	const struct x86_emu_ops *ops;
 	const struct x86_inst *insn;
 	struct x86_emu_result *res;
@@ -29,8 +32,8 @@ static uint64_t get_reg(const struct x86_regs *r, struct x86_reg_op op,
 
 /* Write a register operand: 8/16-bit writes keep the other bits, 32-bit
  * writes zero-extend to 64 bits (SDM Vol 1 3.4.1.1). */
-static void set_reg(struct x86_regs *r, struct x86_reg_op op, unsigned size,
-		    uint64_t v)
+static inline void set_reg(struct x86_regs *r, struct x86_reg_op op,
+			   unsigned size, uint64_t v)
 {
 	uint64_t *g = &r->gpr[op.num];
 
@@ -68,14 +71,14 @@ static enum x86_emu_status fail(struct emu *e, enum x86_emu_status st,
 	return st;
 }
 
-static bool rd(struct emu *e, uint64_t lin, unsigned size, uint64_t *v,
-	       enum x86_emu_status *st)
+static inline bool rd(struct emu *e, uint64_t lin, unsigned size, uint64_t *v,
+		      enum x86_emu_status *st)
 {
 	int rc;
 
 	*v = 0;
 	rc = e->ops->read(e->ops->ctx, lin, size, v);
-	if (rc) {
+	if (__builtin_expect(rc != 0, 0)) {
 		*st = fail(e, X86_EMU_FAULT, "memory read fault", rc);
 		return false;
 	}
@@ -83,27 +86,27 @@ static bool rd(struct emu *e, uint64_t lin, unsigned size, uint64_t *v,
 	return true;
 }
 
-static bool wr(struct emu *e, uint64_t lin, unsigned size, uint64_t v,
-	       enum x86_emu_status *st)
+static inline bool wr(struct emu *e, uint64_t lin, unsigned size, uint64_t v,
+		      enum x86_emu_status *st)
 {
 	int rc = e->ops->write(e->ops->ctx, lin, size, v & x86_size_mask(size));
 
-	if (rc) {
+	if (__builtin_expect(rc != 0, 0)) {
 		*st = fail(e, X86_EMU_FAULT, "memory write fault", rc);
 		return false;
 	}
 	return true;
 }
 
-/* The instruction is done: advance RIP (wrapping at the code size) and
- * commit. */
-static enum x86_emu_status done(struct emu *e, struct x86_regs *out)
+/* The instruction is done: advance RIP (wrapping at the code size). */
+static enum x86_emu_status done(struct emu *e)
 {
-	uint64_t mask = e->r.mode == X86_MODE_64 ? ~0ull :
-			e->r.mode == X86_MODE_32 ? 0xFFFFFFFFull : 0xFFFFull;
+	struct x86_regs *r = e->r;
+	uint64_t rip = r->rip + e->insn->len;
 
-	e->r.rip = (e->r.rip + e->insn->len) & mask;
-	*out = e->r;
+	if (r->mode != X86_MODE_64)
+		rip &= r->mode == X86_MODE_32 ? 0xFFFFFFFFull : 0xFFFFull;
+	r->rip = rip;
 	e->res->status = X86_EMU_DONE;
 	return X86_EMU_DONE;
 }
@@ -112,12 +115,13 @@ static enum x86_emu_status done(struct emu *e, struct x86_regs *out)
  * MOVS / STOS (SDM Vol 2 MOVS, STOS, REP). The address size selects SI/ESI/
  * RSI, DI/EDI/RDI and CX/ECX/RCX; the destination is always ES:rDI (no
  * override), the source of MOVS is DS:rSI or the override. RFLAGS.DF
- * chooses increment or decrement.
+ * chooses increment or decrement. Each iteration updates the registers
+ * after its accesses, so a fault keeps the completed iterations.
  */
-static enum x86_emu_status string_op(struct emu *e, struct x86_regs *out)
+static enum x86_emu_status string_op(struct emu *e)
 {
 	const struct x86_inst *insn = e->insn;
-	struct x86_regs *r = &e->r;
+	struct x86_regs *r = e->r;
 	unsigned size = insn->opsize, as = insn->addrsize;
 	uint64_t amask = x86_size_mask(as);
 	int64_t step = (r->rflags & X86_FLAG_DF) ? -(int64_t)size : (int64_t)size;
@@ -136,7 +140,6 @@ static enum x86_emu_status string_op(struct emu *e, struct x86_regs *out)
 			if (iters == X86_EMU_REP_CHUNK) {
 				/* Stop here; the guest re-executes the
 				 * instruction with the updated registers. */
-				*out = e->r;
 				e->res->status = X86_EMU_RESTART;
 				return X86_EMU_RESTART;
 			}
@@ -162,17 +165,16 @@ static enum x86_emu_status string_op(struct emu *e, struct x86_regs *out)
 	if (st == X86_EMU_FAULT) {
 		/* Keep the iterations that completed; RIP stays on the
 		 * instruction so it restarts after the fault is handled. */
-		*out = e->r;
 		return st;
 	}
-	return done(e, out);
+	return done(e);
 }
 
 /* BT/BTS/BTR/BTC with a memory operand (SDM Vol 2 BT). */
-static enum x86_emu_status bit_op(struct emu *e, struct x86_regs *out)
+static enum x86_emu_status bit_op(struct emu *e)
 {
 	const struct x86_inst *insn = e->insn;
-	struct x86_regs *r = &e->r;
+	struct x86_regs *r = e->r;
 	unsigned size = insn->opsize, bits = size * 8;
 	uint64_t off = x86_mem_offset(insn, r), v, bit;
 	enum x86_emu_status st;
@@ -195,57 +197,77 @@ static enum x86_emu_status bit_op(struct emu *e, struct x86_regs *out)
 	if (!rd(e, lin, size, &v, &st))
 		return st;
 	/* CF = the selected bit; OF SF AF PF are undefined and ZF is
-	 * unaffected, so leave them as they were. */
-	r->rflags = (r->rflags & ~X86_FLAG_CF) | ((v >> bit) & 1);
+	 * unaffected, so leave them as they were. Set it only once the
+	 * write below has succeeded. */
+	uint64_t cf = (v >> bit) & 1;
+
 	switch (insn->mnem) {
 	case X86_MNEM_BTS: v |= 1ull << bit; break;
 	case X86_MNEM_BTR: v &= ~(1ull << bit); break;
 	case X86_MNEM_BTC: v ^= 1ull << bit; break;
-	default: return done(e, out);
+	default: goto out;
 	}
 	if (!wr(e, lin, size, v, &st))
 		return st;
-	return done(e, out);
+out:
+	r->rflags = (r->rflags & ~X86_FLAG_CF) | cf;
+	return done(e);
 }
 
-static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
+/* A register operand under an operand-size mask (from x86_size_mask()). */
+static inline uint64_t get_reg_m(const struct x86_regs *r, struct x86_reg_op op,
+				 uint64_t mask)
+{
+	if (op.high8)
+		return (r->gpr[op.num] >> 8) & 0xFF;
+	return r->gpr[op.num] & mask;
+}
+
+/* Inlined into x86_emulate() and x86_emulate_insn(): one call less on every
+ * emulated access. */
+static inline __attribute__((always_inline)) enum x86_emu_status
+execute(struct emu *e)
 {
 	const struct x86_inst *insn = e->insn;
-	struct x86_regs *r = &e->r;
+	struct x86_regs *r = e->r;
 	unsigned size = insn->opsize;
+	uint64_t mask = x86_size_mask(size);
 	uint64_t lin, v, src;
 	enum x86_emu_status st;
 	uint16_t opc = insn->opcode;
+	int rc;
 
 	if (insn->mnem == X86_MNEM_MOVS || insn->mnem == X86_MNEM_STOS)
-		return string_op(e, out);
+		return string_op(e);
 	if (!insn->has_mem)
 		return fail(e, X86_EMU_UNSUPPORTED, "no memory operand", 0);
 	if (insn->mnem >= X86_MNEM_BT && insn->mnem <= X86_MNEM_BTC)
-		return bit_op(e, out);
+		return bit_op(e);
 
 	lin = x86_mem_linear(insn, r);
 	switch (insn->mnem) {
 	case X86_MNEM_MOV:
-		if (opc == 0xC6 || opc == 0xC7) {
-			v = insn->imm;
-		} else if (opc == 0x88 || opc == 0x89 || opc == 0xA2 ||
-			   opc == 0xA3) {
-			v = get_reg(r, insn->reg, size);
+		if (opc == 0x89 || opc == 0x88 || opc == 0xA3 || opc == 0xA2) {
+			v = get_reg_m(r, insn->reg, mask);
+		} else if (opc == 0xC7 || opc == 0xC6) {
+			v = insn->imm & mask;
 		} else {
-			/* 8A, 8B, A0, A1: load. */
-			if (!rd(e, lin, size, &v, &st))
-				return st;
-			set_reg(r, insn->reg, size, v);
-			return done(e, out);
+			/* 8B, 8A, A1, A0: load. */
+			v = 0;
+			rc = e->ops->read(e->ops->ctx, lin, size, &v);
+			if (rc)
+				return fail(e, X86_EMU_FAULT, "memory read fault", rc);
+			set_reg(r, insn->reg, size, v & mask);
+			return done(e);
 		}
-		if (!wr(e, lin, size, v, &st))
-			return st;
-		return done(e, out);
+		rc = e->ops->write(e->ops->ctx, lin, size, v);
+		if (rc)
+			return fail(e, X86_EMU_FAULT, "memory write fault", rc);
+		return done(e);
 	case X86_MNEM_MOVNTI:
 		if (!wr(e, lin, size, get_reg(r, insn->reg, size), &st))
 			return st;
-		return done(e, out);
+		return done(e);
 	case X86_MNEM_MOVZX:
 	case X86_MNEM_MOVSX:
 	case X86_MNEM_MOVSXD:
@@ -254,7 +276,7 @@ static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
 		if (insn->mnem != X86_MNEM_MOVZX)
 			v = (uint64_t)sext(v, insn->srcsize);
 		set_reg(r, insn->reg, size, v);
-		return done(e, out);
+		return done(e);
 	case X86_MNEM_XCHG:
 		/* XCHG with memory is always locked on hardware; here it is a
 		 * read then a write, which is all an MMIO device can see. */
@@ -263,7 +285,7 @@ static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
 		if (!wr(e, lin, size, get_reg(r, insn->reg, size), &st))
 			return st;
 		set_reg(r, insn->reg, size, v);
-		return done(e, out);
+		return done(e);
 	case X86_MNEM_ADD: case X86_MNEM_OR: case X86_MNEM_ADC:
 	case X86_MNEM_SBB: case X86_MNEM_AND: case X86_MNEM_SUB:
 	case X86_MNEM_XOR: case X86_MNEM_CMP: case X86_MNEM_TEST:
@@ -273,19 +295,22 @@ static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
 	}
 
 	/* ALU with a memory operand. */
-	if (!rd(e, lin, size, &v, &st))
-		return st;
+	v = 0;
+	rc = e->ops->read(e->ops->ctx, lin, size, &v);
+	if (rc)
+		return fail(e, X86_EMU_FAULT, "memory read fault", rc);
+	v &= mask;
 	if (opc < 0x40 && (opc & 2)) {
 		/* x2/x3: reg = reg OP mem. */
-		uint64_t d = get_reg(r, insn->reg, size);
+		uint64_t d = get_reg_m(r, insn->reg, mask);
 		uint64_t res = x86_alu(insn->mnem, size, d, v, &r->rflags);
 
 		if (insn->mnem != X86_MNEM_CMP)
 			set_reg(r, insn->reg, size, res);
-		return done(e, out);
+		return done(e);
 	}
 	/* x0/x1, 84/85: mem OP reg; 80/81/83, F6/F7: mem OP imm. */
-	src = insn->has_imm ? insn->imm : get_reg(r, insn->reg, size);
+	src = insn->has_imm ? insn->imm : get_reg_m(r, insn->reg, mask);
 	{
 		uint64_t fl = r->rflags;
 		uint64_t res = x86_alu(insn->mnem, size, v, src, &fl);
@@ -295,7 +320,7 @@ static enum x86_emu_status execute(struct emu *e, struct x86_regs *out)
 			return st;
 		r->rflags = fl;
 	}
-	return done(e, out);
+	return done(e);
 }
 
 enum x86_emu_status x86_emulate_insn(struct x86_regs *regs,
@@ -303,7 +328,7 @@ enum x86_emu_status x86_emulate_insn(struct x86_regs *regs,
 				     const struct x86_inst *insn,
 				     struct x86_emu_result *res)
 {
-	struct emu e = { .r = *regs, .ops = ops, .insn = insn, .res = res };
+	struct emu e = { .r = regs, .ops = ops, .res = res };
 
 	if (&res->insn != insn)
 		res->insn = *insn;
@@ -315,29 +340,28 @@ enum x86_emu_status x86_emulate_insn(struct x86_regs *regs,
 		return fail(&e, X86_EMU_UNSUPPORTED, "instruction not decoded", 0);
 	if (insn->mode != regs->mode)
 		return fail(&e, X86_EMU_UNSUPPORTED, "decoded for another mode", 0);
-	return execute(&e, regs);
+	return execute(&e);
 }
 
 enum x86_emu_status x86_emulate(struct x86_regs *regs,
 				const struct x86_emu_ops *ops,
 				struct x86_emu_result *res)
 {
-	int fault = 0;
+	struct emu e = { .r = regs, .ops = ops, .insn = &res->insn, .res = res };
 	enum x86_dec_status ds;
 
 	res->fault = 0;
 	res->reason = NULL;
-	ds = x86_decode_fetch(regs, ops->fetch, ops->ctx, &res->insn, &fault);
+	/* res->fault is only written on X86_DEC_FAULT. */
+	ds = x86_decode_fetch(regs, ops->fetch, ops->ctx, &res->insn, &res->fault);
+	if (__builtin_expect(ds == X86_DEC_OK, 1))
+		return execute(&e); /* decoded for regs->mode: nothing to check */
 	if (ds == X86_DEC_FAULT) {
 		res->status = X86_EMU_FAULT;
-		res->fault = fault;
 		res->reason = res->insn.reason;
 		return X86_EMU_FAULT;
 	}
-	if (ds != X86_DEC_OK) {
-		res->status = X86_EMU_UNSUPPORTED;
-		res->reason = res->insn.reason;
-		return X86_EMU_UNSUPPORTED;
-	}
-	return x86_emulate_insn(regs, ops, &res->insn, res);
+	res->status = X86_EMU_UNSUPPORTED;
+	res->reason = res->insn.reason;
+	return X86_EMU_UNSUPPORTED;
 }
