@@ -353,6 +353,152 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 	return 0;
 }
 
+/*
+ * The fast walk: the common case of a walk that succeeds with every entry
+ * on a fast accept (see pg_level.fast_mask / leaf_fast_mask) and no A/D
+ * bit left to set, every table in the direct map. It only reads; on
+ * anything else it returns false having written nothing, and the caller
+ * runs the full walk below from the start, which then produces the same
+ * result (the fast walk's result is exactly the full walk's on this path:
+ * every permission granted at every level of both dimensions).
+ *
+ * need_d: the D bit the leaf must already hold (a write with A/D on).
+ * lim: direct_size - 8, so an entry at pa is direct when pa <= lim.
+ */
+static inline __attribute__((always_inline)) bool
+fast_dim(const struct pg_format *f, const uint8_t *direct, uint64_t lim, uint64_t table,
+	 uint64_t va, uint64_t need_d, uint64_t *pa, uint64_t *leaf, const struct pg_level **ll)
+{
+	const struct pg_level *l = &f->lvl[f->levels - 1u];
+	uint64_t e;
+
+	for (;;) {
+		uint64_t ea = table + ((va >> l->ent_shift) & l->ent_mask);
+
+		if (unlikely(ea > lim))
+			return false;
+		e = *(const volatile uint64_t *)(direct + ea);
+		if ((e & l->fast_mask) != l->fast_value)
+			break;
+		table = e & f->table_addr;
+		l--;
+	}
+	if (unlikely((e & (l->leaf_fast_mask | need_d)) != (l->leaf_fast_value | need_d)))
+		return false;
+	*pa = (e & l->leaf_addr) | (va & l->page_mask);
+	*leaf = e;
+	*ll = l;
+	return true;
+}
+
+/* The 2D fast walk: as fast_dim, with each guest entry address first
+ * translated through the nested dimension. gf may be NULL (paging off),
+ * nf may be NULL (no nested dimension). */
+static inline __attribute__((always_inline)) bool
+fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
+	       uint64_t gla, uint32_t acc, uint64_t *gpa_out, uint64_t *hpa_out,
+	       uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift)
+{
+	const uint8_t *direct = c->mem.direct;
+	const uint64_t lim = c->mem.direct_size - 8;
+	const bool set_ad = c->flags & WALK_F_SET_AD;
+	const bool write = acc & WALK_ACC_WRITE;
+	uint64_t nroot = 0, need_d_tbl = 0, need_d_fin = 0, gpa = gla, e;
+
+	if (unlikely(c->mem.direct_size < 8))
+		return false;
+	if (nf) {
+		if (unlikely(!nf->fast_walk))
+			return false;
+		nroot = c->nested.root & nf->table_addr;
+		if (set_ad && nf->has_ad) {
+			need_d_tbl = nf->d; /* table accesses are writes (walk.h) */
+			need_d_fin = write ? nf->d : 0;
+		}
+	}
+	if (gf) {
+		const struct walk_guest *g = &c->guest;
+		const struct pg_level *l;
+		uint64_t table = g->root & gf->table_addr;
+		uint64_t need_d = (set_ad && write && gf->has_ad) ? gf->d : 0;
+
+		if (unlikely(!gf->fast_walk))
+			return false;
+		l = &gf->lvl[gf->levels - 1u];
+		for (;;) {
+			uint64_t ea = table + ((gla >> l->ent_shift) & l->ent_mask), ha = ea;
+
+			if (nf) {
+				uint64_t nl;
+				const struct pg_level *nll;
+
+				if (!fast_dim(nf, direct, lim, nroot, ea, need_d_tbl, &ha, &nl, &nll))
+					return false;
+			}
+			if (unlikely(ha > lim))
+				return false;
+			e = *(const volatile uint64_t *)(direct + ha);
+			if ((e & l->fast_mask) != l->fast_value)
+				break;
+			table = e & gf->table_addr;
+			l--;
+		}
+		if (unlikely((e & (l->leaf_fast_mask | need_d)) != (l->leaf_fast_value | need_d)))
+			return false;
+		/* Every permission granted (a user page): only SMEP, SMAP and
+		 * protection keys can still deny (x86_guest_denies). */
+		if (!(acc & WALK_ACC_USER)) {
+			if (acc & WALK_ACC_FETCH) {
+				if (g->smep)
+					return false;
+			} else if (g->smap && ((acc & WALK_ACC_IMPLICIT) || !(acc & WALK_ACC_AC))) {
+				return false;
+			}
+		}
+		if (gf->pke && !(acc & WALK_ACC_FETCH)) {
+			unsigned key = (unsigned)(e >> 59) & 15;
+			bool kad = (g->pkru >> (2 * key)) & 1, kwd = (g->pkru >> (2 * key + 1)) & 1;
+
+			if (kad || (write && kwd && ((acc & WALK_ACC_USER) || g->wp)))
+				return false;
+		}
+		gpa = (e & l->leaf_addr) | (gla & l->page_mask);
+		*gshift = l->shift;
+	}
+	*gpa_out = gpa;
+	if (nf) {
+		const struct pg_level *nll;
+
+		if (!fast_dim(nf, direct, lim, nroot, gpa, need_d_fin, hpa_out, nleaf_out, &nll))
+			return false;
+		*nshift = nll->shift;
+	} else {
+		*hpa_out = gpa;
+	}
+	return true;
+}
+
+/* Fill *r as the full walk does for a successful translation on the fast
+ * path (every permission granted in both dimensions). */
+static inline __attribute__((always_inline)) void
+fast_result(struct walk_result *r, const struct pg_format *nf, uint64_t gla, bool gla_valid,
+	    uint64_t gpa, uint64_t hpa, uint64_t nleaf, uint8_t gshift, uint8_t nshift)
+{
+	r->fault = (struct walk_fault){ .gla = gla, .gla_valid = gla_valid };
+	r->gpa = gpa;
+	r->hpa = hpa;
+	r->guest_shift = gshift;
+	r->nested_shift = nshift;
+	r->guest_perm = PG_PERM_ALL;
+	r->nested_perm = PG_PERM_ALL;
+	r->memtype = 0;
+	r->ipat = false;
+	if (nf && nf->memtype_mask) {
+		r->memtype = (uint8_t)((nleaf & nf->memtype_mask) >> nf->memtype_shift);
+		r->ipat = (nleaf >> 6) & 1;
+	}
+}
+
 static inline void result_init(struct walk_result *r, uint64_t gla, bool gla_valid)
 {
 	r->fault = (struct walk_fault){ .gla = gla, .gla_valid = gla_valid };
@@ -394,8 +540,15 @@ static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 
 int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
 {
-	uint64_t gpa = gla;
+	uint64_t gpa = gla, hpa = gla, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64;
 
+	if (likely(fast_translate(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
+				  &gshift, &nshift))) {
+		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift);
+		return 0;
+	}
+	gpa = gla;
 	result_init(r, gla, true);
 	if (c->guest.fmt) {
 		struct dim_out go;
@@ -420,6 +573,14 @@ int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct
 
 int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_result *r)
 {
+	uint64_t g = gpa, hpa = gpa, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64;
+
+	if (likely(fast_translate(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
+				  &nleaf, &gshift, &nshift))) {
+		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift);
+		return 0;
+	}
 	result_init(r, 0, false);
 	return finish_nested(c, gpa, acc, r);
 }
