@@ -71,12 +71,8 @@ struct pg_level {
 	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
 	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
 	uint64_t leaf_addr;  /* address bits of a page mapped at this level */
-	/* Derived for the fast walk (mm/walk.c): the entry's byte offset in
-	 * its table is (va >> ent_shift) & ent_mask; a leaf here maps
-	 * (e & leaf_addr) | (va & page_mask). */
-	uint64_t ent_mask;
+	/* Derived: a leaf here maps (e & leaf_addr) | (va & page_mask). */
 	uint64_t page_mask;
-	uint8_t ent_shift;
 };
 
 struct pg_format {
@@ -106,9 +102,9 @@ struct pg_format {
 	/* Derived: entries are XORed with this before AND-ing permissions
 	 * across levels, so an inverted bit (XD) ANDs like the others. */
 	uint64_t perm_xor;
-	/* Derived: the fast walk (no fault, no A/D write, every permission,
-	 * no reserved bit) applies: 8-byte entries, none from registers, no
-	 * PSE-36. Set only by pg_format_finish(). */
+	/* Derived: the fast walk of mm/walk.c may be used (8-byte entries,
+	 * 9 index bits per level from bit 12, none from registers). Set only
+	 * by pg_format_finish(). */
 	bool fast_walk;
 	struct pg_level lvl[PG_MAX_LEVELS];
 };
@@ -136,15 +132,15 @@ static inline void pg_format_finish(struct pg_format *f)
 		}
 	}
 	f->perm_xor = f->nx;
+	/* The fast walk (mm/walk.c) unrolls the standard geometry: 8-byte
+	 * entries, 9 index bits per level above bit 12, no PDPTE registers. */
 	f->fast_walk = f->entry_shift == 3 && !f->pse36 && f->levels >= 1 &&
 		       f->levels <= PG_MAX_LEVELS;
 	for (unsigned i = 0; i < f->levels && i < PG_MAX_LEVELS; i++) {
 		struct pg_level *l = &f->lvl[i];
 
-		l->ent_shift = (uint8_t)(l->shift - f->entry_shift);
-		l->ent_mask = (uint64_t)l->index_mask << f->entry_shift;
 		l->page_mask = (1ull << l->shift) - 1;
-		if (l->from_regs)
+		if (l->from_regs || l->index_bits != 9 || l->shift != 12 + 9 * i)
 			f->fast_walk = false;
 	}
 }

@@ -366,37 +366,49 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
  * lim: direct_size - 8, so an entry at pa is direct when pa <= lim.
  */
 static inline __attribute__((always_inline)) bool
-fast_dim(const struct pg_format *f, const uint8_t *direct, uint64_t lim, uint64_t table,
-	 uint64_t va, uint64_t need_d, uint64_t *pa, uint64_t *leaf, const struct pg_level **ll)
+fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va,
+	  uint64_t need_d, uint64_t *pa, uint64_t *leaf, uint8_t *shift)
 {
-	const struct pg_level *l = &f->lvl[f->levels - 1u];
-	uint64_t e;
-
-	for (;;) {
-		uint64_t ea = table + ((va >> l->ent_shift) & l->ent_mask);
-
-		if (unlikely(ea > lim))
-			return false;
-		e = *(const volatile uint64_t *)(direct + ea);
-		if ((e & l->fast_mask) != l->fast_value)
-			break;
-		table = e & f->table_addr;
-		l--;
-	}
 	if (unlikely((e & (l->leaf_fast_mask | need_d)) != (l->leaf_fast_value | need_d)))
 		return false;
 	*pa = (e & l->leaf_addr) | (va & l->page_mask);
 	*leaf = e;
-	*ll = l;
+	*shift = l->shift;
 	return true;
 }
 
+/* One dimension of L levels (a constant: the loop unrolls). */
+static inline __attribute__((always_inline)) bool
+fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t lim,
+	 uint64_t table, uint64_t va, uint64_t need_d, uint64_t *pa, uint64_t *leaf, uint8_t *shift)
+{
+	uint64_t ea, e;
+
+#pragma GCC unroll 5
+	for (unsigned i = L - 1; i > 0; i--) {
+		const struct pg_level *l = &f->lvl[i];
+
+		ea = table + ((va >> (9 * i + 9)) & 0xff8);
+		if (unlikely(ea > lim))
+			return false;
+		e = *(const volatile uint64_t *)(direct + ea);
+		if ((e & l->fast_mask) != l->fast_value)
+			return fast_leaf(l, e, va, need_d, pa, leaf, shift);
+		table = e & f->table_addr;
+	}
+	ea = table + ((va >> 9) & 0xff8);
+	if (unlikely(ea > lim))
+		return false;
+	e = *(const volatile uint64_t *)(direct + ea);
+	return fast_leaf(&f->lvl[0], e, va, need_d, pa, leaf, shift);
+}
+
 /* The 2D fast walk: as fast_dim, with each guest entry address first
- * translated through the nested dimension. gf may be NULL (paging off),
- * nf may be NULL (no nested dimension). */
+ * translated through the nested dimension (NL levels, 0: none). gf may be
+ * NULL (paging off). */
 static inline __attribute__((always_inline)) bool
 fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
-	       uint64_t gla, uint32_t acc, uint64_t *gpa_out, uint64_t *hpa_out,
+	       const unsigned NL, uint64_t gla, uint32_t acc, uint64_t *gpa_out, uint64_t *hpa_out,
 	       uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift)
 {
 	const uint8_t *direct = c->mem.direct;
@@ -407,9 +419,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 
 	if (unlikely(c->mem.direct_size < 8))
 		return false;
-	if (nf) {
-		if (unlikely(!nf->fast_walk))
-			return false;
+	if (NL) {
 		nroot = c->nested.root & nf->table_addr;
 		if (set_ad && nf->has_ad) {
 			need_d_tbl = nf->d; /* table accesses are writes (walk.h) */
@@ -421,18 +431,20 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 		const struct pg_level *l;
 		uint64_t table = g->root & gf->table_addr;
 		uint64_t need_d = (set_ad && write && gf->has_ad) ? gf->d : 0;
+		unsigned sh;
 
 		if (unlikely(!gf->fast_walk))
 			return false;
 		l = &gf->lvl[gf->levels - 1u];
+		sh = l->shift - 3u;
 		for (;;) {
-			uint64_t ea = table + ((gla >> l->ent_shift) & l->ent_mask), ha = ea;
+			uint64_t ea = table + ((gla >> sh) & 0xff8), ha = ea;
 
-			if (nf) {
+			if (NL) {
 				uint64_t nl;
-				const struct pg_level *nll;
+				uint8_t ns;
 
-				if (!fast_dim(nf, direct, lim, nroot, ea, need_d_tbl, &ha, &nl, &nll))
+				if (!fast_dim(nf, NL, direct, lim, nroot, ea, need_d_tbl, &ha, &nl, &ns))
 					return false;
 			}
 			if (unlikely(ha > lim))
@@ -442,6 +454,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 				break;
 			table = e & gf->table_addr;
 			l--;
+			sh -= 9;
 		}
 		if (unlikely((e & (l->leaf_fast_mask | need_d)) != (l->leaf_fast_value | need_d)))
 			return false;
@@ -466,16 +479,27 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 		*gshift = l->shift;
 	}
 	*gpa_out = gpa;
-	if (nf) {
-		const struct pg_level *nll;
-
-		if (!fast_dim(nf, direct, lim, nroot, gpa, need_d_fin, hpa_out, nleaf_out, &nll))
-			return false;
-		*nshift = nll->shift;
-	} else {
-		*hpa_out = gpa;
-	}
+	if (NL)
+		return fast_dim(nf, NL, direct, lim, nroot, gpa, need_d_fin, hpa_out, nleaf_out, nshift);
+	*hpa_out = gpa;
 	return true;
+}
+
+/* Dispatch on the nested depth so each variant unrolls. */
+static inline __attribute__((always_inline)) bool
+fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
+	 uint64_t gla, uint32_t acc, uint64_t *gpa, uint64_t *hpa, uint64_t *nleaf, uint8_t *gshift,
+	 uint8_t *nshift)
+{
+	if (!nf)
+		return fast_translate(c, gf, nf, 0, gla, acc, gpa, hpa, nleaf, gshift, nshift);
+	if (unlikely(!nf->fast_walk))
+		return false;
+	if (likely(nf->levels == 4))
+		return fast_translate(c, gf, nf, 4, gla, acc, gpa, hpa, nleaf, gshift, nshift);
+	if (nf->levels == 5)
+		return fast_translate(c, gf, nf, 5, gla, acc, gpa, hpa, nleaf, gshift, nshift);
+	return false;
 }
 
 /* Fill *r as the full walk does for a successful translation on the fast
@@ -543,7 +567,7 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 	uint64_t gpa = gla, hpa = gla, nleaf = 0;
 	uint8_t gshift = 64, nshift = 64;
 
-	if (likely(fast_translate(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
+	if (likely(fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
 				  &gshift, &nshift))) {
 		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift);
 		return 0;
@@ -576,7 +600,7 @@ int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct
 	uint64_t g = gpa, hpa = gpa, nleaf = 0;
 	uint8_t gshift = 64, nshift = 64;
 
-	if (likely(fast_translate(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
+	if (likely(fast_any(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
 				  &nleaf, &gshift, &nshift))) {
 		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift);
 		return 0;
