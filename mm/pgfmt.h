@@ -73,6 +73,9 @@ struct pg_level {
 	uint64_t leaf_addr;  /* address bits of a page mapped at this level */
 	/* Derived: a leaf here maps (e & leaf_addr) | (va & page_mask). */
 	uint64_t page_mask;
+	/* Derived: leaf_fast_mask/value as [0], and [1] also requiring D
+	 * (when the format has A/D): a write that needs no D update. */
+	uint64_t leaf_fast[2][2];
 };
 
 struct pg_format {
@@ -140,6 +143,10 @@ static inline void pg_format_finish(struct pg_format *f)
 		struct pg_level *l = &f->lvl[i];
 
 		l->page_mask = (1ull << l->shift) - 1;
+		l->leaf_fast[0][0] = l->leaf_fast_mask;
+		l->leaf_fast[0][1] = l->leaf_fast_value;
+		l->leaf_fast[1][0] = l->leaf_fast_mask | (f->has_ad ? f->d : 0);
+		l->leaf_fast[1][1] = l->leaf_fast_value | (f->has_ad ? f->d : 0);
 		if (l->from_regs || l->index_bits != 9 || l->shift != 12 + 9 * i)
 			f->fast_walk = false;
 	}

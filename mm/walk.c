@@ -366,10 +366,10 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
  * lim: direct_size - 8, so an entry at pa is direct when pa <= lim.
  */
 static inline __attribute__((always_inline)) bool
-fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va,
-	  uint64_t need_d, uint64_t *pa, uint64_t *leaf, uint8_t *shift)
+fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va, unsigned wd, uint64_t *pa,
+	  uint64_t *leaf, uint8_t *shift)
 {
-	if (unlikely((e & (l->leaf_fast_mask | need_d)) != (l->leaf_fast_value | need_d)))
+	if (unlikely((e & l->leaf_fast[wd][0]) != l->leaf_fast[wd][1]))
 		return false;
 	*pa = (e & l->leaf_addr) | (va & l->page_mask);
 	*leaf = e;
@@ -377,86 +377,110 @@ fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va,
 	return true;
 }
 
-/* One dimension of L levels (a constant: the loop unrolls). */
+/* Read the entry at ea of a table at level i (L levels in all: a
+ * constant, so the walk unrolls). True when it is a fast table pointer
+ * (*next = the table it points to); else *e is the entry. */
+#define FAST_READ(f, i, table, va, e, bail)                                                      \
+	do {                                                                                     \
+		uint64_t ea_ = (table) + (((va) >> (9 * (i) + 9)) & 0xff8);                       \
+		if (unlikely(ea_ > lim))                                                         \
+			bail;                                                                    \
+		(e) = *(const volatile uint64_t *)(direct + ea_);                                \
+	} while (0)
+
+/* One dimension of L levels. wd: the leaf must have D already. */
 static inline __attribute__((always_inline)) bool
 fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t lim,
-	 uint64_t table, uint64_t va, uint64_t need_d, uint64_t *pa, uint64_t *leaf, uint8_t *shift)
+	 uint64_t table, uint64_t va, unsigned wd, uint64_t *pa, uint64_t *leaf, uint8_t *shift)
 {
-	uint64_t ea, e;
+	uint64_t e;
 
 #pragma GCC unroll 5
 	for (unsigned i = L - 1; i > 0; i--) {
 		const struct pg_level *l = &f->lvl[i];
 
-		ea = table + ((va >> (9 * i + 9)) & 0xff8);
-		if (unlikely(ea > lim))
-			return false;
-		e = *(const volatile uint64_t *)(direct + ea);
-		if ((e & l->fast_mask) != l->fast_value)
-			return fast_leaf(l, e, va, need_d, pa, leaf, shift);
+		FAST_READ(f, i, table, va, e, return false);
+		/* (e ^ fast_value) & fast_mask: one test; the table address
+		 * bits are outside fast_value. */
+		e ^= l->fast_value;
+		if (e & l->fast_mask)
+			return fast_leaf(l, e ^ l->fast_value, va, wd, pa, leaf, shift);
 		table = e & f->table_addr;
 	}
-	ea = table + ((va >> 9) & 0xff8);
-	if (unlikely(ea > lim))
-		return false;
-	e = *(const volatile uint64_t *)(direct + ea);
-	return fast_leaf(&f->lvl[0], e, va, need_d, pa, leaf, shift);
+	FAST_READ(f, 0, table, va, e, return false);
+	return fast_leaf(&f->lvl[0], e, va, wd, pa, leaf, shift);
 }
 
-/* The 2D fast walk: as fast_dim, with each guest entry address first
- * translated through the nested dimension (NL levels, 0: none). gf may be
- * NULL (paging off). */
+/*
+ * The 2D fast walk: GL guest levels (0: paging off) and NL nested levels
+ * (0: none), both constants; each guest entry address is first translated
+ * through the nested dimension.
+ */
 static inline __attribute__((always_inline)) bool
 fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
-	       const unsigned NL, uint64_t gla, uint32_t acc, uint64_t *gpa_out, uint64_t *hpa_out,
-	       uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift)
+	       const unsigned GL, const unsigned NL, uint64_t gla, uint32_t acc, uint64_t *gpa_out,
+	       uint64_t *hpa_out, uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift)
 {
 	const uint8_t *direct = c->mem.direct;
 	const uint64_t lim = c->mem.direct_size - 8;
 	const bool set_ad = c->flags & WALK_F_SET_AD;
 	const bool write = acc & WALK_ACC_WRITE;
-	uint64_t nroot = 0, need_d_tbl = 0, need_d_fin = 0, gpa = gla, e;
+	uint64_t nroot = 0, gpa = gla, e;
+	unsigned nwd_tbl = 0, nwd_fin = 0;
 
 	if (unlikely(c->mem.direct_size < 8))
 		return false;
 	if (NL) {
 		nroot = c->nested.root & nf->table_addr;
-		if (set_ad && nf->has_ad) {
-			need_d_tbl = nf->d; /* table accesses are writes (walk.h) */
-			need_d_fin = write ? nf->d : 0;
-		}
+		/* Table accesses are writes when the format has A/D (walk.h). */
+		nwd_tbl = set_ad && nf->has_ad;
+		nwd_fin = nwd_tbl & write;
 	}
-	if (gf) {
+	if (GL) {
 		const struct walk_guest *g = &c->guest;
 		const struct pg_level *l;
+		const unsigned gwd = set_ad & write;
 		uint64_t table = g->root & gf->table_addr;
-		uint64_t need_d = (set_ad && write && gf->has_ad) ? gf->d : 0;
-		unsigned sh;
+		unsigned i;
 
-		if (unlikely(!gf->fast_walk))
-			return false;
-		l = &gf->lvl[gf->levels - 1u];
-		sh = l->shift - 3u;
-		for (;;) {
-			uint64_t ea = table + ((gla >> sh) & 0xff8), ha = ea;
+#pragma GCC unroll 5
+		for (i = GL - 1; i > 0; i--) {
+			uint64_t ea = table + ((gla >> (9 * i + 9)) & 0xff8), ha = ea;
 
+			l = &gf->lvl[i];
 			if (NL) {
 				uint64_t nl;
 				uint8_t ns;
 
-				if (!fast_dim(nf, NL, direct, lim, nroot, ea, need_d_tbl, &ha, &nl, &ns))
+				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns))
+					return false;
+			}
+			if (unlikely(ha > lim))
+				return false;
+			e = *(const volatile uint64_t *)(direct + ha) ^ l->fast_value;
+			if (e & l->fast_mask) {
+				e ^= l->fast_value;
+				goto leaf;
+			}
+			table = e & gf->table_addr;
+		}
+		{
+			uint64_t ea = table + ((gla >> 9) & 0xff8), ha = ea;
+
+			l = &gf->lvl[0];
+			if (NL) {
+				uint64_t nl;
+				uint8_t ns;
+
+				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns))
 					return false;
 			}
 			if (unlikely(ha > lim))
 				return false;
 			e = *(const volatile uint64_t *)(direct + ha);
-			if ((e & l->fast_mask) != l->fast_value)
-				break;
-			table = e & gf->table_addr;
-			l--;
-			sh -= 9;
 		}
-		if (unlikely((e & (l->leaf_fast_mask | need_d)) != (l->leaf_fast_value | need_d)))
+leaf:
+		if (unlikely((e & l->leaf_fast[gwd][0]) != l->leaf_fast[gwd][1]))
 			return false;
 		/* Every permission granted (a user page): only SMEP, SMAP and
 		 * protection keys can still deny (x86_guest_denies). */
@@ -480,25 +504,38 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 	}
 	*gpa_out = gpa;
 	if (NL)
-		return fast_dim(nf, NL, direct, lim, nroot, gpa, need_d_fin, hpa_out, nleaf_out, nshift);
+		return fast_dim(nf, NL, direct, lim, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift);
 	*hpa_out = gpa;
 	return true;
 }
 
-/* Dispatch on the nested depth so each variant unrolls. */
+#define FAST_GUEST(GL)                                                                             \
+	do {                                                                                     \
+		if (!nf)                                                                         \
+			return fast_translate(c, gf, nf, GL, 0, gla, acc, gpa, hpa, nleaf, gshift,  \
+					      nshift);                                           \
+		if (likely(nf->levels == 4))                                                     \
+			return fast_translate(c, gf, nf, GL, 4, gla, acc, gpa, hpa, nleaf, gshift,  \
+					      nshift);                                           \
+		return fast_translate(c, gf, nf, GL, 5, gla, acc, gpa, hpa, nleaf, gshift, nshift); \
+	} while (0)
+
+/* Dispatch on the depths so each variant unrolls. */
 static inline __attribute__((always_inline)) bool
 fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
 	 uint64_t gla, uint32_t acc, uint64_t *gpa, uint64_t *hpa, uint64_t *nleaf, uint8_t *gshift,
 	 uint8_t *nshift)
 {
-	if (!nf)
-		return fast_translate(c, gf, nf, 0, gla, acc, gpa, hpa, nleaf, gshift, nshift);
-	if (unlikely(!nf->fast_walk))
+	if (nf && unlikely(!nf->fast_walk || (nf->levels != 4 && nf->levels != 5)))
 		return false;
-	if (likely(nf->levels == 4))
-		return fast_translate(c, gf, nf, 4, gla, acc, gpa, hpa, nleaf, gshift, nshift);
-	if (nf->levels == 5)
-		return fast_translate(c, gf, nf, 5, gla, acc, gpa, hpa, nleaf, gshift, nshift);
+	if (!gf)
+		FAST_GUEST(0);
+	if (unlikely(!gf->fast_walk))
+		return false;
+	if (likely(gf->levels == 4))
+		FAST_GUEST(4);
+	if (gf->levels == 5)
+		FAST_GUEST(5);
 	return false;
 }
 
