@@ -388,24 +388,38 @@ fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va, unsigned wd, uint64
 		(e) = *(const volatile uint64_t *)(direct + ea_);                                \
 	} while (0)
 
-/* One dimension of L levels. wd: the leaf must have D already. */
+/*
+ * One dimension of L levels. wd: the leaf must have D already.
+ * *cva, *ctab: the last va walked down to a level-0 table through fast
+ * table pointers, and that table. A va in the same 2 MiB region reaches
+ * the same table through the same entries, which the fast walk has not
+ * written: it starts at level 0 (as a paging-structure cache does, but
+ * only within one walk, so it never holds a stale entry).
+ */
 static inline __attribute__((always_inline)) bool
 fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t lim,
-	 uint64_t table, uint64_t va, unsigned wd, uint64_t *pa, uint64_t *leaf, uint8_t *shift)
+	 uint64_t table, uint64_t va, unsigned wd, uint64_t *pa, uint64_t *leaf, uint8_t *shift,
+	 uint64_t *cva, uint64_t *ctab)
 {
 	uint64_t e;
 
+	if (((va ^ *cva) >> 21) == 0) {
+		table = *ctab;
+	} else {
 #pragma GCC unroll 5
-	for (unsigned i = L - 1; i > 0; i--) {
-		const struct pg_level *l = &f->lvl[i];
+		for (unsigned i = L - 1; i > 0; i--) {
+			const struct pg_level *l = &f->lvl[i];
 
-		FAST_READ(f, i, table, va, e, return false);
-		/* (e ^ fast_value) & fast_mask: one test; the table address
-		 * bits are outside fast_value. */
-		e ^= l->fast_value;
-		if (e & l->fast_mask)
-			return fast_leaf(l, e ^ l->fast_value, va, wd, pa, leaf, shift);
-		table = e & f->table_addr;
+			FAST_READ(f, i, table, va, e, return false);
+			/* (e ^ fast_value) & fast_mask: one test; the table
+			 * address bits are outside fast_value. */
+			e ^= l->fast_value;
+			if (e & l->fast_mask)
+				return fast_leaf(l, e ^ l->fast_value, va, wd, pa, leaf, shift);
+			table = e & f->table_addr;
+		}
+		*cva = va;
+		*ctab = table;
 	}
 	FAST_READ(f, 0, table, va, e, return false);
 	return fast_leaf(&f->lvl[0], e, va, wd, pa, leaf, shift);
@@ -425,7 +439,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 	const uint64_t lim = c->mem.direct_size - 8;
 	const bool set_ad = c->flags & WALK_F_SET_AD;
 	const bool write = acc & WALK_ACC_WRITE;
-	uint64_t nroot = 0, gpa = gla, e;
+	uint64_t nroot = 0, gpa = gla, e, cva = ~0ull, ctab = 0; /* GPAs < 2^52: no match */
 	unsigned nwd_tbl = 0, nwd_fin = 0;
 
 	if (unlikely(c->mem.direct_size < 8))
@@ -452,7 +466,8 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 				uint64_t nl;
 				uint8_t ns;
 
-				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns))
+				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
+					      &ctab))
 					return false;
 			}
 			if (unlikely(ha > lim))
@@ -472,7 +487,8 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 				uint64_t nl;
 				uint8_t ns;
 
-				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns))
+				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
+					      &ctab))
 					return false;
 			}
 			if (unlikely(ha > lim))
@@ -504,7 +520,8 @@ leaf:
 	}
 	*gpa_out = gpa;
 	if (NL)
-		return fast_dim(nf, NL, direct, lim, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift);
+		return fast_dim(nf, NL, direct, lim, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift,
+				&cva, &ctab);
 	*hpa_out = gpa;
 	return true;
 }
