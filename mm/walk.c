@@ -365,15 +365,16 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
  * need_d: the D bit the leaf must already hold (a write with A/D on).
  * lim: direct_size - 8, so an entry at pa is direct when pa <= lim.
  */
+/* A leaf at level i (a constant) of the standard geometry. */
 static inline __attribute__((always_inline)) bool
-fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va, unsigned wd, uint64_t *pa,
-	  uint64_t *leaf, uint8_t *shift)
+fast_leaf(const struct pg_level *l, const unsigned i, uint64_t e, uint64_t va, unsigned wd,
+	  uint64_t *pa, uint64_t *leaf, uint8_t *shift)
 {
 	if (unlikely((e & l->leaf_fast[wd][0]) != l->leaf_fast[wd][1]))
 		return false;
-	*pa = (e & l->leaf_addr) | (va & l->page_mask);
+	*pa = (e & l->leaf_addr) | (va & ((1ull << (12 + 9 * i)) - 1));
 	*leaf = e;
-	*shift = l->shift;
+	*shift = (uint8_t)(12 + 9 * i);
 	return true;
 }
 
@@ -399,7 +400,7 @@ fast_leaf(const struct pg_level *l, uint64_t e, uint64_t va, unsigned wd, uint64
 static inline __attribute__((always_inline)) bool
 fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t lim,
 	 uint64_t table, uint64_t va, unsigned wd, uint64_t *pa, uint64_t *leaf, uint8_t *shift,
-	 uint64_t *cva, uint64_t *ctab)
+	 uint64_t *cva, uint64_t *ctab, const uint64_t *lf0)
 {
 	uint64_t e;
 
@@ -415,14 +416,21 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
 			 * address bits are outside fast_value. */
 			e ^= l->fast_value;
 			if (e & l->fast_mask)
-				return fast_leaf(l, e ^ l->fast_value, va, wd, pa, leaf, shift);
+				return fast_leaf(l, i, e ^ l->fast_value, va, wd, pa, leaf,
+						 shift);
 			table = e & f->table_addr;
 		}
 		*cva = va;
 		*ctab = table;
 	}
 	FAST_READ(f, 0, table, va, e, return false);
-	return fast_leaf(&f->lvl[0], e, va, wd, pa, leaf, shift);
+	/* lf0 = f->lvl[0].leaf_fast[wd], looked up once per walk */
+	if (unlikely((e & lf0[0]) != lf0[1]))
+		return false;
+	*pa = (e & f->lvl[0].leaf_addr) | (va & 0xfff);
+	*leaf = e;
+	*shift = 12;
+	return true;
 }
 
 /*
@@ -441,6 +449,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 	const bool write = acc & WALK_ACC_WRITE;
 	uint64_t nroot = 0, gpa = gla, e, cva = ~0ull, ctab = 0; /* GPAs < 2^52: no match */
 	unsigned nwd_tbl = 0, nwd_fin = 0;
+	const uint64_t *lf0_tbl = (const uint64_t *)0, *lf0_fin = (const uint64_t *)0;
 
 	if (unlikely(c->mem.direct_size < 8))
 		return false;
@@ -449,6 +458,8 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 		/* Table accesses are writes when the format has A/D (walk.h). */
 		nwd_tbl = set_ad && nf->has_ad;
 		nwd_fin = nwd_tbl & write;
+		lf0_tbl = nf->lvl[0].leaf_fast[nwd_tbl];
+		lf0_fin = nf->lvl[0].leaf_fast[nwd_fin];
 	}
 	if (GL) {
 		const struct walk_guest *g = &c->guest;
@@ -467,7 +478,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 				uint8_t ns;
 
 				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
-					      &ctab))
+					      &ctab, lf0_tbl))
 					return false;
 			}
 			if (unlikely(ha > lim))
@@ -488,7 +499,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 				uint8_t ns;
 
 				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
-					      &ctab))
+					      &ctab, lf0_tbl))
 					return false;
 			}
 			if (unlikely(ha > lim))
@@ -521,7 +532,7 @@ leaf:
 	*gpa_out = gpa;
 	if (NL)
 		return fast_dim(nf, NL, direct, lim, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift,
-				&cva, &ctab);
+				&cva, &ctab, lf0_fin);
 	*hpa_out = gpa;
 	return true;
 }
@@ -616,17 +627,12 @@ static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 	return 0;
 }
 
-int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
+/* The full walk (out of line: the fast walk's frame stays small). */
+static __attribute__((noinline)) int slow_translate(const struct walk_ctx *c, uint64_t gla,
+						    uint32_t acc, struct walk_result *r)
 {
-	uint64_t gpa = gla, hpa = gla, nleaf = 0;
-	uint8_t gshift = 64, nshift = 64;
+	uint64_t gpa = gla;
 
-	if (likely(fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
-				  &gshift, &nshift))) {
-		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift);
-		return 0;
-	}
-	gpa = gla;
 	result_init(r, gla, true);
 	if (c->guest.fmt) {
 		struct dim_out go;
@@ -641,12 +647,40 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 	return finish_nested(c, gpa, acc, r);
 }
 
+static __attribute__((noinline)) int slow_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa,
+						     uint32_t acc, struct walk_result *r)
+{
+	result_init(r, 0, false);
+	return finish_nested(c, gpa, acc, r);
+}
+
+int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
+{
+	uint64_t gpa, hpa, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64;
+
+	if (likely(fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
+				  &gshift, &nshift))) {
+		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift);
+		return 0;
+	}
+	return slow_translate(c, gla, acc, r);
+}
+
 int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
 {
 	struct walk_ctx g = *c;
+	uint64_t gpa, hpa, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64;
 
+	if (likely(fast_any(c, c->guest.fmt, (const struct pg_format *)0, gla, acc, &gpa, &hpa,
+				  &nleaf, &gshift, &nshift))) {
+		fast_result(r, (const struct pg_format *)0, gla, true, gpa, hpa, nleaf, gshift,
+			    nshift);
+		return 0;
+	}
 	g.nested.fmt = (const struct pg_format *)0;
-	return walk_translate(&g, gla, acc, r);
+	return slow_translate(&g, gla, acc, r);
 }
 
 int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_result *r)
@@ -659,8 +693,7 @@ int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct
 		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift);
 		return 0;
 	}
-	result_init(r, 0, false);
-	return finish_nested(c, gpa, acc, r);
+	return slow_gpa_to_hpa(c, gpa, acc, r);
 }
 
 int walk_load_pae_pdptes(const struct walk_ctx *c, uint64_t cr3_root, uint64_t out[4],
