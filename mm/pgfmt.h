@@ -76,6 +76,14 @@ struct pg_level {
 	/* Derived: leaf_fast_mask/value as [0], and [1] also requiring D
 	 * (when the format has A/D): a write that needs no D update. */
 	uint64_t leaf_fast[2][2];
+	/* Derived for a guest dimension (x86 rules, one present bit), where
+	 * the fast walk ANDs permissions instead of requiring them all:
+	 * (e & tbl_ok[0]) == tbl_ok[1] for a present table pointer without
+	 * reserved bits and with A set (never at level 0); (e & leaf_ok[d][0])
+	 * == leaf_ok[d][1] for a present leaf without reserved bits, with A
+	 * (and D when d) set (never where no leaf can be). */
+	uint64_t tbl_ok[2];
+	uint64_t leaf_ok[2][2];
 };
 
 struct pg_format {
@@ -109,6 +117,7 @@ struct pg_format {
 	 * 9 index bits per level from bit 12, none from registers). Set only
 	 * by pg_format_finish(). */
 	bool fast_walk;
+	bool fast_guest; /* and as a guest dimension (tbl_ok, leaf_ok apply) */
 	struct pg_level lvl[PG_MAX_LEVELS];
 };
 
@@ -147,9 +156,26 @@ static inline void pg_format_finish(struct pg_format *f)
 		l->leaf_fast[0][1] = l->leaf_fast_value;
 		l->leaf_fast[1][0] = l->leaf_fast_mask | (f->has_ad ? f->d : 0);
 		l->leaf_fast[1][1] = l->leaf_fast_value | (f->has_ad ? f->d : 0);
+		uint64_t a = f->has_ad ? f->a : 0, d = f->has_ad ? f->d : 0;
+
+		l->tbl_ok[0] = i == 0 ? 0 : f->present | l->leaf_test | l->rsvd_table | a;
+		l->tbl_ok[1] = i == 0 ? 1 : f->present | a;
+		if (i == 0 || l->large_ok) {
+			uint64_t ps = i ? f->ps : 0;
+
+			l->leaf_ok[0][0] = f->present | ps | l->rsvd_leaf | a;
+			l->leaf_ok[0][1] = f->present | ps | a;
+			l->leaf_ok[1][0] = l->leaf_ok[0][0] | d;
+			l->leaf_ok[1][1] = l->leaf_ok[0][1] | d;
+		} else {
+			l->leaf_ok[0][0] = l->leaf_ok[1][0] = 0;
+			l->leaf_ok[0][1] = l->leaf_ok[1][1] = 1;
+		}
 		if (l->from_regs || l->index_bits != 9 || l->shift != 12 + 9 * i)
 			f->fast_walk = false;
 	}
+	f->fast_guest = f->fast_walk && f->rules == PG_RULES_X86 && !f->bad_rwx &&
+			f->present && !(f->present & (f->present - 1));
 }
 
 /* Entry address of level lvl for address va (index only). */

@@ -441,7 +441,8 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
 static inline __attribute__((always_inline)) bool
 fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
 	       const unsigned GL, const unsigned NL, uint64_t gla, uint32_t acc, uint64_t *gpa_out,
-	       uint64_t *hpa_out, uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift)
+	       uint64_t *hpa_out, uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift,
+	       uint8_t *gperm)
 {
 	const uint8_t *direct = c->mem.direct;
 	const uint64_t lim = c->mem.direct_size - 8;
@@ -465,8 +466,10 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 		const struct walk_guest *g = &c->guest;
 		const struct pg_level *l;
 		const unsigned gwd = set_ad & write;
-		uint64_t table = g->root & gf->table_addr;
-		unsigned i;
+		uint64_t table = g->root & gf->table_addr, bits = ~0ull;
+		const uint64_t px = gf->perm_xor;
+		unsigned i, perm;
+		bool pk;
 
 #pragma GCC unroll 5
 		for (i = GL - 1; i > 0; i--) {
@@ -483,10 +486,13 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 			}
 			if (unlikely(ha > lim))
 				return false;
-			e = *(const volatile uint64_t *)(direct + ha) ^ l->fast_value;
-			if (e & l->fast_mask) {
-				e ^= l->fast_value;
-				goto leaf;
+			e = *(const volatile uint64_t *)(direct + ha);
+			if ((e & l->fast_mask) != l->fast_value) {
+				/* Not every permission: AND them (a fast table
+				 * entry would leave every permission bit set). */
+				if ((e & l->tbl_ok[0]) != l->tbl_ok[1])
+					goto leaf;
+				bits &= e ^ px;
 			}
 			table = e & gf->table_addr;
 		}
@@ -507,25 +513,37 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 			e = *(const volatile uint64_t *)(direct + ha);
 		}
 leaf:
-		if (unlikely((e & l->leaf_fast[gwd][0]) != l->leaf_fast[gwd][1]))
-			return false;
-		/* Every permission granted (a user page): only SMEP, SMAP and
-		 * protection keys can still deny (x86_guest_denies). */
-		if (!(acc & WALK_ACC_USER)) {
-			if (acc & WALK_ACC_FETCH) {
-				if (g->smep)
+		if (likely((e & l->leaf_fast[gwd][0]) == l->leaf_fast[gwd][1] && bits == ~0ull)) {
+			/* Every permission granted at every level (a user
+			 * page): only SMEP, SMAP and protection keys can
+			 * deny, as x86_guest_denies() would decide. */
+			if (!(acc & WALK_ACC_USER)) {
+				if (acc & WALK_ACC_FETCH) {
+					if (g->smep)
+						return false;
+				} else if (g->smap &&
+					   ((acc & WALK_ACC_IMPLICIT) || !(acc & WALK_ACC_AC))) {
 					return false;
-			} else if (g->smap && ((acc & WALK_ACC_IMPLICIT) || !(acc & WALK_ACC_AC))) {
-				return false;
+				}
 			}
-		}
-		if (gf->pke && !(acc & WALK_ACC_FETCH)) {
-			unsigned key = (unsigned)(e >> 59) & 15;
-			bool kad = (g->pkru >> (2 * key)) & 1, kwd = (g->pkru >> (2 * key + 1)) & 1;
+			if (gf->pke && !(acc & WALK_ACC_FETCH)) {
+				unsigned key = (unsigned)(e >> 59) & 15;
+				bool kad = (g->pkru >> (2 * key)) & 1;
+				bool kwd = (g->pkru >> (2 * key + 1)) & 1;
 
-			if (kad || (write && kwd && ((acc & WALK_ACC_USER) || g->wp)))
+				if (kad || (write && kwd && ((acc & WALK_ACC_USER) || g->wp)))
+					return false;
+			}
+			perm = PG_PERM_ALL;
+		} else {
+			if (unlikely((e & l->leaf_ok[gwd][0]) != l->leaf_ok[gwd][1]))
+				return false;
+			/* Permissions as the full walk judges them. */
+			perm = bits_perm(gf, bits & (e ^ px));
+			if (unlikely(x86_guest_denies(g, perm, acc, e, &pk)))
 				return false;
 		}
+		*gperm = (uint8_t)perm;
 		gpa = (e & l->leaf_addr) | (gla & l->page_mask);
 		*gshift = l->shift;
 	}
@@ -541,24 +559,25 @@ leaf:
 	do {                                                                                     \
 		if (!nf)                                                                         \
 			return fast_translate(c, gf, nf, GL, 0, gla, acc, gpa, hpa, nleaf, gshift,  \
-					      nshift);                                           \
+					      nshift, gperm);                                           \
 		if (likely(nf->levels == 4))                                                     \
 			return fast_translate(c, gf, nf, GL, 4, gla, acc, gpa, hpa, nleaf, gshift,  \
-					      nshift);                                           \
-		return fast_translate(c, gf, nf, GL, 5, gla, acc, gpa, hpa, nleaf, gshift, nshift); \
+					      nshift, gperm);                                           \
+		return fast_translate(c, gf, nf, GL, 5, gla, acc, gpa, hpa, nleaf, gshift, nshift,  \
+				      gperm);                                            \
 	} while (0)
 
 /* Dispatch on the depths so each variant unrolls. */
 static inline __attribute__((always_inline)) bool
 fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
 	 uint64_t gla, uint32_t acc, uint64_t *gpa, uint64_t *hpa, uint64_t *nleaf, uint8_t *gshift,
-	 uint8_t *nshift)
+	 uint8_t *nshift, uint8_t *gperm)
 {
 	if (nf && unlikely(!nf->fast_walk || (nf->levels != 4 && nf->levels != 5)))
 		return false;
 	if (!gf)
 		FAST_GUEST(0);
-	if (unlikely(!gf->fast_walk))
+	if (unlikely(!gf->fast_guest))
 		return false;
 	if (likely(gf->levels == 4))
 		FAST_GUEST(4);
@@ -571,14 +590,14 @@ fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_f
  * path (every permission granted in both dimensions). */
 static inline __attribute__((always_inline)) void
 fast_result(struct walk_result *r, const struct pg_format *nf, uint64_t gla, bool gla_valid,
-	    uint64_t gpa, uint64_t hpa, uint64_t nleaf, uint8_t gshift, uint8_t nshift)
+	    uint64_t gpa, uint64_t hpa, uint64_t nleaf, uint8_t gshift, uint8_t nshift, uint8_t gperm)
 {
 	r->fault = (struct walk_fault){ .gla = gla, .gla_valid = gla_valid };
 	r->gpa = gpa;
 	r->hpa = hpa;
 	r->guest_shift = gshift;
 	r->nested_shift = nshift;
-	r->guest_perm = PG_PERM_ALL;
+	r->guest_perm = gperm;
 	r->nested_perm = PG_PERM_ALL;
 	r->memtype = 0;
 	r->ipat = false;
@@ -657,11 +676,11 @@ static __attribute__((noinline)) int slow_gpa_to_hpa(const struct walk_ctx *c, u
 int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
 {
 	uint64_t gpa, hpa, nleaf = 0;
-	uint8_t gshift = 64, nshift = 64;
+	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
 	if (likely(fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
-				  &gshift, &nshift))) {
-		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift);
+				  &gshift, &nshift, &gperm))) {
+		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift, gperm);
 		return 0;
 	}
 	return slow_translate(c, gla, acc, r);
@@ -671,12 +690,12 @@ int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct
 {
 	struct walk_ctx g = *c;
 	uint64_t gpa, hpa, nleaf = 0;
-	uint8_t gshift = 64, nshift = 64;
+	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
 	if (likely(fast_any(c, c->guest.fmt, (const struct pg_format *)0, gla, acc, &gpa, &hpa,
-				  &nleaf, &gshift, &nshift))) {
+				  &nleaf, &gshift, &nshift, &gperm))) {
 		fast_result(r, (const struct pg_format *)0, gla, true, gpa, hpa, nleaf, gshift,
-			    nshift);
+			    nshift, gperm);
 		return 0;
 	}
 	g.nested.fmt = (const struct pg_format *)0;
@@ -686,11 +705,11 @@ int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct
 int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_result *r)
 {
 	uint64_t g = gpa, hpa = gpa, nleaf = 0;
-	uint8_t gshift = 64, nshift = 64;
+	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
 	if (likely(fast_any(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
-				  &nleaf, &gshift, &nshift))) {
-		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift);
+				  &nleaf, &gshift, &nshift, &gperm))) {
+		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift, gperm);
 		return 0;
 	}
 	return slow_gpa_to_hpa(c, gpa, acc, r);
