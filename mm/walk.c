@@ -43,6 +43,14 @@ struct dim_out {
 	uint8_t level; /* 1-based level of the leaf */
 };
 
+/* The fast walk's loops run a constant number of times: unrolled by GCC
+ * (clang unrolls them on its own and warns about a failed hint). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FAST_UNROLL _Pragma("GCC unroll 5")
+#else
+#define FAST_UNROLL
+#endif
+
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
@@ -407,7 +415,7 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
 	if (((va ^ *cva) >> 21) == 0) {
 		table = *ctab;
 	} else {
-#pragma GCC unroll 5
+FAST_UNROLL
 		for (unsigned i = L - 1; i > 0; i--) {
 			const struct pg_level *l = &f->lvl[i];
 
@@ -471,7 +479,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 		unsigned i, perm;
 		bool pk;
 
-#pragma GCC unroll 5
+FAST_UNROLL
 		for (i = GL - 1; i > 0; i--) {
 			uint64_t ea = table + ((gla >> (9 * i + 9)) & 0xff8), ha = ea;
 
