@@ -420,12 +420,8 @@ FAST_UNROLL
 			const struct pg_level *l = &f->lvl[i];
 
 			FAST_READ(f, i, table, va, e, return false);
-			/* (e ^ fast_value) & fast_mask: one test; the table
-			 * address bits are outside fast_value. */
-			e ^= l->fast_value;
-			if (e & l->fast_mask)
-				return fast_leaf(l, i, e ^ l->fast_value, va, wd, pa, leaf,
-						 shift);
+			if ((e & l->fast_mask) != l->fast_value)
+				return fast_leaf(l, i, e, va, wd, pa, leaf, shift);
 			table = e & f->table_addr;
 		}
 		*cva = va;
