@@ -386,27 +386,20 @@ fast_leaf(const struct pg_level *l, const unsigned i, uint64_t e, uint64_t va, u
 	return true;
 }
 
-/* Read the entry at ea of a table at level i (L levels in all: a
- * constant, so the walk unrolls). True when it is a fast table pointer
- * (*next = the table it points to); else *e is the entry. */
-#define FAST_READ(f, i, table, va, e, bail)                                                      \
-	do {                                                                                     \
-		uint64_t ea_ = (table) + (((va) >> (9 * (i) + 9)) & 0xff8);                       \
-		if (unlikely(ea_ > lim))                                                         \
-			bail;                                                                    \
-		(e) = *(const volatile uint64_t *)(direct + ea_);                                \
-	} while (0)
-
 /*
- * One dimension of L levels. wd: the leaf must have D already.
+ * One dimension of L levels (a constant, so the walk unrolls). Every table
+ * address here is at most limt = direct_size - 4096 (checked as it is
+ * produced), so every entry of the table is in the direct map.
+ * wd: the leaf must have D already.
  * *cva, *ctab: the last va walked down to a level-0 table through fast
  * table pointers, and that table. A va in the same 2 MiB region reaches
  * the same table through the same entries, which the fast walk has not
  * written: it starts at level 0 (as a paging-structure cache does, but
  * only within one walk, so it never holds a stale entry).
+ * lf0: f->lvl[0].leaf_fast[wd], looked up once per walk.
  */
 static inline __attribute__((always_inline)) bool
-fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t lim,
+fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t limt,
 	 uint64_t table, uint64_t va, unsigned wd, uint64_t *pa, uint64_t *leaf, uint8_t *shift,
 	 uint64_t *cva, uint64_t *ctab, const uint64_t *lf0)
 {
@@ -415,20 +408,22 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
 	if (((va ^ *cva) >> 21) == 0) {
 		table = *ctab;
 	} else {
-FAST_UNROLL
+		FAST_UNROLL
 		for (unsigned i = L - 1; i > 0; i--) {
 			const struct pg_level *l = &f->lvl[i];
 
-			FAST_READ(f, i, table, va, e, return false);
+			e = *(const volatile uint64_t *)(direct + table +
+							 ((va >> (9 * i + 9)) & 0xff8));
 			if ((e & l->fast_mask) != l->fast_value)
 				return fast_leaf(l, i, e, va, wd, pa, leaf, shift);
 			table = e & f->table_addr;
+			if (unlikely(table > limt))
+				return false;
 		}
 		*cva = va;
 		*ctab = table;
 	}
-	FAST_READ(f, 0, table, va, e, return false);
-	/* lf0 = f->lvl[0].leaf_fast[wd], looked up once per walk */
+	e = *(const volatile uint64_t *)(direct + table + ((va >> 9) & 0xff8));
 	if (unlikely((e & lf0[0]) != lf0[1]))
 		return false;
 	*pa = (e & f->lvl[0].leaf_addr) | (va & 0xfff);
@@ -449,17 +444,19 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 	       uint8_t *gperm)
 {
 	const uint8_t *direct = c->mem.direct;
-	const uint64_t lim = c->mem.direct_size - 8;
+	const uint64_t lim = c->mem.direct_size - 8, limt = c->mem.direct_size - 4096;
 	const bool set_ad = c->flags & WALK_F_SET_AD;
 	const bool write = acc & WALK_ACC_WRITE;
 	uint64_t nroot = 0, gpa = gla, e, cva = ~0ull, ctab = 0; /* GPAs < 2^52: no match */
 	unsigned nwd_tbl = 0, nwd_fin = 0;
 	const uint64_t *lf0_tbl = (const uint64_t *)0, *lf0_fin = (const uint64_t *)0;
 
-	if (unlikely(c->mem.direct_size < 8))
+	if (unlikely(c->mem.direct_size < 4096))
 		return false;
 	if (NL) {
 		nroot = c->nested.root & nf->table_addr;
+		if (unlikely(nroot > limt))
+			return false;
 		/* Table accesses are writes when the format has A/D (walk.h). */
 		nwd_tbl = set_ad && nf->has_ad;
 		nwd_fin = nwd_tbl & write;
@@ -484,7 +481,7 @@ FAST_UNROLL
 				uint64_t nl;
 				uint8_t ns;
 
-				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
+				if (!fast_dim(nf, NL, direct, limt, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
 					      &ctab, lf0_tbl))
 					return false;
 			}
@@ -508,7 +505,7 @@ FAST_UNROLL
 				uint64_t nl;
 				uint8_t ns;
 
-				if (!fast_dim(nf, NL, direct, lim, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
+				if (!fast_dim(nf, NL, direct, limt, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
 					      &ctab, lf0_tbl))
 					return false;
 			}
@@ -553,7 +550,7 @@ leaf:
 	}
 	*gpa_out = gpa;
 	if (NL)
-		return fast_dim(nf, NL, direct, lim, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift,
+		return fast_dim(nf, NL, direct, limt, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift,
 				&cva, &ctab, lf0_fin);
 	*hpa_out = gpa;
 	return true;
