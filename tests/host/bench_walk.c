@@ -10,6 +10,9 @@
  *   walk2d       4-level guest x 4-level EPT (no EPT A/D), 4 KiB pages
  *                everywhere: 4 x (4 + 1) + 4 = 24 table reads per walk
  *   walk2d_npt   the same over NPT (A/D always on, table accesses writes)
+ *   walk2d_kern  walk2d with kernel-style guest entries: supervisor tables
+ *                (P|RW|A|D), a supervisor NX leaf, SMEP/SMAP on, a
+ *                supervisor read: guest permissions are not all granted
  *   walk1d_ept   gpa -> hpa only through 4-level EPT (4 reads)
  *   map1g        builder: map 1 GiB of RAM given at 4 KiB granularity but
  *                1 GiB aligned (EPT with 1 GiB pages: one leaf), from an
@@ -84,7 +87,8 @@ static void nested_map(const struct pg_format *f, uint64_t root, uint64_t gpa, u
 }
 
 /* Guest RAM: GPA [0, 2 MiB) -> HPA [2 MiB, 4 MiB); guest tables at GPA 0x1000+. */
-static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format *nf, bool npt)
+static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format *nf, bool npt,
+		     bool kern)
 {
 	struct guest_fmt_params gp = { .mode = GUEST_PAGING_4LEVEL, .maxphyaddr = 46, .nxe = true,
 				       .gbpages = true };
@@ -110,13 +114,16 @@ static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format 
 	for (int l = 3; l >= 0; l--) {
 		uint64_t next = l ? gtable + 0x1000 : 0x100000;
 
-		*entry((2u << 20) + gtable + 8 * pg_index(gf, (unsigned)l, gva)) = next | 0x67;
+		*entry((2u << 20) + gtable + 8 * pg_index(gf, (unsigned)l, gva)) =
+			next | (kern ? 0x63 | (l ? 0 : 1ull << 63) : 0x67);
 		gtable += 0x1000;
 	}
 	memset(c, 0, sizeof(*c));
 	c->guest.fmt = gf;
 	c->guest.root = 0x1000;
 	c->guest.wp = true;
+	c->guest.smep = kern;
+	c->guest.smap = kern;
 	c->nested.fmt = nf;
 	c->nested.root = nroot;
 	c->mem.direct = mem;
@@ -124,14 +131,14 @@ static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format 
 	c->flags = WALK_F_SET_AD;
 }
 
-static int bench_walk2d(unsigned long n, bool npt)
+static int bench_walk2d(unsigned long n, bool npt, bool kern)
 {
 	struct pg_format gf, nf;
 	struct walk_ctx c;
 	struct walk_result r;
 	uint64_t gva = 0x00007f123456a000ull;
 
-	setup_2d(&c, &gf, &nf, npt);
+	setup_2d(&c, &gf, &nf, npt, kern);
 	if (walk_translate(&c, gva + 0x10, WALK_ACC_READ, &r) || r.hpa != 0x300010) {
 		fprintf(stderr, "bench setup broken: kind %d hpa %#llx\n", r.fault.kind,
 			(unsigned long long)r.hpa);
@@ -150,7 +157,7 @@ static int bench_walk1d(unsigned long n)
 	struct walk_ctx c;
 	struct walk_result r;
 
-	setup_2d(&c, &gf, &nf, false);
+	setup_2d(&c, &gf, &nf, false, false);
 	for (unsigned long i = 0; i < n; i++) {
 		walk_gpa_to_hpa(&c, 0x100000 + (i & 0xff8), WALK_ACC_READ, &r);
 		sink += r.hpa;
@@ -210,7 +217,7 @@ static int bench_map1g(unsigned long n, bool gbpages, uint64_t hpa)
 	return 0;
 }
 
-static const char *const kinds[] = { "walk2d", "walk2d_npt", "walk1d_ept", "map1g", "map1g_2m",
+static const char *const kinds[] = { "walk2d", "walk2d_npt", "walk2d_kern", "walk1d_ept", "map1g", "map1g_2m",
 				     "map1g_4k" };
 
 int main(int argc, char **argv)
@@ -229,9 +236,11 @@ int main(int argc, char **argv)
 	n = strtoul(argv[2], NULL, 0);
 	mem = calloc(1, MEM_SIZE);
 	if (!strcmp(argv[1], "walk2d"))
-		return bench_walk2d(n, false);
+		return bench_walk2d(n, false, false);
 	if (!strcmp(argv[1], "walk2d_npt"))
-		return bench_walk2d(n, true);
+		return bench_walk2d(n, true, false);
+	if (!strcmp(argv[1], "walk2d_kern"))
+		return bench_walk2d(n, false, true);
 	if (!strcmp(argv[1], "walk1d_ept"))
 		return bench_walk1d(n);
 	if (!strcmp(argv[1], "map1g"))
