@@ -447,7 +447,9 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 	const uint64_t lim = c->mem.direct_size - 8, limt = c->mem.direct_size - 4096;
 	const bool set_ad = c->flags & WALK_F_SET_AD;
 	const bool write = acc & WALK_ACC_WRITE;
-	uint64_t nroot = 0, gpa = gla, e, cva = ~0ull, ctab = 0; /* GPAs < 2^52: no match */
+	/* cva starts out matching no va: the GPAs of guest entries are below
+	 * 2^52; without a guest dimension the one va walked is gla. */
+	uint64_t nroot = 0, gpa = gla, e, cva = GL ? ~0ull : gla ^ (1ull << 63), ctab = 0;
 	unsigned nwd_tbl = 0, nwd_fin = 0;
 	const uint64_t *lf0_tbl = (const uint64_t *)0, *lf0_fin = (const uint64_t *)0;
 
