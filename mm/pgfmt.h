@@ -114,10 +114,12 @@ struct pg_format {
 	 * across levels, so an inverted bit (XD) ANDs like the others. */
 	uint64_t perm_xor;
 	/* Derived: the fast walk of mm/walk.c may be used (8-byte entries,
-	 * 9 index bits per level from bit 12, none from registers). Set only
-	 * by pg_format_finish(). */
-	bool fast_walk;
-	bool fast_guest; /* and as a guest dimension (tbl_ok, leaf_ok apply) */
+	 * 9 index bits per level from bit 12, none from registers, 4 or 5
+	 * levels): the number of levels, else 0. Set only by
+	 * pg_format_finish(). fast_guest_levels: the same for use as a guest
+	 * dimension (x86 rules, one present bit: tbl_ok and leaf_ok apply). */
+	uint8_t fast_levels;
+	uint8_t fast_guest_levels;
 	struct pg_level lvl[PG_MAX_LEVELS];
 };
 
@@ -146,18 +148,17 @@ static inline void pg_format_finish(struct pg_format *f)
 	f->perm_xor = f->nx;
 	/* The fast walk (mm/walk.c) unrolls the standard geometry: 8-byte
 	 * entries, 9 index bits per level above bit 12, no PDPTE registers. */
-	f->fast_walk = f->entry_shift == 3 && !f->pse36 && f->levels >= 1 &&
-		       f->levels <= PG_MAX_LEVELS;
+	bool fast = f->entry_shift == 3 && !f->pse36 && (f->levels == 4 || f->levels == 5);
+
 	for (unsigned i = 0; i < f->levels && i < PG_MAX_LEVELS; i++) {
 		struct pg_level *l = &f->lvl[i];
+		uint64_t a = f->has_ad ? f->a : 0, d = f->has_ad ? f->d : 0;
 
 		l->page_mask = (1ull << l->shift) - 1;
 		l->leaf_fast[0][0] = l->leaf_fast_mask;
 		l->leaf_fast[0][1] = l->leaf_fast_value;
-		l->leaf_fast[1][0] = l->leaf_fast_mask | (f->has_ad ? f->d : 0);
-		l->leaf_fast[1][1] = l->leaf_fast_value | (f->has_ad ? f->d : 0);
-		uint64_t a = f->has_ad ? f->a : 0, d = f->has_ad ? f->d : 0;
-
+		l->leaf_fast[1][0] = l->leaf_fast_mask | d;
+		l->leaf_fast[1][1] = l->leaf_fast_value | d;
 		l->tbl_ok[0] = i == 0 ? 0 : f->present | l->leaf_test | l->rsvd_table | a;
 		l->tbl_ok[1] = i == 0 ? 1 : f->present | a;
 		if (i == 0 || l->large_ok) {
@@ -172,10 +173,13 @@ static inline void pg_format_finish(struct pg_format *f)
 			l->leaf_ok[0][1] = l->leaf_ok[1][1] = 1;
 		}
 		if (l->from_regs || l->index_bits != 9 || l->shift != 12 + 9 * i)
-			f->fast_walk = false;
+			fast = false;
 	}
-	f->fast_guest = f->fast_walk && f->rules == PG_RULES_X86 && !f->bad_rwx &&
-			f->present && !(f->present & (f->present - 1));
+	f->fast_levels = fast ? f->levels : 0;
+	f->fast_guest_levels = fast && f->rules == PG_RULES_X86 && !f->bad_rwx && f->present &&
+					       !(f->present & (f->present - 1))
+				       ? f->levels
+				       : 0;
 }
 
 /* Entry address of level lvl for address va (index only). */

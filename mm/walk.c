@@ -560,14 +560,14 @@ leaf:
 
 #define FAST_GUEST(GL)                                                                             \
 	do {                                                                                     \
-		if (!nf)                                                                         \
-			return fast_translate(c, gf, nf, GL, 0, gla, acc, gpa, hpa, nleaf, gshift,  \
-					      nshift, gperm);                                           \
-		if (likely(nf->levels == 4))                                                     \
+		if (nl == 4)                                                                     \
 			return fast_translate(c, gf, nf, GL, 4, gla, acc, gpa, hpa, nleaf, gshift,  \
-					      nshift, gperm);                                           \
-		return fast_translate(c, gf, nf, GL, 5, gla, acc, gpa, hpa, nleaf, gshift, nshift,  \
-				      gperm);                                            \
+					      nshift, gperm);                                    \
+		if (nl == 5)                                                                     \
+			return fast_translate(c, gf, nf, GL, 5, gla, acc, gpa, hpa, nleaf, gshift,  \
+					      nshift, gperm);                                    \
+		return fast_translate(c, gf, nf, GL, 0, gla, acc, gpa, hpa, nleaf, gshift, nshift,  \
+				      gperm);                                                    \
 	} while (0)
 
 /* Dispatch on the depths so each variant unrolls. */
@@ -576,17 +576,23 @@ fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_f
 	 uint64_t gla, uint32_t acc, uint64_t *gpa, uint64_t *hpa, uint64_t *nleaf, uint8_t *gshift,
 	 uint8_t *nshift, uint8_t *gperm)
 {
-	if (nf && unlikely(!nf->fast_walk || (nf->levels != 4 && nf->levels != 5)))
-		return false;
-	if (!gf)
-		FAST_GUEST(0);
-	if (unlikely(!gf->fast_guest))
-		return false;
-	if (likely(gf->levels == 4))
+	unsigned nl = 0, gl = 0;
+
+	if (nf) {
+		nl = nf->fast_levels;
+		if (unlikely(!nl))
+			return false;
+	}
+	if (gf) {
+		gl = gf->fast_guest_levels;
+		if (unlikely(!gl))
+			return false;
+	}
+	if (likely(gl == 4))
 		FAST_GUEST(4);
-	if (gf->levels == 5)
+	if (gl == 5)
 		FAST_GUEST(5);
-	return false;
+	FAST_GUEST(0);
 }
 
 /* Fill *r as the full walk does for a successful translation on the fast
