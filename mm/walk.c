@@ -18,6 +18,11 @@
  * (EPT qualification bit 8 = 0, #NPF EXITINFO1 bit 33); in the last column
  * it is on the final translation (bit 8 = 1, EXITINFO1 bit 32).
  *
+ * Successful walks of the common shapes take the fast walk (fast_any()
+ * below: unrolled, read-only, reusing the nested path to a 2 MiB region
+ * within one walk); anything else, and every fault, takes the full walk
+ * (slow_translate()), which is the specification.
+ *
  * Check order in one dimension follows the hardware and KVM's paging_tmpl.h:
  * per level, not-present, then reserved bits / EPT misconfiguration, then
  * descend; permissions are judged once on the AND of all levels (SDM Vol 3
@@ -362,16 +367,19 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 }
 
 /*
- * The fast walk: the common case of a walk that succeeds with every entry
- * on a fast accept (see pg_level.fast_mask / leaf_fast_mask) and no A/D
- * bit left to set, every table in the direct map. It only reads; on
- * anything else it returns false having written nothing, and the caller
- * runs the full walk below from the start, which then produces the same
- * result (the fast walk's result is exactly the full walk's on this path:
- * every permission granted at every level of both dimensions).
- *
- * need_d: the D bit the leaf must already hold (a write with A/D on).
- * lim: direct_size - 8, so an entry at pa is direct when pa <= lim.
+ * The fast walk: the common case of a walk that succeeds with no A/D bit
+ * left to set and every table in the direct map, for 4-/5-level guest
+ * paging (or none) over 4-/5-level EPT/NPT (or none). Nested entries must
+ * take the fast accept (pg_level.fast_mask / leaf_fast: every permission,
+ * no reserved bit, A set, WB); guest entries must be present, without
+ * reserved bits and with A set (D on the leaf of a write), their
+ * permissions ANDed and judged by x86_guest_denies() as in the full walk.
+ * It only reads memory; on anything else it returns false having written
+ * nothing, and the caller runs the full walk from the start, which then
+ * finds the same entries and fills the same result (including the fault
+ * record). Whatever the fast walk returns is what the full walk would:
+ * test_walk_ref and a field-by-field comparison with the previous engine
+ * over random machines check it.
  */
 /* A leaf at level i (a constant) of the standard geometry. */
 static inline __attribute__((always_inline)) bool
