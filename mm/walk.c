@@ -445,7 +445,11 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
  * (0: none), both constants; each guest entry address is first translated
  * through the nested dimension.
  */
-static inline __attribute__((always_inline)) bool
+/* What the fast walk did: nothing usable, the whole walk, or the guest
+ * dimension only (the final nested translation needs the full walk). */
+enum { FAST_NO = 0, FAST_OK = 1, FAST_GUEST_DONE = 2 };
+
+static inline __attribute__((always_inline)) int
 fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
 	       const unsigned GL, const unsigned NL, uint64_t gla, uint32_t acc, uint64_t *gpa_out,
 	       uint64_t *hpa_out, uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift,
@@ -559,11 +563,14 @@ leaf:
 		*gshift = l->shift;
 	}
 	*gpa_out = gpa;
-	if (NL)
-		return fast_dim(nf, NL, direct, limt, nroot, gpa, nwd_fin, hpa_out, nleaf_out, nshift,
-				&cva, &ctab, lf0_fin);
+	if (NL) {
+		if (likely(fast_dim(nf, NL, direct, limt, nroot, gpa, nwd_fin, hpa_out, nleaf_out,
+				    nshift, &cva, &ctab, lf0_fin)))
+			return FAST_OK;
+		return GL ? FAST_GUEST_DONE : FAST_NO;
+	}
 	*hpa_out = gpa;
-	return true;
+	return FAST_OK;
 }
 
 #define FAST_GUEST(GL)                                                                             \
@@ -579,7 +586,7 @@ leaf:
 	} while (0)
 
 /* Dispatch on the depths so each variant unrolls. */
-static inline __attribute__((always_inline)) bool
+static inline __attribute__((always_inline)) int
 fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
 	 uint64_t gla, uint32_t acc, uint64_t *gpa, uint64_t *hpa, uint64_t *nleaf, uint8_t *gshift,
 	 uint8_t *nshift, uint8_t *gperm)
@@ -589,12 +596,12 @@ fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_f
 	if (nf) {
 		nl = nf->fast_levels;
 		if (unlikely(!nl))
-			return false;
+			return FAST_NO;
 	}
 	if (gf) {
 		gl = gf->fast_guest_levels;
 		if (unlikely(!gl))
-			return false;
+			return FAST_NO;
 	}
 	if (likely(gl == 4))
 		FAST_GUEST(4);
@@ -683,6 +690,20 @@ static __attribute__((noinline)) int slow_translate(const struct walk_ctx *c, ui
 	return finish_nested(c, gpa, acc, r);
 }
 
+/* The full walk's final nested translation after a fast guest dimension:
+ * the full guest walk would have found the same entries (the fast walk
+ * wrote nothing and needed no A/D update) and the same gpa, size and
+ * permissions. */
+static __attribute__((noinline)) int slow_final(const struct walk_ctx *c, uint64_t gla,
+						uint64_t gpa, uint8_t gshift, uint8_t gperm,
+						uint32_t acc, struct walk_result *r)
+{
+	result_init(r, gla, true);
+	r->guest_shift = gshift;
+	r->guest_perm = gperm;
+	return finish_nested(c, gpa, acc, r);
+}
+
 static __attribute__((noinline)) int slow_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa,
 						     uint32_t acc, struct walk_result *r)
 {
@@ -695,11 +716,15 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 	uint64_t gpa, hpa, nleaf = 0;
 	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
-	if (likely(fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf,
-				  &gshift, &nshift, &gperm))) {
+	int f = fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf, &gshift,
+			 &nshift, &gperm);
+
+	if (likely(f == FAST_OK)) {
 		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift, gperm);
 		return 0;
 	}
+	if (f == FAST_GUEST_DONE)
+		return slow_final(c, gla, gpa, gshift, gperm, acc, r);
 	return slow_translate(c, gla, acc, r);
 }
 
@@ -710,7 +735,7 @@ int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct
 	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
 	if (likely(fast_any(c, c->guest.fmt, (const struct pg_format *)0, gla, acc, &gpa, &hpa,
-				  &nleaf, &gshift, &nshift, &gperm))) {
+				  &nleaf, &gshift, &nshift, &gperm) == FAST_OK)) {
 		fast_result(r, (const struct pg_format *)0, gla, true, gpa, hpa, nleaf, gshift,
 			    nshift, gperm);
 		return 0;
@@ -725,7 +750,7 @@ int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct
 	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
 	if (likely(fast_any(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
-				  &nleaf, &gshift, &nshift, &gperm))) {
+				  &nleaf, &gshift, &nshift, &gperm) == FAST_OK)) {
 		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift, gperm);
 		return 0;
 	}

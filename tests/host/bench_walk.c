@@ -13,6 +13,8 @@
  *   walk2d_kern  walk2d with kernel-style guest entries: supervisor tables
  *                (P|RW|A|D), a supervisor NX leaf, SMEP/SMAP on, a
  *                supervisor read: guest permissions are not all granted
+ *   walk2d_fault walk2d whose final EPT entry is not present: an EPT
+ *                violation on the final translation (as for MMIO)
  *   walk1d_ept   gpa -> hpa only through 4-level EPT (4 reads)
  *   map1g        builder: map 1 GiB of RAM given at 4 KiB granularity but
  *                1 GiB aligned (EPT with 1 GiB pages: one leaf), from an
@@ -130,7 +132,7 @@ static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format 
 	c->flags = WALK_F_SET_AD;
 }
 
-static int bench_walk2d(unsigned long n, bool npt, bool kern)
+static int bench_walk2d(unsigned long n, bool npt, bool kern, bool fault)
 {
 	struct pg_format gf, nf;
 	struct walk_ctx c;
@@ -138,7 +140,10 @@ static int bench_walk2d(unsigned long n, bool npt, bool kern)
 	uint64_t gva = 0x00007f123456a000ull;
 
 	setup_2d(&c, &gf, &nf, npt, kern);
-	if (walk_translate(&c, gva + 0x10, WALK_ACC_READ, &r) || r.hpa != 0x300010) {
+	if (fault) /* the data page's nested leaf: not present */
+		nested_map(&nf, c.nested.root, 0x100000, 0, 0);
+	if (fault ? walk_translate(&c, gva + 0x10, WALK_ACC_READ, &r) != WALK_FAULT_NOT_PRESENT :
+	    walk_translate(&c, gva + 0x10, WALK_ACC_READ, &r) || r.hpa != 0x300010) {
 		fprintf(stderr, "bench setup broken: kind %d hpa %#llx\n", r.fault.kind,
 			(unsigned long long)r.hpa);
 		return 1;
@@ -216,7 +221,8 @@ static int bench_map1g(unsigned long n, bool gbpages, uint64_t hpa)
 	return 0;
 }
 
-static const char *const kinds[] = { "walk2d", "walk2d_npt", "walk2d_kern", "walk1d_ept", "map1g", "map1g_2m",
+static const char *const kinds[] = { "walk2d", "walk2d_npt", "walk2d_kern", "walk2d_fault",
+				     "walk1d_ept", "map1g", "map1g_2m",
 				     "map1g_4k" };
 
 int main(int argc, char **argv)
@@ -235,11 +241,13 @@ int main(int argc, char **argv)
 	n = strtoul(argv[2], NULL, 0);
 	mem = calloc(1, MEM_SIZE);
 	if (!strcmp(argv[1], "walk2d"))
-		return bench_walk2d(n, false, false);
+		return bench_walk2d(n, false, false, false);
 	if (!strcmp(argv[1], "walk2d_npt"))
-		return bench_walk2d(n, true, false);
+		return bench_walk2d(n, true, false, false);
 	if (!strcmp(argv[1], "walk2d_kern"))
-		return bench_walk2d(n, false, true);
+		return bench_walk2d(n, false, true, false);
+	if (!strcmp(argv[1], "walk2d_fault"))
+		return bench_walk2d(n, false, false, true);
 	if (!strcmp(argv[1], "walk1d_ept"))
 		return bench_walk1d(n);
 	if (!strcmp(argv[1], "map1g"))
