@@ -117,7 +117,7 @@ struct pg_format {
 	 * 9 index bits per level from bit 12, none from registers, 4 or 5
 	 * levels): the number of levels, else 0. Set only by
 	 * pg_format_finish(). fast_guest_levels: the same for use as a guest
-	 * dimension (x86 rules, one present bit: tbl_ok and leaf_ok apply). */
+	 * dimension (x86 rules and bit positions: tbl_ok and leaf_ok apply). */
 	uint8_t fast_levels;
 	uint8_t fast_guest_levels;
 	struct pg_level lvl[PG_MAX_LEVELS];
@@ -176,8 +176,12 @@ static inline void pg_format_finish(struct pg_format *f)
 			fast = false;
 	}
 	f->fast_levels = fast ? f->levels : 0;
-	f->fast_guest_levels = fast && f->rules == PG_RULES_X86 && !f->bad_rwx && f->present &&
-					       !(f->present & (f->present - 1))
+	/* As a guest: x86 bit positions (P=R bit 0, R/W bit 1, U/S bit 2,
+	 * XD bit 63 or none), which the fast walk's permission sum assumes. */
+	f->fast_guest_levels = fast && f->rules == PG_RULES_X86 && !f->bad_rwx &&
+					       f->present == 1 && f->r == 1 && f->w == 2 &&
+					       f->u == 4 && !f->x && (!f->nx || f->nx == PG_BIT(63)) &&
+					       f->perm_xor == f->nx
 				       ? f->levels
 				       : 0;
 }

@@ -102,7 +102,7 @@ static inline unsigned bits_perm(const struct pg_format *f, uint64_t b)
  * keys). Returns true when the access faults; *pk reports a key violation
  * (computed on its own, as KVM does, so PK can accompany other causes).
  */
-static bool x86_guest_denies(const struct walk_guest *g, unsigned perm, uint32_t acc,
+static inline bool x86_guest_denies(const struct walk_guest *g, unsigned perm, uint32_t acc,
 			     uint64_t leaf, bool *pk)
 {
 	bool user_page = perm & PG_PERM_U;
@@ -553,8 +553,13 @@ leaf:
 		} else {
 			if (unlikely((e & l->leaf_ok[gwd][0]) != l->leaf_ok[gwd][1]))
 				return false;
-			/* Permissions as the full walk judges them. */
-			perm = bits_perm(gf, bits & (e ^ px));
+			/* bits_perm() for the x86 bit positions (see
+			 * fast_guest_levels): R = P, W = R/W, U = U/S, X =
+			 * no XD at any level (always, without XD). */
+			uint64_t b = bits & (e ^ px);
+
+			perm = (unsigned)(b & 3) | (unsigned)((b >> 2) & 1) << 3 |
+			       (unsigned)((b | (~px & PG_BIT(63))) >> 63) << 2;
 			if (unlikely(x86_guest_denies(g, perm, acc, e, &pk)))
 				return false;
 		}
