@@ -445,9 +445,11 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
  * (0: none), both constants; each guest entry address is first translated
  * through the nested dimension.
  */
-/* What the fast walk did: nothing usable, the whole walk, or the guest
- * dimension only (the final nested translation needs the full walk). */
-enum { FAST_NO = 0, FAST_OK = 1, FAST_GUEST_DONE = 2 };
+/* What the fast walk did: nothing usable, the whole walk, the guest
+ * dimension only (the final nested translation needs the full walk), or
+ * found a guest entry not present (*gpa_out: its GPA when there is a
+ * nested dimension, *gshift: its 0-based level). */
+enum { FAST_NO = 0, FAST_OK = 1, FAST_GUEST_DONE = 2, FAST_GUEST_NOTP = 3 };
 
 static inline __attribute__((always_inline)) int
 fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
@@ -551,8 +553,17 @@ leaf:
 			}
 			perm = PG_PERM_ALL;
 		} else {
-			if (unlikely((e & l->leaf_ok[gwd][0]) != l->leaf_ok[gwd][1]))
-				return false;
+			if (unlikely((e & l->leaf_ok[gwd][0]) != l->leaf_ok[gwd][1])) {
+				if (e & gf->present)
+					return FAST_NO;
+				/* The full walk's first check on this entry:
+				 * a #PF, the nested walks before it left
+				 * fault.gpa at the entry's GPA. */
+				i = (unsigned)(l - gf->lvl);
+				*gpa_out = NL ? table + ((gla >> (9 * i + 9)) & 0xff8) : 0;
+				*gshift = (uint8_t)i;
+				return FAST_GUEST_NOTP;
+			}
 			/* bits_perm() for the x86 bit positions (see
 			 * fast_guest_levels): R = P, W = R/W, U = U/S, X =
 			 * no XD at any level (always, without XD). */
@@ -709,6 +720,17 @@ static __attribute__((noinline)) int slow_final(const struct walk_ctx *c, uint64
 	return finish_nested(c, gpa, acc, r);
 }
 
+/* The full walk's result for a guest entry not present at 0-based level
+ * lvl (fgpa: what the nested walks left in fault.gpa). */
+static __attribute__((noinline)) int slow_guest_notp(const struct walk_ctx *c, uint64_t gla,
+						     uint64_t fgpa, unsigned lvl, uint32_t acc,
+						     struct walk_result *r)
+{
+	result_init(r, gla, true);
+	r->fault.gpa = fgpa;
+	return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_GUEST, lvl, acc, 0, c->guest.fmt);
+}
+
 static __attribute__((noinline)) int slow_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa,
 						     uint32_t acc, struct walk_result *r)
 {
@@ -730,6 +752,8 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 	}
 	if (f == FAST_GUEST_DONE)
 		return slow_final(c, gla, gpa, gshift, gperm, acc, r);
+	if (f == FAST_GUEST_NOTP)
+		return slow_guest_notp(c, gla, gpa, gshift, acc, r);
 	return slow_translate(c, gla, acc, r);
 }
 
@@ -739,12 +763,16 @@ int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct
 	uint64_t gpa, hpa, nleaf = 0;
 	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
-	if (likely(fast_any(c, c->guest.fmt, (const struct pg_format *)0, gla, acc, &gpa, &hpa,
-				  &nleaf, &gshift, &nshift, &gperm) == FAST_OK)) {
+	int f = fast_any(c, c->guest.fmt, (const struct pg_format *)0, gla, acc, &gpa, &hpa, &nleaf,
+			 &gshift, &nshift, &gperm);
+
+	if (likely(f == FAST_OK)) {
 		fast_result(r, (const struct pg_format *)0, gla, true, gpa, hpa, nleaf, gshift,
 			    nshift, gperm);
 		return 0;
 	}
+	if (f == FAST_GUEST_NOTP)
+		return slow_guest_notp(c, gla, gpa, gshift, acc, r);
 	g.nested.fmt = (const struct pg_format *)0;
 	return slow_translate(&g, gla, acc, r);
 }
