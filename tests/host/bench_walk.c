@@ -25,12 +25,12 @@
  *                (262144 x 4 KiB leaves)
  *
  * Measured (gcc 12 -O2, valgrind 3.19 callgrind, (Ir(3000) - Ir(1000)) /
- * 2000): walk2d 344, walk2d_npt 337, walk2d_kern 388, walk2d_fault 488,
+ * 2000): walk2d 348, walk2d_npt 341, walk2d_kern 388, walk2d_fault 492,
  * walk1d_ept 129 (before the fast walk of mm/walk.c: 988, 1053, 1069,
  * 952, 207). The fast walk reuses, within one walk, the nested path to a
  * level-0 table for GPAs in the same 2 MiB region: in walk2d every guest
  * table and the page share one, so it performs 12 of the 24 table reads
- * (without that reuse: walk2d 478, walk2d_npt 471, walk2d_kern 535).
+ * (without that reuse: walk2d 485, walk2d_npt 478, walk2d_kern 543).
  * map1g 1537 (includes zeroing the 2 table pages), map1g_2m 41575;
  * map1g_4k 18.2 M per map (Ir(3) - Ir(1), / 2).
  */
