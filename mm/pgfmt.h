@@ -71,6 +71,19 @@ struct pg_level {
 	uint64_t rsvd_leaf;  /* bits that must be 0 in an entry mapping a page */
 	uint64_t force;      /* bits ORed in before judging permissions (PAE PDPTE has no R/W, U/S) */
 	uint64_t leaf_addr;  /* address bits of a page mapped at this level */
+	/* Derived: a leaf here maps (e & leaf_addr) | (va & page_mask). */
+	uint64_t page_mask;
+	/* Derived: leaf_fast_mask/value as [0], and [1] also requiring D
+	 * (when the format has A/D): a write that needs no D update. */
+	uint64_t leaf_fast[2][2];
+	/* Derived for a guest dimension (x86 rules, one present bit), where
+	 * the fast walk ANDs permissions instead of requiring them all:
+	 * (e & tbl_ok[0]) == tbl_ok[1] for a present table pointer without
+	 * reserved bits and with A set (never at level 0); (e & leaf_ok[d][0])
+	 * == leaf_ok[d][1] for a present leaf without reserved bits, with A
+	 * (and D when d) set (never where no leaf can be). */
+	uint64_t tbl_ok[2];
+	uint64_t leaf_ok[2][2];
 };
 
 struct pg_format {
@@ -100,6 +113,13 @@ struct pg_format {
 	/* Derived: entries are XORed with this before AND-ing permissions
 	 * across levels, so an inverted bit (XD) ANDs like the others. */
 	uint64_t perm_xor;
+	/* Derived: the fast walk of mm/walk.c may be used (8-byte entries,
+	 * 9 index bits per level from bit 12, none from registers, 4 or 5
+	 * levels): the number of levels, else 0. Set only by
+	 * pg_format_finish(). fast_guest_levels: the same for use as a guest
+	 * dimension (x86 rules and bit positions: tbl_ok and leaf_ok apply). */
+	uint8_t fast_levels;
+	uint8_t fast_guest_levels;
 	struct pg_level lvl[PG_MAX_LEVELS];
 };
 
@@ -126,6 +146,44 @@ static inline void pg_format_finish(struct pg_format *f)
 		}
 	}
 	f->perm_xor = f->nx;
+	/* The fast walk (mm/walk.c) unrolls the standard geometry: 8-byte
+	 * entries, 9 index bits per level above bit 12, no PDPTE registers. */
+	bool fast = f->entry_shift == 3 && !f->pse36 && (f->levels == 4 || f->levels == 5);
+
+	for (unsigned i = 0; i < f->levels && i < PG_MAX_LEVELS; i++) {
+		struct pg_level *l = &f->lvl[i];
+		uint64_t a = f->has_ad ? f->a : 0, d = f->has_ad ? f->d : 0;
+
+		l->page_mask = (1ull << l->shift) - 1;
+		l->leaf_fast[0][0] = l->leaf_fast_mask;
+		l->leaf_fast[0][1] = l->leaf_fast_value;
+		l->leaf_fast[1][0] = l->leaf_fast_mask | d;
+		l->leaf_fast[1][1] = l->leaf_fast_value | d;
+		l->tbl_ok[0] = i == 0 ? 0 : f->present | l->leaf_test | l->rsvd_table | a;
+		l->tbl_ok[1] = i == 0 ? 1 : f->present | a;
+		if (i == 0 || l->large_ok) {
+			uint64_t ps = i ? f->ps : 0;
+
+			l->leaf_ok[0][0] = f->present | ps | l->rsvd_leaf | a;
+			l->leaf_ok[0][1] = f->present | ps | a;
+			l->leaf_ok[1][0] = l->leaf_ok[0][0] | d;
+			l->leaf_ok[1][1] = l->leaf_ok[0][1] | d;
+		} else {
+			l->leaf_ok[0][0] = l->leaf_ok[1][0] = 0;
+			l->leaf_ok[0][1] = l->leaf_ok[1][1] = 1;
+		}
+		if (l->from_regs || l->index_bits != 9 || l->shift != 12 + 9 * i)
+			fast = false;
+	}
+	f->fast_levels = fast ? f->levels : 0;
+	/* As a guest: x86 bit positions (P=R bit 0, R/W bit 1, U/S bit 2,
+	 * XD bit 63 or none), which the fast walk's permission sum assumes. */
+	f->fast_guest_levels = fast && f->rules == PG_RULES_X86 && !f->bad_rwx &&
+					       f->present == 1 && f->r == 1 && f->w == 2 &&
+					       f->u == 4 && !f->x && (!f->nx || f->nx == PG_BIT(63)) &&
+					       f->perm_xor == f->nx
+				       ? f->levels
+				       : 0;
 }
 
 /* Entry address of level lvl for address va (index only). */

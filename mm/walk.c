@@ -18,6 +18,11 @@
  * (EPT qualification bit 8 = 0, #NPF EXITINFO1 bit 33); in the last column
  * it is on the final translation (bit 8 = 1, EXITINFO1 bit 32).
  *
+ * Successful walks of the common shapes take the fast walk (fast_any()
+ * below: unrolled, read-only, reusing the nested path to a 2 MiB region
+ * within one walk); anything else, and every fault, takes the full walk
+ * (slow_translate()), which is the specification.
+ *
  * Check order in one dimension follows the hardware and KVM's paging_tmpl.h:
  * per level, not-present, then reserved bits / EPT misconfiguration, then
  * descend; permissions are judged once on the AND of all levels (SDM Vol 3
@@ -42,6 +47,14 @@ struct dim_out {
 	uint8_t shift;
 	uint8_t level; /* 1-based level of the leaf */
 };
+
+/* The fast walk's loops run a constant number of times: unrolled by GCC
+ * (clang unrolls them on its own and warns about a failed hint). */
+#if defined(__GNUC__) && !defined(__clang__)
+#define FAST_UNROLL _Pragma("GCC unroll 5")
+#else
+#define FAST_UNROLL
+#endif
 
 #define likely(x) __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
@@ -89,7 +102,7 @@ static inline unsigned bits_perm(const struct pg_format *f, uint64_t b)
  * keys). Returns true when the access faults; *pk reports a key violation
  * (computed on its own, as KVM does, so PK can accompany other causes).
  */
-static bool x86_guest_denies(const struct walk_guest *g, unsigned perm, uint32_t acc,
+static inline bool x86_guest_denies(const struct walk_guest *g, unsigned perm, uint32_t acc,
 			     uint64_t leaf, bool *pk)
 {
 	bool user_page = perm & PG_PERM_U;
@@ -353,6 +366,287 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 	return 0;
 }
 
+/*
+ * The fast walk: the common case of a walk that succeeds with no A/D bit
+ * left to set and every table in the direct map, for 4-/5-level guest
+ * paging (or none) over 4-/5-level EPT/NPT (or none). Nested entries must
+ * take the fast accept (pg_level.fast_mask / leaf_fast: every permission,
+ * no reserved bit, A set, WB); guest entries must be present, without
+ * reserved bits and with A set (D on the leaf of a write), their
+ * permissions ANDed and judged by x86_guest_denies() as in the full walk.
+ * It only reads memory; on anything else it returns false having written
+ * nothing, and the caller runs the full walk from the start, which then
+ * finds the same entries and fills the same result (including the fault
+ * record). Whatever the fast walk returns is what the full walk would:
+ * test_walk_ref and a field-by-field comparison with the previous engine
+ * over random machines check it.
+ */
+/* A leaf at level i (a constant) of the standard geometry. */
+static inline __attribute__((always_inline)) bool
+fast_leaf(const struct pg_level *l, const unsigned i, uint64_t e, uint64_t va, unsigned wd,
+	  uint64_t *pa, uint64_t *leaf, uint8_t *shift)
+{
+	if (unlikely((e & l->leaf_fast[wd][0]) != l->leaf_fast[wd][1]))
+		return false;
+	*pa = (e & l->leaf_addr) | (va & ((1ull << (12 + 9 * i)) - 1));
+	*leaf = e;
+	*shift = (uint8_t)(12 + 9 * i);
+	return true;
+}
+
+/*
+ * One dimension of L levels (a constant, so the walk unrolls). Every table
+ * address here is at most limt = direct_size - 4096 (checked as it is
+ * produced), so every entry of the table is in the direct map.
+ * wd: the leaf must have D already.
+ * *cva, *ctab: the last va walked down to a level-0 table through fast
+ * table pointers, and that table. A va in the same 2 MiB region reaches
+ * the same table through the same entries, which the fast walk has not
+ * written: it starts at level 0 (as a paging-structure cache does, but
+ * only within one walk, so it never holds a stale entry).
+ * lf0: f->lvl[0].leaf_fast[wd], looked up once per walk.
+ */
+static inline __attribute__((always_inline)) bool
+fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uint64_t limt,
+	 uint64_t table, uint64_t va, unsigned wd, uint64_t *pa, uint64_t *leaf, uint8_t *shift,
+	 uint64_t *cva, uint64_t *ctab, const uint64_t *lf0)
+{
+	uint64_t e;
+
+	if (((va ^ *cva) >> 21) == 0) {
+		table = *ctab;
+	} else {
+		FAST_UNROLL
+		for (unsigned i = L - 1; i > 0; i--) {
+			const struct pg_level *l = &f->lvl[i];
+
+			e = *(const volatile uint64_t *)(direct + table +
+							 ((va >> (9 * i + 9)) & 0xff8));
+			if ((e & l->fast_mask) != l->fast_value)
+				return fast_leaf(l, i, e, va, wd, pa, leaf, shift);
+			table = e & f->table_addr;
+			if (unlikely(table > limt))
+				return false;
+		}
+		*cva = va;
+		*ctab = table;
+	}
+	e = *(const volatile uint64_t *)(direct + table + ((va >> 9) & 0xff8));
+	if (unlikely((e & lf0[0]) != lf0[1]))
+		return false;
+	*pa = (e & f->lvl[0].leaf_addr) | (va & 0xfff);
+	*leaf = e;
+	*shift = 12;
+	return true;
+}
+
+/*
+ * The 2D fast walk: GL guest levels (0: paging off) and NL nested levels
+ * (0: none), both constants; each guest entry address is first translated
+ * through the nested dimension.
+ */
+/* What the fast walk did: nothing usable, the whole walk, the guest
+ * dimension only (the final nested translation needs the full walk), or
+ * found a guest entry not present (*gpa_out: its GPA when there is a
+ * nested dimension, *gshift: its 0-based level). */
+enum { FAST_NO = 0, FAST_OK = 1, FAST_GUEST_DONE = 2, FAST_GUEST_NOTP = 3 };
+
+static inline __attribute__((always_inline)) int
+fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
+	       const unsigned GL, const unsigned NL, uint64_t gla, uint32_t acc, uint64_t *gpa_out,
+	       uint64_t *hpa_out, uint64_t *nleaf_out, uint8_t *gshift, uint8_t *nshift,
+	       uint8_t *gperm)
+{
+	const uint8_t *direct = c->mem.direct;
+	const uint64_t lim = c->mem.direct_size - 8, limt = c->mem.direct_size - 4096;
+	const bool set_ad = c->flags & WALK_F_SET_AD;
+	const bool write = acc & WALK_ACC_WRITE;
+	/* cva starts out matching no va: the GPAs of guest entries are below
+	 * 2^52; without a guest dimension the one va walked is gla. */
+	uint64_t nroot = 0, gpa = gla, e, cva = GL ? ~0ull : gla ^ (1ull << 63), ctab = 0;
+	unsigned nwd_tbl = 0, nwd_fin = 0;
+	const uint64_t *lf0_tbl = (const uint64_t *)0, *lf0_fin = (const uint64_t *)0;
+
+	if (unlikely(c->mem.direct_size < 4096))
+		return false;
+	if (NL) {
+		nroot = c->nested.root & nf->table_addr;
+		if (unlikely(nroot > limt))
+			return false;
+		/* Table accesses are writes when the format has A/D (walk.h). */
+		nwd_tbl = set_ad && nf->has_ad;
+		nwd_fin = nwd_tbl & write;
+		lf0_tbl = nf->lvl[0].leaf_fast[nwd_tbl];
+		lf0_fin = nf->lvl[0].leaf_fast[nwd_fin];
+	}
+	if (GL) {
+		const struct walk_guest *g = &c->guest;
+		const struct pg_level *l;
+		const unsigned gwd = set_ad & write;
+		uint64_t table = g->root & gf->table_addr, bits = ~0ull;
+		const uint64_t px = gf->perm_xor;
+		unsigned i, perm;
+		bool pk;
+
+FAST_UNROLL
+		for (i = GL - 1; i > 0; i--) {
+			uint64_t ea = table + ((gla >> (9 * i + 9)) & 0xff8), ha = ea;
+
+			l = &gf->lvl[i];
+			if (NL) {
+				uint64_t nl;
+				uint8_t ns;
+
+				if (!fast_dim(nf, NL, direct, limt, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
+					      &ctab, lf0_tbl))
+					return false;
+			}
+			if (unlikely(ha > lim))
+				return false;
+			e = *(const volatile uint64_t *)(direct + ha);
+			if ((e & l->fast_mask) != l->fast_value) {
+				/* Not every permission: AND them (a fast table
+				 * entry would leave every permission bit set). */
+				if ((e & l->tbl_ok[0]) != l->tbl_ok[1])
+					goto leaf;
+				bits &= e ^ px;
+			}
+			table = e & gf->table_addr;
+		}
+		{
+			uint64_t ea = table + ((gla >> 9) & 0xff8), ha = ea;
+
+			l = &gf->lvl[0];
+			if (NL) {
+				uint64_t nl;
+				uint8_t ns;
+
+				if (!fast_dim(nf, NL, direct, limt, nroot, ea, nwd_tbl, &ha, &nl, &ns, &cva,
+					      &ctab, lf0_tbl))
+					return false;
+			}
+			if (unlikely(ha > lim))
+				return false;
+			e = *(const volatile uint64_t *)(direct + ha);
+		}
+leaf:
+		if (likely((e & l->leaf_fast[gwd][0]) == l->leaf_fast[gwd][1] && bits == ~0ull)) {
+			/* Every permission granted at every level (a user
+			 * page): only SMEP, SMAP and protection keys can
+			 * deny, as x86_guest_denies() would decide. */
+			if (!(acc & WALK_ACC_USER)) {
+				if (acc & WALK_ACC_FETCH) {
+					if (g->smep)
+						return false;
+				} else if (g->smap &&
+					   ((acc & WALK_ACC_IMPLICIT) || !(acc & WALK_ACC_AC))) {
+					return false;
+				}
+			}
+			if (gf->pke && !(acc & WALK_ACC_FETCH)) {
+				unsigned key = (unsigned)(e >> 59) & 15;
+				bool kad = (g->pkru >> (2 * key)) & 1;
+				bool kwd = (g->pkru >> (2 * key + 1)) & 1;
+
+				if (kad || (write && kwd && ((acc & WALK_ACC_USER) || g->wp)))
+					return false;
+			}
+			perm = PG_PERM_ALL;
+		} else {
+			if (unlikely((e & l->leaf_ok[gwd][0]) != l->leaf_ok[gwd][1])) {
+				if (e & gf->present)
+					return FAST_NO;
+				/* The full walk's first check on this entry:
+				 * a #PF, the nested walks before it left
+				 * fault.gpa at the entry's GPA. */
+				i = (unsigned)(l - gf->lvl);
+				*gpa_out = NL ? table + ((gla >> (9 * i + 9)) & 0xff8) : 0;
+				*gshift = (uint8_t)i;
+				return FAST_GUEST_NOTP;
+			}
+			/* bits_perm() for the x86 bit positions (see
+			 * fast_guest_levels): R = P, W = R/W, U = U/S, X =
+			 * no XD at any level (always, without XD). */
+			uint64_t b = bits & (e ^ px);
+
+			perm = (unsigned)(b & 3) | (unsigned)((b >> 2) & 1) << 3 |
+			       (unsigned)((b | (~px & PG_BIT(63))) >> 63) << 2;
+			if (unlikely(x86_guest_denies(g, perm, acc, e, &pk)))
+				return false;
+		}
+		*gperm = (uint8_t)perm;
+		gpa = (e & l->leaf_addr) | (gla & l->page_mask);
+		*gshift = l->shift;
+	}
+	*gpa_out = gpa;
+	if (NL) {
+		if (likely(fast_dim(nf, NL, direct, limt, nroot, gpa, nwd_fin, hpa_out, nleaf_out,
+				    nshift, &cva, &ctab, lf0_fin)))
+			return FAST_OK;
+		return GL ? FAST_GUEST_DONE : FAST_NO;
+	}
+	*hpa_out = gpa;
+	return FAST_OK;
+}
+
+#define FAST_GUEST(GL)                                                                             \
+	do {                                                                                     \
+		if (nl == 4)                                                                     \
+			return fast_translate(c, gf, nf, GL, 4, gla, acc, gpa, hpa, nleaf, gshift,  \
+					      nshift, gperm);                                    \
+		if (nl == 5)                                                                     \
+			return fast_translate(c, gf, nf, GL, 5, gla, acc, gpa, hpa, nleaf, gshift,  \
+					      nshift, gperm);                                    \
+		return fast_translate(c, gf, nf, GL, 0, gla, acc, gpa, hpa, nleaf, gshift, nshift,  \
+				      gperm);                                                    \
+	} while (0)
+
+/* Dispatch on the depths so each variant unrolls. */
+static inline __attribute__((always_inline)) int
+fast_any(const struct walk_ctx *c, const struct pg_format *gf, const struct pg_format *nf,
+	 uint64_t gla, uint32_t acc, uint64_t *gpa, uint64_t *hpa, uint64_t *nleaf, uint8_t *gshift,
+	 uint8_t *nshift, uint8_t *gperm)
+{
+	unsigned nl = 0, gl = 0;
+
+	if (nf) {
+		nl = nf->fast_levels;
+		if (unlikely(!nl))
+			return FAST_NO;
+	}
+	if (gf) {
+		gl = gf->fast_guest_levels;
+		if (unlikely(!gl))
+			return FAST_NO;
+	}
+	if (likely(gl == 4))
+		FAST_GUEST(4);
+	if (gl == 5)
+		FAST_GUEST(5);
+	FAST_GUEST(0);
+}
+
+/* Fill *r as the full walk does for a successful translation on the fast
+ * path (every permission granted in both dimensions). */
+static inline __attribute__((always_inline)) void
+fast_result(struct walk_result *r, const struct pg_format *nf, uint64_t gla, bool gla_valid,
+	    uint64_t gpa, uint64_t hpa, uint64_t nleaf, uint8_t gshift, uint8_t nshift, uint8_t gperm)
+{
+	r->fault = (struct walk_fault){ .gla = gla, .gla_valid = gla_valid };
+	r->gpa = gpa;
+	r->hpa = hpa;
+	r->guest_shift = gshift;
+	r->nested_shift = nshift;
+	r->guest_perm = gperm;
+	r->nested_perm = PG_PERM_ALL;
+	r->memtype = 0;
+	r->ipat = false;
+	if (nf && nf->memtype_mask) {
+		r->memtype = (uint8_t)((nleaf & nf->memtype_mask) >> nf->memtype_shift);
+		r->ipat = (nleaf >> 6) & 1;
+	}
+}
+
 static inline void result_init(struct walk_result *r, uint64_t gla, bool gla_valid)
 {
 	r->fault = (struct walk_fault){ .gla = gla, .gla_valid = gla_valid };
@@ -392,7 +686,9 @@ static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 	return 0;
 }
 
-int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
+/* The full walk (out of line: the fast walk's frame stays small). */
+static __attribute__((noinline)) int slow_translate(const struct walk_ctx *c, uint64_t gla,
+						    uint32_t acc, struct walk_result *r)
 {
 	uint64_t gpa = gla;
 
@@ -410,18 +706,88 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 	return finish_nested(c, gpa, acc, r);
 }
 
+/* The full walk's final nested translation after a fast guest dimension:
+ * the full guest walk would have found the same entries (the fast walk
+ * wrote nothing and needed no A/D update) and the same gpa, size and
+ * permissions. */
+static __attribute__((noinline)) int slow_final(const struct walk_ctx *c, uint64_t gla,
+						uint64_t gpa, uint8_t gshift, uint8_t gperm,
+						uint32_t acc, struct walk_result *r)
+{
+	result_init(r, gla, true);
+	r->guest_shift = gshift;
+	r->guest_perm = gperm;
+	return finish_nested(c, gpa, acc, r);
+}
+
+/* The full walk's result for a guest entry not present at 0-based level
+ * lvl (fgpa: what the nested walks left in fault.gpa). */
+static __attribute__((noinline)) int slow_guest_notp(const struct walk_ctx *c, uint64_t gla,
+						     uint64_t fgpa, unsigned lvl, uint32_t acc,
+						     struct walk_result *r)
+{
+	result_init(r, gla, true);
+	r->fault.gpa = fgpa;
+	return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_GUEST, lvl, acc, 0, c->guest.fmt);
+}
+
+static __attribute__((noinline)) int slow_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa,
+						     uint32_t acc, struct walk_result *r)
+{
+	result_init(r, 0, false);
+	return finish_nested(c, gpa, acc, r);
+}
+
+int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
+{
+	uint64_t gpa, hpa, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
+
+	int f = fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf, &gshift,
+			 &nshift, &gperm);
+
+	if (likely(f == FAST_OK)) {
+		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift, gperm);
+		return 0;
+	}
+	if (f == FAST_GUEST_DONE)
+		return slow_final(c, gla, gpa, gshift, gperm, acc, r);
+	if (f == FAST_GUEST_NOTP)
+		return slow_guest_notp(c, gla, gpa, gshift, acc, r);
+	return slow_translate(c, gla, acc, r);
+}
+
 int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
 {
 	struct walk_ctx g = *c;
+	uint64_t gpa, hpa, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
+	int f = fast_any(c, c->guest.fmt, (const struct pg_format *)0, gla, acc, &gpa, &hpa, &nleaf,
+			 &gshift, &nshift, &gperm);
+
+	if (likely(f == FAST_OK)) {
+		fast_result(r, (const struct pg_format *)0, gla, true, gpa, hpa, nleaf, gshift,
+			    nshift, gperm);
+		return 0;
+	}
+	if (f == FAST_GUEST_NOTP)
+		return slow_guest_notp(c, gla, gpa, gshift, acc, r);
 	g.nested.fmt = (const struct pg_format *)0;
-	return walk_translate(&g, gla, acc, r);
+	return slow_translate(&g, gla, acc, r);
 }
 
 int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_result *r)
 {
-	result_init(r, 0, false);
-	return finish_nested(c, gpa, acc, r);
+	uint64_t g = gpa, hpa = gpa, nleaf = 0;
+	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
+
+	if (likely(fast_any(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
+				  &nleaf, &gshift, &nshift, &gperm) == FAST_OK)) {
+		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift, gperm);
+		return 0;
+	}
+	return slow_gpa_to_hpa(c, gpa, acc, r);
 }
 
 int walk_load_pae_pdptes(const struct walk_ctx *c, uint64_t cr3_root, uint64_t out[4],
