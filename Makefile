@@ -46,7 +46,7 @@ $(BUILD)/k/%.asm.o: %.asm Makefile
 	@echo "  NASM    $<"
 	@$(NASM) -f elf64 -g -o $@ $<
 
--include $(KERNEL_OBJS:.o=.d)
+-include $(patsubst %.c,$(BUILD)/k/%.d,$(KERNEL_C_SRCS))
 
 # Two links: the first with an empty symbol table, the second with the
 # names of the first's functions (placed last, so no address moves; the
