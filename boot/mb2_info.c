@@ -7,6 +7,7 @@
  */
 #include "boot/mb2_info.h"
 
+#include "hv/lib/bytes.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
@@ -27,32 +28,6 @@
 #define EFI_DESC_MIN 40         /* type, pad, phys, virt, pages, attr */
 /* EFI_MEMORY_RUNTIME: firmware needs the range after ExitBootServices. */
 #define EFI_MEMORY_RUNTIME (1ull << 63)
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Is there a NUL in p[0..len)? */
 static bool has_nul(const uint8_t *p, size_t len)
@@ -93,7 +68,7 @@ struct tag_ctx {
 
 static int too_small(const struct tag_ctx *t, uint32_t need)
 {
-	return fail(t->err, t->errlen,
+	return fmt_error(t->err, t->errlen,
 		    "multiboot2 tag %u (%s) at offset 0x%x has size 0x%x, "
 		    "smaller than the 0x%x bytes its fields need",
 		    t->type, tag_name(t->type), t->offset, t->size, need);
@@ -101,7 +76,7 @@ static int too_small(const struct tag_ctx *t, uint32_t need)
 
 static int unterminated(const struct tag_ctx *t)
 {
-	return fail(t->err, t->errlen,
+	return fmt_error(t->err, t->errlen,
 		    "multiboot2 tag %u (%s) at offset 0x%x: string is not "
 		    "NUL-terminated within the tag's 0x%x bytes",
 		    t->type, tag_name(t->type), t->offset, t->size);
@@ -127,12 +102,12 @@ static int parse_module(const struct tag_ctx *t, struct mb2_info *out)
 		return unterminated(t);
 	uint32_t start = rd32(t->p + 8), end = rd32(t->p + 12);
 	if (end < start)
-		return fail(t->err, t->errlen,
+		return fmt_error(t->err, t->errlen,
 			    "multiboot2 module %zu (tag at offset 0x%x) ends at "
 			    "0x%x before it starts at 0x%x",
 			    out->module_count, t->offset, end, start);
 	if (out->module_count == MB2_MAX_MODULES)
-		return fail(t->err, t->errlen,
+		return fmt_error(t->err, t->errlen,
 			    "more than %d multiboot2 modules (tag at offset 0x%x);"
 			    " raise MB2_MAX_MODULES or load fewer modules",
 			    MB2_MAX_MODULES, t->offset);
@@ -149,7 +124,7 @@ static int parse_bios_mmap(const struct tag_ctx *t, struct mb2_info *out)
 		return too_small(t, MMAP_ENTRIES_OFF);
 	uint32_t entry_size = rd32(t->p + 8);
 	if (entry_size < MMAP_ENTRY_MIN)
-		return fail(t->err, t->errlen,
+		return fmt_error(t->err, t->errlen,
 			    "multiboot2 memory map (tag 6 at offset 0x%x) has "
 			    "entry_size %u, less than the %u bytes of an entry",
 			    t->offset, entry_size, MMAP_ENTRY_MIN);
@@ -210,7 +185,7 @@ static int parse_efi_mmap(const struct tag_ctx *t, struct mb2_info *out)
 		return too_small(t, MMAP_ENTRIES_OFF);
 	uint32_t desc_size = rd32(t->p + 8);
 	if (desc_size < EFI_DESC_MIN)
-		return fail(t->err, t->errlen,
+		return fmt_error(t->err, t->errlen,
 			    "multiboot2 EFI memory map (tag 17 at offset 0x%x) "
 			    "has descriptor size %u, less than the %u bytes of "
 			    "EFI_MEMORY_DESCRIPTOR",
@@ -296,40 +271,40 @@ int mb2_parse(uint32_t magic, const void *info, size_t limit,
 		err[0] = '\0';
 
 	if (magic == MB2_MB1_BOOTLOADER_MAGIC)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "booted by a Multiboot 1 loader (magic 0x%x); Nestor "
 			    "needs Multiboot2: use 'multiboot2' and 'module2' "
 			    "in grub.cfg", magic);
 	if (magic != MB2_BOOTLOADER_MAGIC)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "bad multiboot2 magic 0x%x (expected 0x%x): not "
 			    "started by a Multiboot2 boot loader", magic,
 			    MB2_BOOTLOADER_MAGIC);
 	if (!base)
-		return fail(err, errlen, "multiboot2 info block pointer is NULL");
+		return fmt_error(err, errlen, "multiboot2 info block pointer is NULL");
 	/* Spec 3.6: "The boot information must be 8-byte aligned". */
 	if ((uintptr_t)base & 7)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot2 info block at %p is not 8-byte aligned",
 			    info);
 	if (limit < 8)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot2 info block bound of %zu bytes cannot "
 			    "even hold its 8-byte header", limit);
 
 	uint32_t total = rd32(base);
 	/* Header (8) plus the end tag (8) is the smallest valid block. */
 	if (total < 16)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot2 info block total_size 0x%x is smaller "
 			    "than the minimum 0x10 (header + end tag)", total);
 	if (total > MB2_INFO_MAX_SIZE)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot2 info block total_size 0x%x is larger "
 			    "than the 0x%x-byte limit; the block is corrupt",
 			    total, MB2_INFO_MAX_SIZE);
 	if (total > limit)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot2 info block total_size 0x%x runs past the "
 			    "0x%zx bytes the caller can read", total, limit);
 
@@ -339,7 +314,7 @@ int mb2_parse(uint32_t magic, const void *info, size_t limit,
 	uint32_t off = 8;
 	for (;;) {
 		if (total - off < TAG_HEADER_SIZE)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "multiboot2 info block (0x%x bytes) has no "
 				    "end tag: tags run out at offset 0x%x",
 				    total, off);
@@ -352,12 +327,12 @@ int mb2_parse(uint32_t magic, const void *info, size_t limit,
 			.errlen = errlen,
 		};
 		if (t.size < TAG_HEADER_SIZE)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "multiboot2 tag %u at offset 0x%x has size "
 				    "0x%x, smaller than the 8-byte tag header",
 				    t.type, off, t.size);
 		if (t.size > total - off)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "multiboot2 tag %u at offset 0x%x has size "
 				    "0x%x past the end of the 0x%x-byte info "
 				    "block", t.type, off, t.size, total);
@@ -369,7 +344,7 @@ int mb2_parse(uint32_t magic, const void *info, size_t limit,
 		 * tag is skipped. total - off >= size keeps this in range. */
 		uint32_t next = off + ((t.size + 7) & ~7u);
 		if (next < off || next > total)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "multiboot2 info block (0x%x bytes) has no "
 				    "end tag: the tag at offset 0x%x is the last",
 				    total, off);
@@ -444,7 +419,7 @@ enum mem_type mb2_efi_mem_type(const struct mb2_efi_desc *d,
 
 static int map_full(struct mem_map *out, char *err, size_t errlen)
 {
-	return fail(err, errlen,
+	return fmt_error(err, errlen,
 		    "memory map needs more than %zu ranges; enlarge the "
 		    "mem_map storage", out->max);
 }
@@ -487,7 +462,7 @@ int mb2_memory_map(const struct mb2_info *info, struct mem_map *out,
 			return map_full(out, err, errlen);
 		return MB2_MMAP_FROM_BASIC;
 	}
-	return fail(err, errlen,
+	return fmt_error(err, errlen,
 		    "multiboot2 info has no memory map (tags 17, 6 and 4 are "
 		    "all missing)");
 }

@@ -8,6 +8,7 @@
  */
 #include "hv/elf_load.h"
 
+#include "hv/lib/bytes.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
@@ -29,36 +30,6 @@
 #define EHDR64_SIZE 64
 #define PHDR32_SIZE 32
 #define PHDR64_SIZE 56
-
-static uint16_t rd16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Read program header i (already bounds-checked) into a segment. */
 static void read_phdr(const uint8_t *ph, unsigned bits, uint32_t *type,
@@ -92,10 +63,10 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!p || size < 16)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "image of %zu bytes is too small to be ELF", size);
 	if (p[0] != 0x7f || p[1] != 'E' || p[2] != 'L' || p[3] != 'F')
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "not an ELF image (first bytes %02x %02x %02x %02x, "
 			    "expected 7f 45 4c 46)", p[0], p[1], p[2], p[3]);
 	if (p[EI_CLASS] == ELFCLASS32)
@@ -103,32 +74,32 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 	else if (p[EI_CLASS] == ELFCLASS64)
 		out->bits = 64;
 	else
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF class %u is neither 32-bit (1) nor 64-bit (2)",
 			    p[EI_CLASS]);
 	if (p[EI_DATA] != ELFDATA2LSB)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF byte order %u is not little-endian (1)",
 			    p[EI_DATA]);
 	if (p[EI_VERSION] != EV_CURRENT)
-		return fail(err, errlen, "ELF version %u is not 1", p[EI_VERSION]);
+		return fmt_error(err, errlen, "ELF version %u is not 1", p[EI_VERSION]);
 
 	unsigned ehsize = out->bits == 64 ? EHDR64_SIZE : EHDR32_SIZE;
 	unsigned phmin = out->bits == 64 ? PHDR64_SIZE : PHDR32_SIZE;
 	if (size < ehsize)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF%u header needs %u bytes but the image has %zu",
 			    out->bits, ehsize, size);
 
 	out->type = rd16(p + 16);
 	out->machine = rd16(p + 18);
 	if (out->type != ET_EXEC && out->type != ET_DYN)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF type %u is not an executable (2) or PIE (3)",
 			    out->type);
 	uint16_t want_machine = out->bits == 64 ? EM_X86_64 : EM_386;
 	if (out->machine != want_machine)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF%u machine %u is not %s (%u)", out->bits,
 			    out->machine, out->bits == 64 ? "x86-64" : "i386",
 			    want_machine);
@@ -147,20 +118,20 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 		phnum = rd16(p + 44);
 	}
 	if (phnum == PN_XNUM)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF uses an extended program header count (PN_XNUM), "
 			    "which is not supported");
 	if (phnum == 0)
-		return fail(err, errlen, "ELF has no program headers: nothing to load");
+		return fmt_error(err, errlen, "ELF has no program headers: nothing to load");
 	if (phentsize < phmin)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF program header size %u is smaller than the %u "
 			    "bytes of an ELF%u program header", phentsize, phmin,
 			    out->bits);
 	/* phnum * phentsize < 2^32, so only phoff can overflow the sum. */
 	uint64_t table = (uint64_t)phnum * phentsize;
 	if (phoff > size || table > size - phoff)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF program header table (0x%llx + %u x %u bytes) "
 			    "runs past the end of the 0x%zx-byte image",
 			    (unsigned long long)phoff, phnum, phentsize, size);
@@ -173,19 +144,19 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 		if (type != PT_LOAD || s.memsz == 0)
 			continue;
 		if (s.filesz > s.memsz)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "ELF program header %u (PT_LOAD) has filesz "
 				    "0x%llx larger than memsz 0x%llx", i,
 				    (unsigned long long)s.filesz,
 				    (unsigned long long)s.memsz);
 		if (s.offset > size || s.filesz > size - s.offset)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "ELF program header %u (PT_LOAD) has file bytes "
 				    "0x%llx..0x%llx past the end of the 0x%zx-byte "
 				    "image", i, (unsigned long long)s.offset,
 				    (unsigned long long)(s.offset + s.filesz), size);
 		if (s.paddr + s.memsz < s.paddr)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "ELF program header %u (PT_LOAD) at paddr 0x%llx "
 				    "with memsz 0x%llx wraps around the address "
 				    "space", i, (unsigned long long)s.paddr,
@@ -194,7 +165,7 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 			const struct elf_segment *o = &segs[k];
 			if (s.paddr < o->paddr + o->memsz &&
 			    o->paddr < s.paddr + s.memsz)
-				return fail(err, errlen,
+				return fmt_error(err, errlen,
 					    "ELF PT_LOAD segments overlap: program "
 					    "header %u at paddr 0x%llx..0x%llx and an "
 					    "earlier one at 0x%llx..0x%llx", i,
@@ -204,7 +175,7 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 					    (unsigned long long)(o->paddr + o->memsz));
 		}
 		if (out->nsegments == max_segs)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "ELF has more than %zu PT_LOAD segments", max_segs);
 		segs[out->nsegments++] = s;
 		if (s.paddr < out->load_start)
@@ -218,7 +189,7 @@ int elf_parse(const void *image, size_t size, struct elf_segment *segs,
 		}
 	}
 	if (out->nsegments == 0)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "ELF has no non-empty PT_LOAD segment: nothing to load");
 	return 0;
 }

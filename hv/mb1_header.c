@@ -3,6 +3,7 @@
  */
 #include "hv/mb1_header.h"
 
+#include "hv/lib/bytes.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
@@ -14,26 +15,6 @@
 #define SIZE_BASIC 12
 #define SIZE_ADDRESSES 32
 #define SIZE_VIDEO 48
-
-static uint32_t rd32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-	       (uint32_t)p[3] << 24;
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 int mb1_header_find(const void *image, size_t size, struct mb1_header *out,
 		    char *err, size_t errlen)
@@ -48,7 +29,7 @@ int mb1_header_find(const void *image, size_t size, struct mb1_header *out,
 	if (err && errlen)
 		err[0] = '\0';
 	if (!p)
-		return fail(err, errlen, "no image");
+		return fmt_error(err, errlen, "no image");
 
 	/* The whole 12-byte basic header must be inside the first 8192. */
 	for (size_t off = 0; off + SIZE_BASIC <= limit; off += 4) {
@@ -72,14 +53,14 @@ int mb1_header_find(const void *image, size_t size, struct mb1_header *out,
 		if (flags & MB1_HF_VIDEO_MODE)
 			need = SIZE_VIDEO;
 		if (off + need > limit)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "Multiboot header at offset 0x%zx (flags 0x%x) "
 				    "needs %zu bytes but only %zu remain in the "
 				    "first %u bytes of the image", off, flags, need,
 				    limit - off, MB1_HEADER_SEARCH);
 		uint32_t unsupported = flags & 0xffffu & ~MB1_HF_SUPPORTED_REQUIRED;
 		if (unsupported)
-			return fail(err, errlen,
+			return fmt_error(err, errlen,
 				    "Multiboot header at offset 0x%zx requires "
 				    "features Nestor does not provide (flag bits "
 				    "0x%x)", off, unsupported);
@@ -106,11 +87,11 @@ int mb1_header_find(const void *image, size_t size, struct mb1_header *out,
 		return 0;
 	}
 	if (saw_bad_checksum)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "Multiboot magic at offset 0x%zx has a bad checksum "
 			    "(magic + flags + checksum = 0x%x, must be 0)",
 			    bad_off, bad_sum);
-	return fail(err, errlen,
+	return fmt_error(err, errlen,
 		    "no Multiboot header (magic 0x1BADB002, 4-byte aligned) in "
 		    "the first %zu bytes of the image", limit);
 }

@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 
+#include "hv/lib/bytes.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
@@ -18,34 +19,6 @@
 #define KIB 1024u
 #define LOWER_MEMORY_TOP (640u * KIB)
 #define UPPER_MEMORY_BASE (1u << 20)
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-	p[2] = (uint8_t)(v >> 16);
-	p[3] = (uint8_t)(v >> 24);
-}
-
-static void wr64(uint8_t *p, uint64_t v)
-{
-	wr32(p, (uint32_t)v);
-	wr32(p + 4, (uint32_t)(v >> 32));
-}
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-	if (err && errlen) {
-		va_start(ap, fmt);
-		fmt_vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* Find the available region containing addr; return bytes from addr to its
  * end (following touching available regions), 0 if addr is not RAM. */
@@ -87,7 +60,7 @@ int mb1_info_build(const struct mb1_info_request *req, uint8_t *buf,
 	if (err && errlen)
 		err[0] = '\0';
 	if (base & 7)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot info base 0x%x is not 8-byte aligned", base);
 
 	/* Work out the size first so nothing is written on failure. */
@@ -102,11 +75,11 @@ int mb1_info_build(const struct mb1_info_request *req, uint8_t *buf,
 						 : 0) + 1;
 
 	if (total > size)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot info needs 0x%zx bytes but the buffer "
 			    "holds 0x%zx", total, size);
 	if ((uint64_t)base + total > 0x100000000ull)
-		return fail(err, errlen,
+		return fmt_error(err, errlen,
 			    "multiboot info at 0x%x (0x%zx bytes) would cross "
 			    "4 GiB; its pointers are 32-bit", base, total);
 
