@@ -87,7 +87,7 @@ const char *vmx_exit_name(uint32_t basic)
 }
 
 /* VM-instruction error numbers (SDM 3C 31.4, table 31-1), as the
- * failed entry's hw_name. */
+ * log line of a failed entry. */
 const char *vmx_insn_error_name(unsigned n)
 {
 	switch (n) {
