@@ -28,6 +28,7 @@ static const char *const reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_INTR_WINDOW] = "intr-window",
 	[EXIT_VIRT_INSN] = "virt-insn",
 	[EXIT_UNHANDLED] = "unhandled",
+	[EXIT_BACKEND] = "backend",
 };
 
 const char *exit_reason_name(enum exit_reason r)
@@ -90,7 +91,14 @@ static enum exit_action handle_unexpected(struct vcpu *v, struct vm_exit *e)
 	return EXIT_ACTION_STOPPED;
 }
 
+static enum exit_action handle_backend(struct vcpu *v, struct vm_exit *e)
+{
+	(void)v, (void)e;
+	return EXIT_ACTION_RESUME;
+}
+
 static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
+	[EXIT_BACKEND] = handle_backend,
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_RDMSR] = handle_rdmsr,
 	[EXIT_WRMSR] = handle_wrmsr,

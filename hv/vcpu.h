@@ -42,6 +42,7 @@ enum exit_reason {
 	EXIT_INTR_WINDOW,
 	EXIT_VIRT_INSN,     /* VMX/SVM instruction by the guest (no nested virt yet) */
 	EXIT_UNHANDLED,     /* a reason Nestor does not handle: stop the VM */
+	EXIT_BACKEND,       /* already handled by the backend (e.g. SVM MOV CR4): resume */
 	EXIT_REASON_COUNT
 };
 

@@ -213,7 +213,6 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = S(v);
 	struct vmcb *vmcb = s->vmcb;
-again:
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 	if (s->flush_pending) {
@@ -239,9 +238,10 @@ again:
 	vmcb->control.eventinj = 0;
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
-	if (vmcb->control.exitcode == SVM_EXIT_CR0_WRITE + 4 && svm_cr4_write(v))
-		goto again;
 	svm_translate_exit(v, e);
+	if (__builtin_expect(e->reason == EXIT_CR_ACCESS, 0) && e->hw_reason == SVM_EXIT_CR0_WRITE + 4 &&
+	    svm_cr4_write(v))
+		e->reason = EXIT_BACKEND;
 }
 
 static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }

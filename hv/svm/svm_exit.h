@@ -107,6 +107,14 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 			 * one (APM 15.12, SDM 3A table 6-1). */
 			e->u.exc.has_error = (0x60227d00u >> e->u.exc.vector) & 1;
 			e->u.exc.error = e->u.exc.has_error ? (uint32_t)e->qual : 0;
+		} else if (code < 0x20) {
+			/* CR reads 0x00-0x0f, writes 0x10-0x1f (APM appendix C).
+			 * The register is in EXITINFO1 only with decode assists
+			 * (bit 63 valid); otherwise the backend decodes. */
+			e->reason = EXIT_CR_ACCESS;
+			e->u.cr.cr = (uint8_t)(code & 15);
+			e->u.cr.write = code >= 0x10;
+			e->u.cr.gpr = (e->qual >> 63) ? (uint8_t)(e->qual & 15) : 0xff;
 		} else {
 			e->reason = EXIT_UNHANDLED;
 		}

@@ -114,6 +114,16 @@ TEST(events_and_failures)
 	CHECK(e.u.exc.has_error);
 	e = decode(SVM_EXIT_EXCP_BASE + 6, 0, 0, 0, 0);
 	CHECK(!e.u.exc.has_error);
+	e = decode(SVM_EXIT_CR0_WRITE + 4, 0, 0, 0, 0);
+	CHECK_EQ(e.reason, EXIT_CR_ACCESS);
+	CHECK_EQ(e.u.cr.cr, 4);
+	CHECK(e.u.cr.write);
+	CHECK_EQ(e.u.cr.gpr, 0xff); /* no decode assists */
+	e = decode(SVM_EXIT_CR0_WRITE + 4, (1ull << 63) | 3, 0, 0, 0);
+	CHECK_EQ(e.u.cr.gpr, 3);
+	e = decode(SVM_EXIT_CR0_READ + 3, 0, 0, 0, 0);
+	CHECK_EQ(e.u.cr.cr, 3);
+	CHECK(!e.u.cr.write);
 	e = decode(0x401, 0, 0, 0, 0); /* AVIC: never enabled */
 	CHECK_EQ(e.reason, EXIT_UNHANDLED);
 	CHECK_STR(svm_exit_name(SVM_EXIT_NPF), "NPF");
