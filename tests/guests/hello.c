@@ -5,6 +5,7 @@
  * it so a test can compare that with the VM's configuration.
  */
 #include "lib/guest.h"
+#include "hv/guest_abi.h"
 
 const char guest_name[] = "hello";
 
@@ -59,6 +60,10 @@ int guest_main(const struct mb_info *mbi)
 		long rc = nestor_print(msg, sizeof(msg) - 1);
 		if (rc != 0)
 			guest_fail("HC_PRINT returned %ld", rc);
+		/* Exit counts on demand (HC_PRINT_STATS): Nestor prints them. */
+		rc = nestor_hypercall(HC_PRINT_STATS, 0, 0, 0);
+		if (rc != 0)
+			guest_fail("HC_PRINT_STATS returned %ld", rc);
 	} else {
 		guest_say("nestor present: no");
 	}
