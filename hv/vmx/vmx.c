@@ -374,40 +374,38 @@ static void load_msrs_before_entry(struct vcpu *v)
 static void vmx_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *s = VX(v);
-	for (;;) {
-		vmx_load(v);
-		vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
-		if (!s->save_preempt && (ctl_pin & PIN_PREEMPTION_TIMER))
-			vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
-		if (s->flush_pending)
-			do_flush(v);
-		load_msrs_before_entry(v);
-		int r = vmx_enter(v->gpr, s->launched, &s->cr2);
-		if (r) {
-			memset(e, 0, sizeof(*e));
-			e->reason = EXIT_ENTRY_FAILED;
-			e->qual = r == 1 ? 0 : vmread(VMCS_VM_INSTRUCTION_ERROR);
-			e->hw_reason = VMX_HW_REASON_VMFAIL;
-			e->rip = vmread(VMCS_GUEST_RIP);
-			log_err("vmx", "%s failed: %s, VM-instruction error %llu", s->launched ? "VMRESUME" : "VMLAUNCH",
-				r == 1 ? "VMfailInvalid" : vmx_insn_error_name((unsigned)e->qual),
-				(unsigned long long)e->qual);
-			return;
-		}
-		s->launched = true;
-		v->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
-		if (s->syscall_msrs_used)
-			s->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE); /* SWAPGS changes it */
-		vmx_translate_exit(v, e);
-		if (e->reason == EXIT_EXTINT) {
-			/* Acknowledge-on-exit is off: the interrupt is still
-			 * pending; let the host's IDT take it now. */
-			__asm__ volatile("sti; nop; cli" ::: "memory");
-		}
-		if (e->reason == EXIT_CR_ACCESS && vmx_handle_cr_access(v, e))
-			continue;
+	vmx_load(v);
+	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+	if (!s->save_preempt && (ctl_pin & PIN_PREEMPTION_TIMER))
+		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
+	if (s->flush_pending)
+		do_flush(v);
+	load_msrs_before_entry(v);
+	int r = vmx_enter(v->gpr, s->launched, &s->cr2);
+	if (__builtin_expect(r != 0, 0)) {
+		memset(e, 0, sizeof(*e));
+		e->reason = EXIT_ENTRY_FAILED;
+		e->qual = r == 1 ? 0 : vmread(VMCS_VM_INSTRUCTION_ERROR);
+		e->hw_reason = VMX_HW_REASON_VMFAIL;
+		e->rip = vmread(VMCS_GUEST_RIP);
+		log_err("vmx", "%s failed: %s, VM-instruction error %llu", s->launched ? "VMRESUME" : "VMLAUNCH",
+			r == 1 ? "VMfailInvalid" : vmx_insn_error_name((unsigned)e->qual), (unsigned long long)e->qual);
 		return;
 	}
+	s->launched = true;
+	v->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
+	if (s->syscall_msrs_used)
+		s->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE); /* SWAPGS changes it */
+	vmx_translate_exit(v, e);
+	if (e->reason == EXIT_EXTINT) {
+		/* Acknowledge-on-exit is off: the interrupt is still pending;
+		 * let the host's IDT take it now. */
+		__asm__ volatile("sti; nop; cli" ::: "memory");
+	}
+	/* CR0/CR4 writes to bits Nestor owns are done here (the generic
+	 * code just resumes the guest). */
+	if (__builtin_expect(e->reason == EXIT_CR_ACCESS, 0) && vmx_handle_cr_access(v, e))
+		e->reason = EXIT_BACKEND;
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
