@@ -19,12 +19,12 @@ int guest_linear_to_gpa(struct vcpu *v, uint64_t gla, uint32_t acc, uint64_t *gp
 int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *psp, uint64_t gla, uint32_t acc,
 			   uint64_t *gpa, struct walk_fault *fault)
 {
-	const struct vcpu_paging_state ps = *psp;
-	if (!(ps.cr0 & (1ull << 31))) { /* paging off: linear = physical (32 bits) */
+	const struct vcpu_paging_state *ps = psp;
+	if (!(ps->cr0 & (1ull << 31))) { /* paging off: linear = physical (32 bits) */
 		*gpa = gla & 0xffffffffull;
 		return 0;
 	}
-	enum guest_paging mode = guest_paging_mode(ps.cr0, ps.cr4, ps.efer);
+	enum guest_paging mode = guest_paging_mode(ps->cr0, ps->cr4, ps->efer);
 	if (mode == GUEST_PAGING_OFF) {
 		*gpa = gla & 0xffffffffull;
 		return 0;
@@ -33,17 +33,17 @@ int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *psp, 
 	struct guest_fmt_params p = {
 		.mode = (uint8_t)mode,
 		.maxphyaddr = 40,
-		.pse = (ps.cr4 >> 4) & 1,
-		.nxe = (ps.efer >> 11) & 1,
-		.smep = (ps.cr4 >> 20) & 1,
-		.pke = (ps.cr4 >> 22) & 1,
+		.pse = (ps->cr4 >> 4) & 1,
+		.nxe = (ps->efer >> 11) & 1,
+		.smep = (ps->cr4 >> 20) & 1,
+		.pke = (ps->cr4 >> 22) & 1,
 		.gbpages = true,
 	};
 	if (!guest_fmt_build(&fmt, &p))
 		return WALK_FAULT_RSVD;
 	struct walk_ctx c = {
-		.guest = { .fmt = &fmt, .root = guest_cr3_root(mode, ps.cr3, 40), .wp = (ps.cr0 >> 16) & 1,
-			   .smep = (ps.cr4 >> 20) & 1, .smap = (ps.cr4 >> 21) & 1 },
+		.guest = { .fmt = &fmt, .root = guest_cr3_root(mode, ps->cr3, 40), .wp = (ps->cr0 >> 16) & 1,
+			   .smep = (ps->cr4 >> 20) & 1, .smap = (ps->cr4 >> 21) & 1 },
 		.mem = { .ptr = gpa_ptr_cb, .opaque = v->vm },
 		.flags = WALK_F_SET_AD,
 	};
@@ -54,7 +54,7 @@ int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *psp, 
 			return pr.fault.kind;
 		}
 	}
-	if (ps.cpl == 3)
+	if (ps->cpl == 3)
 		acc |= WALK_ACC_USER;
 	struct walk_result r;
 	int rc = walk_gva_to_gpa(&c, gla, acc, &r);

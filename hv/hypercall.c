@@ -1,10 +1,9 @@
 /* hypercall.c - the guest ABI of hv/guest_abi.h (VMCALL / VMMCALL). */
 #include "drivers/console.h"
+#include "hv/dev/port_devices.h"
 #include "hv/exits.h"
 #include "hv/guest_abi.h"
 #include "hv/vm.h"
-
-void vm_console_putc(struct vm *vm, char c);
 
 enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 {

@@ -216,19 +216,18 @@ static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, uns
 	return 0;
 }
 
-static void load_regs(struct vcpu *v, const struct vcpu_paging_state *psp, struct x86_regs *r)
+static void load_regs(struct vcpu *v, const struct vcpu_paging_state *ps, struct x86_regs *r)
 {
-	const struct vcpu_paging_state ps = *psp;
 	memcpy(r->gpr, v->gpr, sizeof(r->gpr));
 	r->rip = virt_ops->get_rip(v);
-	r->rflags = ps.rflags;
-	r->mode = x86_mode_from(ps.cr0 & 1, (ps.rflags >> 17) & 1, (ps.efer >> 10) & 1, ps.cs_l, ps.cs_d);
-	r->seg_base[X86_SEG_ES] = ps.es_base;
-	r->seg_base[X86_SEG_CS] = ps.cs_base;
-	r->seg_base[X86_SEG_SS] = ps.ss_base;
-	r->seg_base[X86_SEG_DS] = ps.ds_base;
-	r->seg_base[X86_SEG_FS] = ps.fs_base;
-	r->seg_base[X86_SEG_GS] = ps.gs_base;
+	r->rflags = ps->rflags;
+	r->mode = x86_mode_from(ps->cr0 & 1, (ps->rflags >> 17) & 1, (ps->efer >> 10) & 1, ps->cs_l, ps->cs_d);
+	r->seg_base[X86_SEG_ES] = ps->es_base;
+	r->seg_base[X86_SEG_CS] = ps->cs_base;
+	r->seg_base[X86_SEG_SS] = ps->ss_base;
+	r->seg_base[X86_SEG_DS] = ps->ds_base;
+	r->seg_base[X86_SEG_FS] = ps->fs_base;
+	r->seg_base[X86_SEG_GS] = ps->gs_base;
 }
 
 static enum exit_action internal_error(struct vcpu *v, struct vm_exit *e, const struct x86_emu_result *res,

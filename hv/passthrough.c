@@ -110,6 +110,8 @@ int passthrough_build_memory(struct vm *vm, char *err, size_t errlen)
 	add_region(&b, 0, LEGACY_VIDEO_START, PTB_REGION_RAM);
 	add_region(&b, LEGACY_VIDEO_START, LOW_MEMORY_END - LEGACY_VIDEO_START, PTB_REGION_DEVICE);
 	vm->ram_size += LEGACY_VIDEO_START;
+	add_map(&b, 0, LEGACY_VIDEO_START, MB1_MEM_AVAILABLE);
+	add_map(&b, LEGACY_VIDEO_START, LOW_MEMORY_END - LEGACY_VIDEO_START, MB1_MEM_RESERVED);
 
 	uint64_t lapic = rdmsr(MSR_APIC_BASE) & ~0xfffull;
 	uint64_t covered = LOW_MEMORY_END; /* below 4 GiB, unlisted gaps are PCI MMIO */
@@ -146,18 +148,6 @@ int passthrough_build_memory(struct vm *vm, char *err, size_t errlen)
 	}
 	if (covered < FOUR_GIB)
 		add_device(&b, covered, FOUR_GIB, lapic);
-	/* The low part of the guest's map. */
-	struct mb1_region low[2] = { { 0, LEGACY_VIDEO_START, MB1_MEM_AVAILABLE },
-				     { LEGACY_VIDEO_START, LOW_MEMORY_END - LEGACY_VIDEO_START, MB1_MEM_RESERVED } };
-	if (vm->nguest_map + 2 <= sizeof(vm->guest_map) / sizeof(vm->guest_map[0])) {
-		for (unsigned k = vm->nguest_map; k > 0; k--)
-			vm->guest_map[k + 1] = vm->guest_map[k - 1];
-		vm->guest_map[0] = low[0];
-		vm->guest_map[1] = low[1];
-		vm->nguest_map += 2;
-	} else {
-		b.overflow = true;
-	}
 	pages_free(reserve, PASSTHROUGH_HV_RESERVE_PAGES);
 	if (b.overflow) {
 		fmt_snprintf(err, errlen, "the host memory map is too fragmented for a passthrough VM (more than %d ranges)",

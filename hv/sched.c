@@ -34,22 +34,14 @@ static struct vcpu *pick_next(unsigned *cursor)
 	return 0;
 }
 
-/* No vCPU can run: a VM whose vCPUs are all halted can never wake (no
- * interrupts are delivered yet), so stop it. Returns false when no VM is
- * left running. */
-static bool stop_stuck_vms(void)
+/* No vCPU can run: every VM left has all its vCPUs halted, and nothing
+ * can wake them (no interrupts are delivered yet), so stop them all. */
+static void stop_stuck_vms(void)
 {
-	bool any_foreground = false;
-	for (unsigned i = 0; i < nvms; i++) {
-		struct vm *vm = &vms[i];
-		if (vm->stopped)
-			continue;
-		vm_stop(vm, -1, "all vCPUs halted and nothing can wake them (Nestor delivers no interrupts yet)");
-	}
 	for (unsigned i = 0; i < nvms; i++)
-		if (!vms[i].stopped && vms[i].opts.wait)
-			any_foreground = true;
-	return any_foreground;
+		if (!vms[i].stopped)
+			vm_stop(&vms[i], -1,
+				"all vCPUs halted and nothing can wake them (Nestor delivers no interrupts yet)");
 }
 
 /* When only VMs that are not waited for (wait=no) remain, stop them. */
@@ -79,9 +71,8 @@ bool sched_run(void)
 	while (foreground_running()) {
 		struct vcpu *v = pick_next(&cursor);
 		if (!v) {
-			if (!stop_stuck_vms())
-				break;
-			continue;
+			stop_stuck_vms();
+			break;
 		}
 		if (v != last) {
 			if (last)

@@ -288,10 +288,12 @@ void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *wh
 	kprintf("    exit %s (%s, 0x%x) at RIP %016llx, qualification/EXITINFO1 0x%llx, info2 0x%llx\n",
 		exit_reason_name(e->reason), virt_ops->exit_name(e->hw_reason), e->hw_reason,
 		(unsigned long long)e->rip, (unsigned long long)e->qual, (unsigned long long)e->info2);
-	if (e->reason == EXIT_NESTED_FAULT || e->reason == EXIT_NESTED_MISCONFIG)
-		kprintf("    guest-physical %016llx%s", (unsigned long long)e->gpa, e->gla_valid ? "" : "\n");
-	if ((e->reason == EXIT_NESTED_FAULT || e->reason == EXIT_NESTED_MISCONFIG) && e->gla_valid)
-		kprintf(", guest-linear %016llx\n", (unsigned long long)e->gla);
+	if (e->reason == EXIT_NESTED_FAULT || e->reason == EXIT_NESTED_MISCONFIG) {
+		kprintf("    guest-physical %016llx", (unsigned long long)e->gpa);
+		if (e->gla_valid)
+			kprintf(", guest-linear %016llx", (unsigned long long)e->gla);
+		kprintf("\n");
+	}
 	static const char *const names[GPR_COUNT] = { "RAX", "RCX", "RDX", "RBX", "RSP", "RBP", "RSI", "RDI",
 						      "R8 ", "R9 ", "R10", "R11", "R12", "R13", "R14", "R15" };
 	for (int i = 0; i < GPR_COUNT; i += 4)

@@ -15,6 +15,11 @@ struct port_device {
 
 extern const struct port_device vm_uart_device, vm_debug_exit_device, vm_fw_cfg_device;
 
+/* One character of the guest's console output (UART and HC_PRINT): lines
+ * appear on Nestor's console as "[NAME] line". */
+struct vm;
+void vm_console_putc(struct vm *vm, char c);
+
 /* The device claiming port, or NULL (unclaimed: reads all ones). */
 const struct port_device *port_device_find(uint16_t port);
 

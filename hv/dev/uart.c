@@ -19,7 +19,6 @@ static void uart_flush_line(struct vm *vm)
 	u->len = 0;
 }
 
-void vm_console_putc(struct vm *vm, char c);
 void vm_console_putc(struct vm *vm, char c)
 {
 	struct vm_uart *u = &vm->uart;
