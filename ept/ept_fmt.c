@@ -62,7 +62,7 @@ bool ept_fmt_build(struct pg_format *f, const struct ept_fmt_params *p)
 
 uint64_t ept_make_eptp(uint64_t root, unsigned levels, bool ad)
 {
-	return root | (uint64_t)(levels - 1) << 3 | (ad ? EPTP_AD : 0) | EPT_MT_WB;
+	return (root & ~0xfffull) | (uint64_t)(levels - 1) << 3 | (ad ? EPTP_AD : 0) | EPT_MT_WB;
 }
 
 uint64_t ept_eptp_root(uint64_t eptp, unsigned maxphyaddr)

@@ -58,7 +58,7 @@ uint64_t ept_eptp_root(uint64_t eptp, unsigned maxphyaddr);
 unsigned ept_eptp_levels(uint64_t eptp);
 
 /*
- * Exit qualification for an EPT violation described by f (a nested-dimension
+ * Exit qualification for an EPT violation described by f (a TDP-dimension
  * fault from the walker). Bit 12 (NMI unblocking due to IRET) is the
  * caller's. advanced: the CPU reports bits 11:9 ("advanced VM-exit
  * information for EPT violations", IA32_VMX_EPT_VPID_CAP bit 22).

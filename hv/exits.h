@@ -26,6 +26,6 @@ enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_io(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e);
-enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e);
+enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e);
 
 #endif

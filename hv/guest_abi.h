@@ -21,10 +21,10 @@
  *   HC_SET_PERM (6) RBX = guest-physical address, RCX = size (both 4 KiB
  *                 aligned, inside the VM's RAM), RDX = permissions (bit 0
  *                 read, bit 1 write, bit 2 execute; 0 = unmapped): change
- *                 the VM's own nested (EPT/NPT) permissions, for testing the
- *                 table builder. Returns the number of nested table pages
+ *                 the VM's own TDP (EPT/NPT) permissions, for testing the
+ *                 table builder. Returns the number of TDP table pages
  *                 afterwards. An access the new permissions forbid stops
- *                 the VM with a report, as any nested fault in RAM does.
+ *                 the VM with a report, as any TDP fault in RAM does.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
  * (each line appears on Nestor's console as "[NAME] line"), the QEMU

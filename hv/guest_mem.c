@@ -80,7 +80,7 @@ static int guest_copy_linear(struct vcpu *v, uint64_t gla, uint8_t *buf, uint64_
 		if (!p) {
 			memset(fault, 0, sizeof(*fault));
 			fault->kind = WALK_FAULT_NOT_PRESENT;
-			fault->dim = WALK_DIM_NESTED;
+			fault->dim = WALK_DIM_TDP;
 			fault->gpa = gpa;
 			fault->gla = gla;
 			fault->gla_valid = true;

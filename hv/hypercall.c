@@ -44,17 +44,17 @@ enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 			ret = NESTOR_EINVAL;
 			break;
 		}
-		/* Nested tables hold R/W/X (and U=1 for NPT); the builder maps
+		/* TDP tables hold R/W/X (and U=1 for NPT); the builder maps
 		 * the request onto the format. */
-		int rc = ptb_protect(&vm->nested, a1, a2, (unsigned)perm | (perm ? PG_PERM_U : 0), &flush);
+		int rc = ptb_protect(&vm->tdp, a1, a2, (unsigned)perm | (perm ? PG_PERM_U : 0), &flush);
 		if (rc != PTB_OK) {
 			ret = rc == PTB_ENOMEM ? NESTOR_EFAULT : NESTOR_EINVAL;
 			break;
 		}
 		if (flush)
 			for (unsigned i = 0; i < vm->nvcpus; i++)
-				virt_ops->flush_nested(&vm->vcpus[i]);
-		ret = vm->nested.tables;
+				virt_ops->flush_tdp(&vm->vcpus[i]);
+		ret = vm->tdp.tables;
 		break;
 	}
 	default:

@@ -246,17 +246,17 @@ bool mmio_fast_path = true;
 /* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
 static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_region *r)
 {
-	if (!mmio_fast_path || e->reason != EXIT_NESTED_FAULT || r->image_hpa)
+	if (!mmio_fast_path || e->reason != EXIT_TDP_FAULT || r->image_hpa)
 		return;
 	bool flush = false;
-	if (ptb_mark_mmio(&v->vm->nested, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
+	if (ptb_mark_mmio(&v->vm->tdp, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
 		v->vm->mmio_pages_marked++;
 		if (flush)
-			virt_ops->flush_nested(v);
+			virt_ops->flush_tdp(v);
 	}
 }
 
-enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
+enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 {
 	struct vm_mmio_region *r = vm_mmio_at(v->vm, e->gpa);
 	if (!r) {
@@ -268,7 +268,7 @@ enum exit_action handle_nested_fault(struct vcpu *v, struct vm_exit *e)
 			fmt_snprintf(why, sizeof(why), "%s of a guest-physical address that is not memory of this VM",
 				     acc);
 		else
-			fmt_snprintf(why, sizeof(why), "%s of the VM's own memory that its nested permissions forbid",
+			fmt_snprintf(why, sizeof(why), "%s of the VM's own memory that its TDP permissions forbid",
 				     acc);
 		vm_stop_with_report(v, e, why);
 		return EXIT_ACTION_STOPPED;

@@ -35,8 +35,8 @@ enum exit_reason {
 	EXIT_SIPI,
 	EXIT_TRIPLE_FAULT,
 	EXIT_ENTRY_FAILED,  /* invalid guest state / VM-entry failure / VMRUN failure */
-	EXIT_NESTED_FAULT,  /* EPT violation / #NPF */
-	EXIT_NESTED_MISCONFIG, /* EPT misconfiguration (SVM: #NPF with RSVD set) */
+	EXIT_TDP_FAULT,  /* EPT violation / #NPF */
+	EXIT_TDP_MISCONFIG, /* EPT misconfiguration (SVM: #NPF with RSVD set) */
 	EXIT_PREEMPT,       /* time slice ended (VMX preemption timer / host timer) */
 	EXIT_EXTINT,        /* a host interrupt arrived */
 	EXIT_INTR_WINDOW,
@@ -66,8 +66,8 @@ struct vm_exit {
 	uint32_t hw_reason;     /* VMX basic exit reason / SVM EXITCODE */
 	uint64_t qual;          /* VMX exit qualification / SVM EXITINFO1 */
 	uint64_t info2;         /* SVM EXITINFO2 / VMX extra info */
-	uint64_t gpa;           /* guest-physical address (nested faults) */
-	uint8_t access;         /* nested faults: EXIT_ACCESS_READ/WRITE/FETCH */
+	uint64_t gpa;           /* guest-physical address (TDP faults) */
+	uint8_t access;         /* TDP faults: EXIT_ACCESS_READ/WRITE/FETCH */
 	uint64_t gla;           /* guest-linear address, if gla_valid */
 	bool gla_valid;
 	uint32_t insn_len;      /* 0 = unknown (SVM without NRIPS): decode it */
@@ -135,11 +135,11 @@ struct vcpu_ops {
 	bool needs_host_timer;
 	/* Per physical CPU: turn virtualization on (VMXON / EFER.SVME). */
 	int (*cpu_enable)(unsigned pcpu);
-	/* The nested paging format (EPT or NPT) this CPU uses. */
-	bool (*nested_format)(struct pg_format *f);
+	/* The TDP format (EPT or NPT) this CPU uses. */
+	bool (*tdp_format)(struct pg_format *f);
 	/* Allocate and initialise the hardware state for v; root is the
 	 * EPT PML4 / NPT root (host-physical) of the VM's memory. */
-	int (*vcpu_init)(struct vcpu *v, const struct vcpu_start *start, uint64_t nested_root);
+	int (*vcpu_init)(struct vcpu *v, const struct vcpu_start *start, uint64_t tdp_root);
 	void (*vcpu_free)(struct vcpu *v);
 	/* Enter the guest; returns with *exit filled when it exits. */
 	void (*run)(struct vcpu *v, struct vm_exit *exit);
@@ -150,8 +150,8 @@ struct vcpu_ops {
 	void (*inject_exception)(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
 	/* CR2 for a #PF about to be injected. */
 	void (*set_cr2)(struct vcpu *v, uint64_t cr2);
-	/* Invalidate cached nested translations (INVEPT / ASID flush). */
-	void (*flush_nested)(struct vcpu *v);
+	/* Invalidate cached TDP translations (INVEPT / ASID flush). */
+	void (*flush_tdp)(struct vcpu *v);
 	/* Time slice: exit after about this many TSC ticks (0 = none). */
 	void (*set_slice)(struct vcpu *v, uint64_t tsc_ticks);
 	/* MSRs whose value lives in the VMCS/VMCB (EFER, FS/GS base,

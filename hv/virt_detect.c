@@ -114,7 +114,7 @@ static bool detect_svm(struct virt_caps *c)
 	s->pause_filter = r.edx & (1u << 10);
 	s->vgif = r.edx & (1u << 16);
 	if (!s->npt) {
-		c->why_not = "AMD SVM is present but without nested paging (NPT), which Nestor requires: "
+		c->why_not = "AMD SVM is present but without NPT (CPUID 8000000A EDX[0]), which Nestor requires: "
 			     "use a CPU from Barcelona (2007) on, or in QEMU pass -cpu max or -cpu host";
 		return false;
 	}

@@ -6,7 +6,7 @@
  *   GPA 0 .................................................... mem
  *   | RAM: one 2 MiB-aligned block of host frames, read/write/execute |
  *
- * Everything else is absent from the nested tables, so any access outside
+ * Everything else is absent from the TDP tables, so any access outside
  * it exits (EPT violation / #NPF) and stops the VM with a report.
  */
 #include "hv/vm.h"
@@ -120,7 +120,7 @@ static int add_rom_region(struct vm *vm, const struct guest_rom_ref *ref, const 
 }
 
 /* Device regions from the module options (isolated VMs only). MMIO pages
- * stay out of the nested tables until their first access. */
+ * stay out of the TDP tables until their first access. */
 static int setup_device_regions(struct vm *vm, char *err, size_t errlen)
 {
 	const struct guest_opts *o = &vm->opts;
@@ -151,12 +151,12 @@ static void vm_free_resources(struct vm *vm)
 	vm->nmmio = 0;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		virt_ops->vcpu_free(&vm->vcpus[i]);
-	if (vm->nested.root)
-		ptb_destroy(&vm->nested);
+	if (vm->tdp.root)
+		ptb_destroy(&vm->tdp);
 	if (vm->ram_hpa)
 		pages_free(vm->ram_hpa, vm->ram_size / 4096);
 	vm->ram_hpa = 0;
-	vm->nested.root = 0;
+	vm->tdp.root = 0;
 }
 
 struct vm *vm_create(const char *module_string, const void *image, uint64_t image_size)
@@ -197,7 +197,7 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 			return 0;
 		}
 	} else {
-		/* RAM: one contiguous block, 2 MiB aligned so the nested tables
+		/* RAM: one contiguous block, 2 MiB aligned so the TDP tables
 		 * can use large pages. */
 		vm->ram_size = (vm->opts.mem + 4095) & ~4095ull;
 		vm->ram_hpa = pages_alloc_contig(vm->ram_size / 4096, 2ull << 20);
@@ -238,9 +238,9 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		return 0;
 	}
 
-	if (!virt_ops->nested_format(&vm->nested_fmt) || ptb_init(&vm->nested, &vm->nested_fmt, &vm_ptb_ops) ||
-	    ptb_build_regions(&vm->nested, vm->regions, vm->nregions)) {
-		log_err("vm", "%s skipped: could not build its nested page tables (out of memory?)", name);
+	if (!virt_ops->tdp_format(&vm->tdp_fmt) || ptb_init(&vm->tdp, &vm->tdp_fmt, &vm_ptb_ops) ||
+	    ptb_build_regions(&vm->tdp, vm->regions, vm->nregions)) {
+		log_err("vm", "%s skipped: could not build its TDP tables (out of memory?)", name);
 		vm_free_resources(vm);
 		return 0;
 	}
@@ -251,7 +251,7 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		v->vm = vm;
 		v->index = i;
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_HALTED; /* APs wait for INIT/SIPI */
-		if (virt_ops->vcpu_init(v, &start, vm->nested.root) < 0) {
+		if (virt_ops->vcpu_init(v, &start, vm->tdp.root) < 0) {
 			log_err("vm", "%s skipped: could not set up vCPU %u (out of memory?)", name, i);
 			vm_free_resources(vm);
 			return 0;
@@ -288,7 +288,7 @@ void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *wh
 	kprintf("    exit %s (%s, 0x%x) at RIP %016llx, qualification/EXITINFO1 0x%llx, info2 0x%llx\n",
 		exit_reason_name(e->reason), virt_ops->exit_name(e->hw_reason), e->hw_reason,
 		(unsigned long long)e->rip, (unsigned long long)e->qual, (unsigned long long)e->info2);
-	if (e->reason == EXIT_NESTED_FAULT || e->reason == EXIT_NESTED_MISCONFIG) {
+	if (e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG) {
 		kprintf("    guest-physical %016llx", (unsigned long long)e->gpa);
 		if (e->gla_valid)
 			kprintf(", guest-linear %016llx", (unsigned long long)e->gla);

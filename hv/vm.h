@@ -1,5 +1,5 @@
 /*
- * vm.h - a virtual machine: its vCPUs, memory regions, nested page tables,
+ * vm.h - a virtual machine: its vCPUs, memory regions, TDP tables,
  * emulated devices and exit statistics.
  */
 #ifndef NESTOR_VM_H
@@ -78,8 +78,8 @@ struct vm {
 	unsigned nguest_map;
 	/* passthrough: ports no emulated device claims reach the hardware. */
 	bool io_passthrough;
-	struct pg_format nested_fmt;
-	struct ptb nested;
+	struct pg_format tdp_fmt;
+	struct ptb tdp;
 
 	struct vm_mmio_region mmio[VM_MAX_MMIO];
 	unsigned nmmio;

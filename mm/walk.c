@@ -4,7 +4,7 @@
  *   gla --> guest CR3 --> [gL4] --> [gL3] --> [gL2] --> [gL1] --> gpa
  *              |            |         |         |         |        |
  *              v            v         v         v         v        v
- *           nested       nested    nested    nested    nested   nested
+ *           TDP          TDP       TDP       TDP       TDP      TDP
  *           walk of      walk of   walk of   walk of   walk of  walk of
  *           &gL4[i]      &gL3[i]   &gL2[i]   &gL1[i]  (leaf A/D) gpa
  *          [nL4..nL1]    ...                                   [nL4..nL1]
@@ -12,14 +12,14 @@
  *                                                                  v hpa
  *
  * Each guest entry address is a guest-physical address: it is translated
- * through the nested tables (4 reads for 4-level EPT/NPT) before the guest
- * entry is read (1 read). 4-level guest x 4-level nested = 4 x (4 + 1) + 4
- * = 24 table reads. A nested fault in a column is "at a guest table"
+ * through the TDP tables (4 reads for 4-level EPT/NPT) before the guest
+ * entry is read (1 read). 4-level guest x 4-level TDP = 4 x (4 + 1) + 4
+ * = 24 table reads. A TDP fault in a column is "at a guest table"
  * (EPT qualification bit 8 = 0, #NPF EXITINFO1 bit 33); in the last column
  * it is on the final translation (bit 8 = 1, EXITINFO1 bit 32).
  *
  * Successful walks of the common shapes take the fast walk (fast_any()
- * below: unrolled, read-only, reusing the nested path to a 2 MiB region
+ * below: unrolled, read-only, reusing the TDP path to a 2 MiB region
  * within one walk); anything else, and every fault, takes the full walk
  * (slow_translate()), which is the specification.
  *
@@ -28,7 +28,7 @@
  * descend; permissions are judged once on the AND of all levels (SDM Vol 3
  * 4.6, 29.3.3.2). A is set on each non-leaf entry as it is used and on the
  * leaf (with D for a write) only when the access is allowed (SDM 4.8,
- * 29.3.5). Setting a guest entry's A/D is a write in the nested dimension.
+ * 29.3.5). Setting a guest entry's A/D is a write in the TDP dimension.
  */
 #include "mm/walk.h"
 
@@ -131,11 +131,11 @@ static inline bool x86_guest_denies(const struct walk_guest *g, unsigned perm, u
 }
 
 /*
- * Nested rules as the raw bits every level must grant: EPT needs R/W/X for
+ * TDP rules as the raw bits every level must grant: EPT needs R/W/X for
  * read/write/fetch; NPT is an x86 user access (APM 15.25.5), so it needs
  * U/S=1 at every level too, W for writes and XD=0 (inverted) for fetches.
  */
-static inline uint64_t nested_need(const struct pg_format *f, uint32_t acc)
+static inline uint64_t tdp_need(const struct pg_format *f, uint32_t acc)
 {
 	uint64_t need = (acc & WALK_ACC_READ) ? f->r : 0;
 
@@ -180,18 +180,18 @@ static inline int bad_kind(const struct pg_format *f)
 	return f->rules == PG_RULES_EPT ? WALK_FAULT_MISCONFIG : WALK_FAULT_RSVD;
 }
 
-/* The nested dimension: translate gpa for access acc (RWX bits only).
- * Nested formats (EPT, NPT) always have 8-byte entries. */
+/* The TDP dimension: translate gpa for access acc (RWX bits only).
+ * TDP formats (EPT, NPT) always have 8-byte entries. */
 static inline __attribute__((always_inline)) int
-nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
+tdp_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 	    struct walk_result *r, struct dim_out *o)
 {
-	const struct pg_format *f = c->nested.fmt;
+	const struct pg_format *f = c->tdp.fmt;
 	const uint64_t ad = ((c->flags & WALK_F_SET_AD) && f->has_ad) ? f->a : 0;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
 	/* Masked like every table address, so pa + 8 below cannot wrap. */
-	uint64_t table = c->nested.root & f->table_addr, bits = ~0ull, e;
+	uint64_t table = c->tdp.root & f->table_addr, bits = ~0ull, e;
 	uint64_t *p;
 
 	r->fault.gpa = gpa;
@@ -206,7 +206,7 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 		} else {
 			p = mem_ptr(&c->mem, pa, 8);
 			if (unlikely(!p))
-				return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, lvl, acc,
+				return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_TDP, lvl, acc,
 						 0, f);
 		}
 		e = *(volatile uint64_t *)p;
@@ -217,10 +217,10 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 		if (likely((e & l->leaf_fast_mask) == l->leaf_fast_value) && bits == ~0ull)
 			goto leaf_ok; /* every check below would pass */
 		if (unlikely(!(e & f->present)))
-			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_NESTED, lvl, acc, 0, f);
+			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_TDP, lvl, acc, 0, f);
 		leaf = (e & l->leaf_test) != 0;
 		if (unlikely(entry_bad(f, l, e, leaf)))
-			return set_fault(r, bad_kind(f), WALK_DIM_NESTED, lvl, acc,
+			return set_fault(r, bad_kind(f), WALK_DIM_TDP, lvl, acc,
 					 bits_perm(f, bits & (e ^ f->perm_xor)), f);
 		bits &= e ^ f->perm_xor;
 		if (leaf)
@@ -230,10 +230,10 @@ nested_walk(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, uint64_t need,
 		table = e & f->table_addr;
 	}
 	if (unlikely(memtype_bad(f, e)))
-		return set_fault(r, WALK_FAULT_MISCONFIG, WALK_DIM_NESTED, lvl, acc,
+		return set_fault(r, WALK_FAULT_MISCONFIG, WALK_DIM_TDP, lvl, acc,
 				 bits_perm(f, bits), f);
 	if (unlikely((bits & need) != need))
-		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, lvl, acc, bits_perm(f, bits), f);
+		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_TDP, lvl, acc, bits_perm(f, bits), f);
 leaf_ok:
 	if (ad) {
 		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);
@@ -251,21 +251,21 @@ leaf_ok:
 
 /*
  * Setting A/D in a guest entry writes guest memory: when table accesses
- * are reads (EPT without A/D) the entry was reached by a nested read, so
- * the write needs nested W too. The nested fault is a write at the guest
+ * are reads (EPT without A/D) the entry was reached by a TDP read, so
+ * the write needs TDP W too. The TDP fault is a write at the guest
  * table.
  */
 static int guest_ad_write(const struct walk_ctx *c, void *p, uint64_t ea, unsigned lvl,
 			  uint64_t nbits, uint64_t bits, struct walk_result *r)
 {
-	const struct pg_format *nf = c->nested.fmt;
+	const struct pg_format *nf = c->tdp.fmt;
 
 	if (nf && !(nbits & nf->w)) {
 		struct dim_out no;
-		int k = nested_walk(c, ea, WALK_ACC_WRITE, nested_need(nf, WALK_ACC_WRITE), r, &no);
+		int k = tdp_walk(c, ea, WALK_ACC_WRITE, tdp_need(nf, WALK_ACC_WRITE), r, &no);
 
 		if (!k) /* tables changed under us: report what we saw */
-			k = set_fault(r, WALK_FAULT_PERM, WALK_DIM_NESTED, no.level - 1u,
+			k = set_fault(r, WALK_FAULT_PERM, WALK_DIM_TDP, no.level - 1u,
 				      WALK_ACC_WRITE, bits_perm(nf, nbits), nf);
 		r->fault.at_guest_table = true;
 		r->fault.guest_level = (uint8_t)(lvl + 1);
@@ -280,12 +280,12 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 		      struct walk_result *r, struct dim_out *o)
 {
 	const struct pg_format *f = c->guest.fmt;
-	const struct pg_format *nf = c->nested.fmt;
+	const struct pg_format *nf = c->tdp.fmt;
 	const uint64_t ad = (c->flags & WALK_F_SET_AD) ? f->a : 0;
-	/* A table access is a write when the nested format has A/D (EPTP[6],
+	/* A table access is a write when the TDP format has A/D (EPTP[6],
 	 * or NPT): see walk.h. */
 	const uint32_t table_acc = WALK_ACC_READ | (nf && nf->has_ad ? WALK_ACC_WRITE : 0);
-	const uint64_t table_need = nf ? nested_need(nf, table_acc) : 0;
+	const uint64_t table_need = nf ? tdp_need(nf, table_acc) : 0;
 	const unsigned es = f->entry_shift;
 	unsigned lvl = f->levels - 1u;
 	const struct pg_level *l = &f->lvl[lvl];
@@ -311,7 +311,7 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 			if (nf) {
 				struct dim_out no;
 
-				k = nested_walk(c, ea, table_acc, table_need, r, &no);
+				k = tdp_walk(c, ea, table_acc, table_need, r, &no);
 				if (unlikely(k)) {
 					r->fault.at_guest_table = true;
 					r->fault.guest_level = (uint8_t)(lvl + 1);
@@ -369,7 +369,7 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 /*
  * The fast walk: the common case of a walk that succeeds with no A/D bit
  * left to set and every table in the direct map, for 4-/5-level guest
- * paging (or none) over 4-/5-level EPT/NPT (or none). Nested entries must
+ * paging (or none) over 4-/5-level EPT/NPT (or none). TDP entries must
  * take the fast accept (pg_level.fast_mask / leaf_fast: every permission,
  * no reserved bit, A set, WB); guest entries must be present, without
  * reserved bits and with A set (D on the leaf of a write), their
@@ -441,14 +441,14 @@ fast_dim(const struct pg_format *f, const unsigned L, const uint8_t *direct, uin
 }
 
 /*
- * The 2D fast walk: GL guest levels (0: paging off) and NL nested levels
+ * The 2D fast walk: GL guest levels (0: paging off) and NL TDP levels
  * (0: none), both constants; each guest entry address is first translated
- * through the nested dimension.
+ * through the TDP dimension.
  */
 /* What the fast walk did: nothing usable, the whole walk, the guest
- * dimension only (the final nested translation needs the full walk), or
+ * dimension only (the final TDP translation needs the full walk), or
  * found a guest entry not present (*gpa_out: its GPA when there is a
- * nested dimension, *gshift: its 0-based level). */
+ * TDP dimension, *gshift: its 0-based level). */
 enum { FAST_NO = 0, FAST_OK = 1, FAST_GUEST_DONE = 2, FAST_GUEST_NOTP = 3 };
 
 static inline __attribute__((always_inline)) int
@@ -470,7 +470,7 @@ fast_translate(const struct walk_ctx *c, const struct pg_format *gf, const struc
 	if (unlikely(c->mem.direct_size < 4096))
 		return false;
 	if (NL) {
-		nroot = c->nested.root & nf->table_addr;
+		nroot = c->tdp.root & nf->table_addr;
 		if (unlikely(nroot > limt))
 			return false;
 		/* Table accesses are writes when the format has A/D (walk.h). */
@@ -557,7 +557,7 @@ leaf:
 				if (e & gf->present)
 					return FAST_NO;
 				/* The full walk's first check on this entry:
-				 * a #PF, the nested walks before it left
+				 * a #PF, the TDP walks before it left
 				 * fault.gpa at the entry's GPA. */
 				i = (unsigned)(l - gf->lvl);
 				*gpa_out = NL ? table + ((gla >> (9 * i + 9)) & 0xff8) : 0;
@@ -636,9 +636,9 @@ fast_result(struct walk_result *r, const struct pg_format *nf, uint64_t gla, boo
 	r->gpa = gpa;
 	r->hpa = hpa;
 	r->guest_shift = gshift;
-	r->nested_shift = nshift;
+	r->tdp_shift = nshift;
 	r->guest_perm = gperm;
-	r->nested_perm = PG_PERM_ALL;
+	r->tdp_perm = PG_PERM_ALL;
 	r->memtype = 0;
 	r->ipat = false;
 	if (nf && nf->memtype_mask) {
@@ -651,17 +651,17 @@ static inline void result_init(struct walk_result *r, uint64_t gla, bool gla_val
 {
 	r->fault = (struct walk_fault){ .gla = gla, .gla_valid = gla_valid };
 	r->guest_shift = 64;
-	r->nested_shift = 64;
+	r->tdp_shift = 64;
 	r->guest_perm = PG_PERM_ALL;
-	r->nested_perm = PG_PERM_ALL;
+	r->tdp_perm = PG_PERM_ALL;
 	r->memtype = 0;
 	r->ipat = false;
 }
 
-static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
+static int finish_tdp(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 			 struct walk_result *r)
 {
-	const struct pg_format *nf = c->nested.fmt;
+	const struct pg_format *nf = c->tdp.fmt;
 	struct dim_out no;
 	int k;
 
@@ -670,14 +670,14 @@ static int finish_nested(const struct walk_ctx *c, uint64_t gpa, uint32_t acc,
 		r->hpa = gpa;
 		return 0;
 	}
-	k = nested_walk(c, gpa, acc & ACC_RWX, nested_need(nf, acc), r, &no);
+	k = tdp_walk(c, gpa, acc & ACC_RWX, tdp_need(nf, acc), r, &no);
 	if (k) {
 		r->fault.guest_perm = r->guest_perm;
 		return k;
 	}
 	r->hpa = no.pa;
-	r->nested_shift = no.shift;
-	r->nested_perm = (uint8_t)bits_perm(nf, no.bits);
+	r->tdp_shift = no.shift;
+	r->tdp_perm = (uint8_t)bits_perm(nf, no.bits);
 	if (nf->memtype_mask) {
 		r->memtype = (uint8_t)((no.leaf & nf->memtype_mask) >> nf->memtype_shift);
 		r->ipat = (no.leaf >> 6) & 1;
@@ -703,10 +703,10 @@ static __attribute__((noinline)) int slow_translate(const struct walk_ctx *c, ui
 		r->guest_shift = go.shift;
 		r->guest_perm = (uint8_t)go.bits; /* guest_walk stores PG_PERM_* */
 	}
-	return finish_nested(c, gpa, acc, r);
+	return finish_tdp(c, gpa, acc, r);
 }
 
-/* The full walk's final nested translation after a fast guest dimension:
+/* The full walk's final TDP translation after a fast guest dimension:
  * the full guest walk would have found the same entries (the fast walk
  * wrote nothing and needed no A/D update) and the same gpa, size and
  * permissions. */
@@ -717,11 +717,11 @@ static __attribute__((noinline)) int slow_final(const struct walk_ctx *c, uint64
 	result_init(r, gla, true);
 	r->guest_shift = gshift;
 	r->guest_perm = gperm;
-	return finish_nested(c, gpa, acc, r);
+	return finish_tdp(c, gpa, acc, r);
 }
 
 /* The full walk's result for a guest entry not present at 0-based level
- * lvl (fgpa: what the nested walks left in fault.gpa). */
+ * lvl (fgpa: what the TDP walks left in fault.gpa). */
 static __attribute__((noinline)) int slow_guest_notp(const struct walk_ctx *c, uint64_t gla,
 						     uint64_t fgpa, unsigned lvl, uint32_t acc,
 						     struct walk_result *r)
@@ -735,7 +735,7 @@ static __attribute__((noinline)) int slow_gpa_to_hpa(const struct walk_ctx *c, u
 						     uint32_t acc, struct walk_result *r)
 {
 	result_init(r, 0, false);
-	return finish_nested(c, gpa, acc, r);
+	return finish_tdp(c, gpa, acc, r);
 }
 
 int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r)
@@ -743,11 +743,11 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 	uint64_t gpa, hpa, nleaf = 0;
 	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
-	int f = fast_any(c, c->guest.fmt, c->nested.fmt, gla, acc, &gpa, &hpa, &nleaf, &gshift,
+	int f = fast_any(c, c->guest.fmt, c->tdp.fmt, gla, acc, &gpa, &hpa, &nleaf, &gshift,
 			 &nshift, &gperm);
 
 	if (likely(f == FAST_OK)) {
-		fast_result(r, c->nested.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift, gperm);
+		fast_result(r, c->tdp.fmt, gla, true, gpa, hpa, nleaf, gshift, nshift, gperm);
 		return 0;
 	}
 	if (f == FAST_GUEST_DONE)
@@ -773,7 +773,7 @@ int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct
 	}
 	if (f == FAST_GUEST_NOTP)
 		return slow_guest_notp(c, gla, gpa, gshift, acc, r);
-	g.nested.fmt = (const struct pg_format *)0;
+	g.tdp.fmt = (const struct pg_format *)0;
 	return slow_translate(&g, gla, acc, r);
 }
 
@@ -782,9 +782,9 @@ int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct
 	uint64_t g = gpa, hpa = gpa, nleaf = 0;
 	uint8_t gshift = 64, nshift = 64, gperm = PG_PERM_ALL;
 
-	if (likely(fast_any(c, (const struct pg_format *)0, c->nested.fmt, gpa, acc, &g, &hpa,
+	if (likely(fast_any(c, (const struct pg_format *)0, c->tdp.fmt, gpa, acc, &g, &hpa,
 				  &nleaf, &gshift, &nshift, &gperm) == FAST_OK)) {
-		fast_result(r, c->nested.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift, gperm);
+		fast_result(r, c->tdp.fmt, 0, false, gpa, hpa, nleaf, gshift, nshift, gperm);
 		return 0;
 	}
 	return slow_gpa_to_hpa(c, gpa, acc, r);
@@ -802,8 +802,8 @@ int walk_load_pae_pdptes(const struct walk_ctx *c, uint64_t cr3_root, uint64_t o
 			return k;
 		p = mem_ptr(&c->mem, r->hpa, 8);
 		if (!p)
-			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_NESTED, 0, WALK_ACC_READ,
-					 0, c->nested.fmt ? c->nested.fmt : &(struct pg_format){ 0 });
+			return set_fault(r, WALK_FAULT_NO_MEMORY, WALK_DIM_TDP, 0, WALK_ACC_READ,
+					 0, c->tdp.fmt ? c->tdp.fmt : &(struct pg_format){ 0 });
 		out[i] = *(const volatile uint64_t *)p;
 	}
 	return 0;

@@ -3,9 +3,9 @@
  *
  * A walk translates a guest-linear address through the guest's paging
  * (dimension "guest", any format from mm/guest_fmt.h, or paging off) and
- * then through the nested tables (dimension "nested": EPT or NPT, or none).
+ * then through the TDP tables (dimension "TDP": EPT or NPT, or none).
  * Each guest paging-structure entry lives at a guest-physical address, so it
- * is itself translated through the nested dimension before it is read.
+ * is itself translated through the TDP dimension before it is read.
  * A walk returns either the translation or one fault record; it never
  * injects anything. The record feeds walk_pf_error_code() (mm/pf_error.h),
  * ept_violation_qual() (ept/ept_fmt.h) or npt_npf_exitinfo1() (npt/npt_fmt.h).
@@ -20,7 +20,7 @@
  *   struct walk_ctx c = {
  *       .guest = { .fmt = &gfmt, .root = guest_cr3_root(mode, cr3, maxpa),
  *                  .wp = cr0 & CR0_WP, .smep = ..., .smap = ..., .pkru = ... },
- *       .nested = { .fmt = &nfmt, .root = ept_eptp_root(eptp, maxpa) },
+ *       .tdp = { .fmt = &nfmt, .root = ept_eptp_root(eptp, maxpa) },
  *       .mem = { .direct = directmap_base, .direct_size = phys_limit },
  *       .flags = WALK_F_SET_AD,             // 0 for a side-effect-free probe
  *   };
@@ -54,7 +54,7 @@ enum walk_access {
 enum walk_dim {
 	WALK_DIM_NONE = 0,
 	WALK_DIM_GUEST = 1,  /* guest paging: becomes a #PF for the guest */
-	WALK_DIM_NESTED = 2, /* EPT/NPT: EPT violation/misconfig or #NPF */
+	WALK_DIM_TDP = 2, /* EPT/NPT: EPT violation/misconfig or #NPF */
 };
 
 enum walk_fault_kind {
@@ -70,25 +70,25 @@ struct walk_fault {
 	uint8_t kind;          /* enum walk_fault_kind */
 	uint8_t dim;           /* enum walk_dim */
 	uint8_t level;         /* 1-based level of the faulting dimension (1 = PTE) */
-	uint8_t guest_level;   /* nested fault at a guest table: that table's level */
-	bool at_guest_table;   /* nested fault while accessing a guest paging entry */
+	uint8_t guest_level;   /* TDP fault at a guest table: that table's level */
+	bool at_guest_table;   /* TDP fault while accessing a guest paging entry */
 	bool gla_valid;        /* the walk started from a guest-linear address */
 	bool pk;               /* guest: protection-key violation (#PF bit 5) */
 	bool fetch_sets_id;    /* the faulting format reports I/D for fetches */
 	uint8_t allowed;       /* PG_PERM_* AND-ed over the entries walked (0 if not present) */
-	uint8_t guest_perm;    /* nested final fault: what the guest paging allowed */
+	uint8_t guest_perm;    /* TDP final fault: what the guest paging allowed */
 	uint32_t access;       /* WALK_ACC_* of the access that faulted, as performed now */
 	uint64_t gla;          /* guest-linear address (if gla_valid) */
-	uint64_t gpa;          /* nested fault: the guest-physical address translated */
+	uint64_t gpa;          /* TDP fault: the guest-physical address translated */
 };
 
 struct walk_result {
 	uint64_t gpa;          /* guest-physical address (output of the guest dimension) */
-	uint64_t hpa;          /* host-physical address (output of the nested dimension) */
+	uint64_t hpa;          /* host-physical address (output of the TDP dimension) */
 	uint8_t guest_shift;   /* log2 guest page size (12, 21, 22, 30; 64 with paging off) */
-	uint8_t nested_shift;  /* log2 nested page size (64 without nested) */
+	uint8_t tdp_shift;  /* log2 TDP page size (64 without TDP) */
 	uint8_t guest_perm;    /* PG_PERM_* combined over the guest entries */
-	uint8_t nested_perm;   /* PG_PERM_* combined over the nested entries */
+	uint8_t tdp_perm;   /* PG_PERM_* combined over the TDP entries */
 	uint8_t memtype;       /* EPT leaf memory type (bits 5:3) */
 	bool ipat;             /* EPT leaf ignore-PAT */
 	struct walk_fault fault; /* valid when the walk returned non-zero */
@@ -112,8 +112,8 @@ struct walk_guest {
 	uint32_t pkru;               /* PKRU (used when fmt->pke) */
 };
 
-struct walk_nested {
-	const struct pg_format *fmt; /* NULL: no nested dimension (gpa == hpa) */
+struct walk_tdp {
+	const struct pg_format *fmt; /* NULL: no TDP dimension (gpa == hpa) */
 	uint64_t root;               /* EPTP or nCR3 address bits */
 };
 
@@ -123,13 +123,13 @@ enum walk_flags {
 	 * entries used and D on the leaf of a write, in both dimensions. */
 	WALK_F_SET_AD = 1u << 0,
 };
-/* Guest paging-structure accesses are writes in the nested dimension
- * exactly when the nested format has A/D: EPT with EPTP[6] (SDM 29.3.5)
+/* Guest paging-structure accesses are writes in the TDP dimension
+ * exactly when the TDP format has A/D: EPT with EPTP[6] (SDM 29.3.5)
  * and always for NPT (APM 15.25.5); otherwise they are reads. */
 
 struct walk_ctx {
 	struct walk_guest guest;
-	struct walk_nested nested;
+	struct walk_tdp tdp;
 	struct walk_mem mem;
 	uint32_t flags; /* enum walk_flags */
 };
@@ -141,11 +141,11 @@ int walk_translate(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct 
 /* Guest dimension only: guest tables are read at their GPA as if gpa == hpa. */
 int walk_gva_to_gpa(const struct walk_ctx *c, uint64_t gla, uint32_t acc, struct walk_result *r);
 
-/* Nested dimension only (gla_valid = false), e.g. for an EPT-violation GPA. */
+/* TDP dimension only (gla_valid = false), e.g. for an EPT-violation GPA. */
 int walk_gpa_to_hpa(const struct walk_ctx *c, uint64_t gpa, uint32_t acc, struct walk_result *r);
 
 /*
- * Load the four PAE PDPTEs from guest-physical cr3_root through the nested
+ * Load the four PAE PDPTEs from guest-physical cr3_root through the tdp
  * dimension (a read, guest-linear address not valid, as on MOV to CR3).
  * Does not check them: see guest_pae_pdptes_valid().
  */
@@ -156,7 +156,7 @@ int walk_load_pae_pdptes(const struct walk_ctx *c, uint64_t cr3_root, uint64_t o
  * qualification) rather than an EPT violation (exit 48). */
 static inline bool walk_fault_is_ept_misconfig(const struct walk_fault *f)
 {
-	return f->dim == WALK_DIM_NESTED && f->kind == WALK_FAULT_MISCONFIG;
+	return f->dim == WALK_DIM_TDP && f->kind == WALK_FAULT_MISCONFIG;
 }
 
 #endif

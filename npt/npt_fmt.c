@@ -52,7 +52,7 @@ bool npt_fmt_build(struct pg_format *f, const struct npt_fmt_params *p)
 
 uint64_t npt_npf_exitinfo1(const struct walk_fault *f)
 {
-	uint64_t e = NPF_INFO1_U; /* all nested accesses are user accesses */
+	uint64_t e = NPF_INFO1_U; /* all TDP accesses are user accesses */
 
 	if (f->kind != WALK_FAULT_NOT_PRESENT)
 		e |= NPF_INFO1_P;

@@ -1,9 +1,9 @@
 /*
- * npt_fmt.h - AMD nested page tables as a struct pg_format, and the #NPF
+ * npt_fmt.h - AMD NPT tables as a struct pg_format, and the #NPF
  * EXITINFO1 computed from a walk's fault record.
  *
- * AMD APM Vol 2 15.25 ("Nested Paging"): nested tables use the host's
- * long-mode 4-level format (5.3, Figures 5-18..5-23); every nested access
+ * AMD APM Vol 2 15.25 ("Nested Paging", the APM's name for NPT): TDP tables use the host's
+ * long-mode 4-level format (5.3, Figures 5-18..5-23); every TDP access
  * is a user access, so every level needs U/S=1; guest page-table accesses
  * are treated as writes (15.25.5/15.25.6). #NPF EXITINFO1 (15.25.6):
  * bits 31:0 are a #PF-style error code, bit 32 set for a fault on the final
@@ -28,7 +28,7 @@ struct walk_fault;
 
 struct npt_fmt_params {
 	uint8_t maxphyaddr; /* host physical-address width */
-	bool nxe;           /* host EFER.NXE at VMRUN (enables NX in nested tables) */
+	bool nxe;           /* host EFER.NXE at VMRUN (enables NX in TDP tables) */
 	bool gbpages;       /* CPUID Fn8000_0001 EDX[26] */
 };
 
@@ -42,7 +42,7 @@ bool npt_fmt_build(struct pg_format *f, const struct npt_fmt_params *p);
 #define NPF_INFO1_FINAL PG_BIT(32)
 #define NPF_INFO1_GUEST_TABLE PG_BIT(33)
 
-/* EXITINFO1 for a nested-dimension fault f; EXITINFO2 is f->gpa. */
+/* EXITINFO1 for a TDP-dimension fault f; EXITINFO2 is f->gpa. */
 uint64_t npt_npf_exitinfo1(const struct walk_fault *f);
 
 #endif

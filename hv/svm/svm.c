@@ -2,7 +2,7 @@
  * svm.c - the AMD SVM backend of vcpu_ops (AMD APM Vol 2 chapter 15).
  *
  * One VMCB per vCPU, one IOPM and MSRPM per vCPU (everything intercepted:
- * Nestor emulates each port and MSR a guest may touch), nested paging on,
+ * Nestor emulates each port and MSR a guest may touch), TDP on,
  * an ASID per VM. Exits are translated into struct vm_exit here and
  * nowhere else.
  */
@@ -69,7 +69,7 @@ static void svm_set_seg(struct vmcb_seg *s, const struct seg_desc *d)
 	s->attrib = (uint16_t)((d->access & 0xff) | ((d->access >> 4) & 0xf00));
 }
 
-static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t nested_root)
+static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t tdp_root)
 {
 	if (svm_state_used >= sizeof(svm_state) / sizeof(svm_state[0]))
 		return -1;
@@ -108,7 +108,7 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	c->tlb_control = svm_tlb_flush_cmd; /* stale entries of a reused ASID */
 	c->vintr = 1ull << 24;   /* V_INTR_MASKING: host IF governs physical interrupts */
 	c->np_enable = 1;
-	c->ncr3 = nested_root;
+	c->ncr3 = tdp_root;
 
 	struct vmcb_save *g = &s->vmcb->save;
 	struct seg_state seg;
@@ -282,9 +282,9 @@ static void svm_set_cr2(struct vcpu *v, uint64_t cr2)
 	S(v)->load_cr2 = true;
 }
 
-static bool svm_nested_format(struct pg_format *f)
+static bool svm_tdp_format(struct pg_format *f)
 {
-	/* Host long-mode format (APM 15.25.5); nested NX needs host EFER.NXE,
+	/* Host long-mode format (APM 15.25.5); TDP NX needs host EFER.NXE,
 	 * which boot sets. 1 GiB pages per CPUID Fn8000_0001 EDX[26]. */
 	struct npt_fmt_params p = {
 		.maxphyaddr = (uint8_t)(cpuid(0x80000008, 0).eax & 0xff),
@@ -294,7 +294,7 @@ static bool svm_nested_format(struct pg_format *f)
 	return npt_fmt_build(f, &p);
 }
 
-static void svm_flush_nested(struct vcpu *v) { S(v)->flush_pending = true; }
+static void svm_flush_tdp(struct vcpu *v) { S(v)->flush_pending = true; }
 
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
@@ -362,8 +362,8 @@ const struct vcpu_ops svm_ops = {
 	.get_paging_state = svm_get_paging_state,
 	.inject_exception = svm_inject_exception,
 	.set_cr2 = svm_set_cr2,
-	.nested_format = svm_nested_format,
-	.flush_nested = svm_flush_nested,
+	.tdp_format = svm_tdp_format,
+	.flush_tdp = svm_flush_tdp,
 	.set_slice = svm_set_slice,
 	.state_msr = svm_state_msr,
 	.dump = svm_dump,

@@ -71,7 +71,7 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 	}
 	case SVM_EXIT_NPF:
 		/* A reserved bit in a leaf is Nestor's MMIO marker (ptb_mark_mmio). */
-		e->reason = (e->qual & (1ull << 3)) ? EXIT_NESTED_MISCONFIG : EXIT_NESTED_FAULT;
+		e->reason = (e->qual & (1ull << 3)) ? EXIT_TDP_MISCONFIG : EXIT_TDP_FAULT;
 		e->gpa = e->info2;
 		/* EXITINFO1 bit 1 = write, bit 4 = instruction fetch (APM 15.25.6). */
 		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 16) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;

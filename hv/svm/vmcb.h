@@ -37,7 +37,7 @@ struct vmcb_control {
 	uint64_t exitinfo1;       /* 0x078 */
 	uint64_t exitinfo2;       /* 0x080 */
 	uint64_t exitintinfo;     /* 0x088 */
-	uint64_t np_enable;       /* 0x090: bit 0 nested paging */
+	uint64_t np_enable;       /* 0x090: bit 0 NP_ENABLE: NPT on */
 	uint64_t avic_apic_bar;   /* 0x098 */
 	uint64_t ghcb_pa;         /* 0x0a0 */
 	uint64_t eventinj;        /* 0x0a8 */

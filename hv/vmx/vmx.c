@@ -220,7 +220,7 @@ bool vmx_ins_outs_info(void) { return (caps.vmx.basic >> 54) & 1; }
 
 uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)GUEST_CR4_HIDDEN; }
 
-static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t nested_root)
+static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t tdp_root)
 {
 	if (vmx_state_used >= sizeof(vmx_state) / sizeof(vmx_state[0]))
 		return -1;
@@ -261,7 +261,7 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t n
 	vmwrite(VMCS_TSC_OFFSET, 0);
 	if (ctl_proc2 & PROC2_VPID)
 		vmwrite(VMCS_VPID, v->vm->id + 1); /* VPID 0 is the host's */
-	s->eptp = vmx_eptp(nested_root, 4, false);
+	s->eptp = ept_make_eptp(tdp_root, 4, false);
 	vmwrite(VMCS_EPT_POINTER, s->eptp);
 	s->save_preempt = ctl_exit & EXIT_CTL_SAVE_PREEMPT;
 	s->pat_in_vmcs = ctl_entry & ENTRY_CTL_LOAD_PAT;
@@ -467,7 +467,7 @@ static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error,
 
 static void vmx_set_cr2(struct vcpu *v, uint64_t cr2) { VX(v)->cr2 = cr2; }
 
-static bool vmx_nested_format(struct pg_format *f)
+static bool vmx_tdp_format(struct pg_format *f)
 {
 	if (!ctls_ready)
 		return false;
@@ -481,7 +481,7 @@ static bool vmx_nested_format(struct pg_format *f)
 	return ept_fmt_build(f, &p);
 }
 
-static void vmx_flush_nested(struct vcpu *v) { VX(v)->flush_pending = true; }
+static void vmx_flush_tdp(struct vcpu *v) { VX(v)->flush_pending = true; }
 
 static void vmx_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
@@ -579,7 +579,7 @@ const struct vcpu_ops vmx_ops = {
 	.name = "vmx",
 	.needs_host_timer = false,
 	.cpu_enable = vmx_cpu_enable,
-	.nested_format = vmx_nested_format,
+	.tdp_format = vmx_tdp_format,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_free = vmx_vcpu_free,
 	.run = vmx_run,
@@ -590,7 +590,7 @@ const struct vcpu_ops vmx_ops = {
 	.get_paging_state = vmx_get_paging_state,
 	.inject_exception = vmx_inject_exception,
 	.set_cr2 = vmx_set_cr2,
-	.flush_nested = vmx_flush_nested,
+	.flush_tdp = vmx_flush_tdp,
 	.set_slice = vmx_set_slice,
 	.state_msr = vmx_state_msr,
 	.dump = vmx_dump,

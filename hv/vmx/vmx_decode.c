@@ -37,11 +37,6 @@ uint64_t vmx_cr4_real(const struct vmx_cr_fixed *f, uint64_t guest)
 	return (guest | f->cr4_fixed0 | CR4_VMXE) & f->cr4_fixed1;
 }
 
-uint64_t vmx_eptp(uint64_t root, unsigned levels, bool ad)
-{
-	return (root & ~0xfffull) | ((uint64_t)(levels - 1) << 3) | 6 | (ad ? 1ull << 6 : 0);
-}
-
 void vmx_decode_io(uint64_t q, uint32_t info, bool info_valid, uint32_t cs_ar, struct vm_exit *e)
 {
 	static const uint8_t sizes[4] = { 1, 2, 4, 4 }; /* 0: 1 byte, 1: 2, 3: 4 */

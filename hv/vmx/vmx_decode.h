@@ -30,8 +30,6 @@ uint64_t vmx_cr4_mask(const struct vmx_cr_fixed *f);
 uint64_t vmx_cr0_real(const struct vmx_cr_fixed *f, uint64_t guest);
 uint64_t vmx_cr4_real(const struct vmx_cr_fixed *f, uint64_t guest);
 
-/* EPTP (SDM 3C 25.6.11): root | (levels-1) << 3 | WB (6) | A/D bit 6. */
-uint64_t vmx_eptp(uint64_t root, unsigned levels, bool ad);
 
 /* I/O exit (SDM 3C table 28-5) into e->u.io. insn_info is the VM-exit
  * instruction-information field (table 28-8), used for INS/OUTS when

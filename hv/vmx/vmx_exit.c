@@ -207,7 +207,7 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 	case VMX_EXIT_EPT_VIOLATION:
 		/* Qualification bit 7: the guest-linear address is valid
 		 * (SDM 3C table 28-7). */
-		e->reason = EXIT_NESTED_FAULT;
+		e->reason = EXIT_TDP_FAULT;
 		e->gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
 		e->gla_valid = (e->qual >> 7) & 1;
 		if (e->gla_valid)
@@ -216,7 +216,7 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 4) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;
 		break;
 	case VMX_EXIT_EPT_MISCONFIG:
-		e->reason = EXIT_NESTED_MISCONFIG;
+		e->reason = EXIT_TDP_MISCONFIG;
 		e->gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
 		break;
 	case VMX_EXIT_PREEMPTION_TIMER:

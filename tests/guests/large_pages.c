@@ -1,9 +1,9 @@
 /*
- * large_pages - memory across the nested tables' large-page boundaries,
+ * large_pages - memory across the TDP tables' large-page boundaries,
  * while Nestor changes permissions underneath (HC_SET_PERM).
  *
  * Run with mem=64M (or more). Nestor maps the VM's RAM with the largest
- * nested pages that fit (2 MiB here; 1 GiB needs a bigger VM); making one
+ * TDP pages that fit (2 MiB here; 1 GiB needs a bigger VM); making one
  * 4 KiB page read-only splits its 2 MiB page into 4 KiB entries, making it
  * writable again must merge it back (the table count returns to what it
  * was). Paging is off, so a linear address is the guest-physical one.
@@ -58,7 +58,7 @@ int guest_main(const struct mb_info *mbi)
 		    bad);
 
 	long before = nestor_hypercall(HC_SET_PERM, 8 * MIB, 0x1000, PERM_R | PERM_W | PERM_X);
-	guest_check(before > 0, "HC_SET_PERM leaves RAM as it was: %ld nested table pages", before);
+	guest_check(before > 0, "HC_SET_PERM leaves RAM as it was: %ld TDP table pages", before);
 	long split = nestor_hypercall(HC_SET_PERM, 8 * MIB + 0x1000, 0x1000, PERM_R);
 	guest_check(split > before, "making one 4 KiB page read-only splits its 2 MiB page (%ld -> %ld tables)", before,
 		    split);

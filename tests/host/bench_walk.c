@@ -27,7 +27,7 @@
  * Measured (gcc 12 -O2, valgrind 3.19 callgrind, (Ir(3000) - Ir(1000)) /
  * 2000): walk2d 348, walk2d_npt 341, walk2d_kern 388, walk2d_fault 492,
  * walk1d_ept 129 (before the fast walk of mm/walk.c: 988, 1053, 1069,
- * 952, 207). The fast walk reuses, within one walk, the nested path to a
+ * 952, 207). The fast walk reuses, within one walk, the TDP path to a
  * level-0 table for GPAs in the same 2 MiB region: in walk2d every guest
  * table and the page share one, so it performs 12 of the 24 table reads
  * (without that reuse: walk2d 485, walk2d_npt 478, walk2d_kern 543).
@@ -72,8 +72,8 @@ static uint64_t alloc_table(void)
 	return pa;
 }
 
-/* Map gpa -> hpa with 4 KiB leaves in a 4-level nested table. */
-static void nested_map(const struct pg_format *f, uint64_t root, uint64_t gpa, uint64_t hpa,
+/* Map gpa -> hpa with 4 KiB leaves in a 4-level TDP table. */
+static void tdp_map(const struct pg_format *f, uint64_t root, uint64_t gpa, uint64_t hpa,
 		       uint64_t leaf_bits)
 {
 	uint64_t table = root;
@@ -110,7 +110,7 @@ static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format 
 	next_table = 4u << 20;
 	nroot = alloc_table();
 	for (uint64_t g = 0; g < (2u << 20); g += 4096)
-		nested_map(nf, nroot, g, g + (2u << 20),
+		tdp_map(nf, nroot, g, g + (2u << 20),
 			   npt ? (0x7ull | 0x60) : (0x7ull | (6ull << 3)));
 	/* Guest 4-level tables: PML4 at 0x1000, PDPT 0x2000, PD 0x3000, PT 0x4000. */
 	for (int l = 3; l >= 0; l--) {
@@ -126,8 +126,8 @@ static void setup_2d(struct walk_ctx *c, struct pg_format *gf, struct pg_format 
 	c->guest.wp = true;
 	c->guest.smep = kern;
 	c->guest.smap = kern;
-	c->nested.fmt = nf;
-	c->nested.root = nroot;
+	c->tdp.fmt = nf;
+	c->tdp.root = nroot;
 	c->mem.direct = mem;
 	c->mem.direct_size = MEM_SIZE;
 	c->flags = WALK_F_SET_AD;
@@ -141,8 +141,8 @@ static int bench_walk2d(unsigned long n, bool npt, bool kern, bool fault)
 	uint64_t gva = 0x00007f123456a000ull;
 
 	setup_2d(&c, &gf, &nf, npt, kern);
-	if (fault) /* the data page's nested leaf: not present */
-		nested_map(&nf, c.nested.root, 0x100000, 0, 0);
+	if (fault) /* the data page's TDP leaf: not present */
+		tdp_map(&nf, c.tdp.root, 0x100000, 0, 0);
 	if (fault ? walk_translate(&c, gva + 0x10, WALK_ACC_READ, &r) != WALK_FAULT_NOT_PRESENT :
 	    walk_translate(&c, gva + 0x10, WALK_ACC_READ, &r) || r.hpa != 0x300010) {
 		fprintf(stderr, "bench setup broken: kind %d hpa %#llx\n", r.fault.kind,

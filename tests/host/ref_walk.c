@@ -35,17 +35,17 @@ static void orbits(const struct ref_cfg *c, uint64_t pa, unsigned size, uint64_t
 	memcpy(c->mem + pa, &v, size);
 }
 
-/* Result of a nested translation. */
+/* Result of a TDP translation. */
 struct nres {
 	uint64_t hpa;
 	bool r, w, x, u;
 };
 
-/* Nested fault bookkeeping, filled by the nested translators. */
+/* TDP fault bookkeeping, filled by the tdp translators. */
 static void nfault(struct ref_out *o, int kind, int level, uint64_t gpa)
 {
 	o->kind = kind;
-	o->dim = REF_DIM_NESTED;
+	o->dim = REF_DIM_TDP;
 	o->level = level;
 	o->fault_gpa = gpa;
 }
@@ -243,9 +243,9 @@ static int ref_npt(const struct ref_cfg *c, uint64_t gpa, unsigned acc, struct n
 	return 1;
 }
 
-/* Translate gpa in the nested dimension; on a fault, o has the nested
+/* Translate gpa in the TDP dimension; on a fault, o has the tdp
  * record with its encodings (final tells which column). */
-static int nested(const struct ref_cfg *c, uint64_t gpa, unsigned acc, bool final, bool gla_valid,
+static int ref_tdp(const struct ref_cfg *c, uint64_t gpa, unsigned acc, bool final, bool gla_valid,
 		  struct nres *n, struct ref_out *o)
 {
 	int k;
@@ -286,13 +286,13 @@ static bool table_writes(const struct ref_cfg *c)
 }
 
 /* Read the guest entry at guest-physical ea for level L. *hpa receives its
- * host address, *nw whether the nested dimension allows writing it. */
+ * host address, *nw whether the TDP dimension allows writing it. */
 static int gread(struct gw *g, uint64_t ea, int L, uint64_t *e, uint64_t *hpa, bool *nw)
 {
 	struct nres n;
 	unsigned acc = REF_R | (table_writes(g->c) ? REF_W : 0);
 
-	if (nested(g->c, ea, acc, false, true, &n, g->o)) {
+	if (ref_tdp(g->c, ea, acc, false, true, &n, g->o)) {
 		g->o->at_table = true;
 		g->o->guest_level = L;
 		return 1;
@@ -309,15 +309,15 @@ static int gread(struct gw *g, uint64_t ea, int L, uint64_t *e, uint64_t *hpa, b
 	return 0;
 }
 
-/* Set A/D bits b in a guest entry; a write in the nested dimension. */
+/* Set A/D bits b in a guest entry; a write in the TDP dimension. */
 static int gsetad(struct gw *g, uint64_t ea, int L, uint64_t hpa, bool nw, uint64_t b)
 {
 	if (!nw) {
 		struct nres n;
 
-		if (!nested(g->c, ea, REF_W, false, true, &n, g->o)) {
+		if (!ref_tdp(g->c, ea, REF_W, false, true, &n, g->o)) {
 			g->o->kind = REF_PERM; /* cannot happen with stable tables */
-			g->o->dim = REF_DIM_NESTED;
+			g->o->dim = REF_DIM_TDP;
 		}
 		g->o->at_table = true;
 		g->o->guest_level = L;
@@ -581,7 +581,7 @@ int ref_walk(const struct ref_cfg *c, uint64_t gla, unsigned acc, struct ref_out
 	if (k)
 		return o->kind;
 	o->gpa = gpa;
-	if (nested(c, gpa, acc & (REF_R | REF_W | REF_X), true, true, &n, o))
+	if (ref_tdp(c, gpa, acc & (REF_R | REF_W | REF_X), true, true, &n, o))
 		return o->kind;
 	o->hpa = n.hpa;
 	return REF_OK;

@@ -15,7 +15,7 @@
 enum { REF_G_OFF, REF_G_32, REF_G_PAE, REF_G_4L, REF_G_5L };
 enum { REF_N_NONE, REF_N_EPT4, REF_N_EPT5, REF_N_NPT };
 enum { REF_OK, REF_NOTP, REF_RSVD, REF_PERM, REF_MISCONF, REF_NOMEM };
-enum { REF_DIM_GUEST = 1, REF_DIM_NESTED = 2 };
+enum { REF_DIM_GUEST = 1, REF_DIM_TDP = 2 };
 /* Access bits. */
 #define REF_R 1u
 #define REF_W 2u

@@ -3,7 +3,7 @@
  *
  * Random map/unmap/protect/MMIO-marker sequences over a 4 GiB guest-physical
  * window; after every step the tables are translated with the walker
- * (nested dimension only) and compared with the model page by page, the
+ * (TDP dimension only) and compared with the model page by page, the
  * tables are checked to be in canonical form (no empty child table, no
  * child table that could be one large page), invalidation is reported
  * whenever a present translation was removed/reduced/changed, and no table
@@ -112,8 +112,8 @@ static void make_fmt(int which, struct pg_format *f)
 static void ctx_for(struct walk_ctx *c, const struct ptb *b)
 {
 	memset(c, 0, sizeof(*c));
-	c->nested.fmt = b->fmt;
-	c->nested.root = b->root;
+	c->tdp.fmt = b->fmt;
+	c->tdp.root = b->root;
 	c->mem.ptr = walk_ptr;
 	c->mem.opaque = &PL;
 }
@@ -155,11 +155,11 @@ static bool check_page(const struct walk_ctx *c, bool npt, uint64_t pn)
 		}
 		return true;
 	}
-	if (k != WALK_OK || r.hpa != (m->hpa | 0x123) || (r.nested_perm & 7) != m->perm ||
+	if (k != WALK_OK || r.hpa != (m->hpa | 0x123) || (r.tdp_perm & 7) != m->perm ||
 	    (!npt && r.memtype != m->memtype)) {
 		CHECK_FAIL_AT(__FILE__, __LINE__,
 			      "gpa %#llx: got k %d hpa %#llx perm %#x mt %u, want hpa %#llx perm %#x mt %u",
-			      (unsigned long long)gpa, k, (unsigned long long)r.hpa, r.nested_perm & 7,
+			      (unsigned long long)gpa, k, (unsigned long long)r.hpa, r.tdp_perm & 7,
 			      r.memtype, (unsigned long long)m->hpa, m->perm, m->memtype);
 		return false;
 	}
@@ -405,13 +405,13 @@ TEST(regions_build_and_mmio_markers)
 		ctx_for(&c, &b);
 		CHECK_EQ(walk_gpa_to_hpa(&c, 0x9f123, WALK_ACC_WRITE, &r), WALK_OK);
 		CHECK_EQ(r.hpa, 0x10009f123ull);
-		CHECK_EQ(r.nested_shift, 12);
+		CHECK_EQ(r.tdp_shift, 12);
 		CHECK_EQ(walk_gpa_to_hpa(&c, 0xa0000, WALK_ACC_READ, &r), WALK_FAULT_NOT_PRESENT);
 		CHECK_EQ(walk_gpa_to_hpa(&c, 0x40001234, WALK_ACC_FETCH, &r), WALK_OK);
 		CHECK_EQ(r.hpa, 0x140001234ull);
-		CHECK_EQ(r.nested_shift, 30);
+		CHECK_EQ(r.tdp_shift, 30);
 		CHECK_EQ(walk_gpa_to_hpa(&c, 0x200000, WALK_ACC_READ, &r), WALK_OK);
-		CHECK_EQ(r.nested_shift, 21);
+		CHECK_EQ(r.tdp_shift, 21);
 		if (!npt)
 			CHECK_EQ(r.memtype, EPT_MT_WB);
 		CHECK_EQ(walk_gpa_to_hpa(&c, 0xe0001000ull, WALK_ACC_WRITE, &r), WALK_OK);

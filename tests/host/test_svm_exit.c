@@ -76,11 +76,11 @@ TEST(ioio_forms)
 	CHECK(!e.u.io.in && e.u.io.string && !e.u.io.rep);
 }
 
-TEST(nested_page_faults)
+TEST(tdp_page_faults)
 {
 	/* Not present, user, final translation, read: QEMU's 0x100000004. */
 	struct vm_exit e = decode(SVM_EXIT_NPF, 0x100000004ull, 0x200000, 0x1000, 0);
-	CHECK_EQ(e.reason, EXIT_NESTED_FAULT);
+	CHECK_EQ(e.reason, EXIT_TDP_FAULT);
 	CHECK_EQ(e.gpa, 0x200000);
 	CHECK_EQ(e.access, EXIT_ACCESS_READ);
 	e = decode(SVM_EXIT_NPF, 0x100000007ull, 0x1000010, 0x1000, 0);
@@ -89,7 +89,7 @@ TEST(nested_page_faults)
 	CHECK_EQ(e.access, EXIT_ACCESS_FETCH);
 	/* RSVD: Nestor's MMIO marker, the cheap MMIO exit. */
 	e = decode(SVM_EXIT_NPF, 0x10000000full, 0xc0000000, 0x1000, 0);
-	CHECK_EQ(e.reason, EXIT_NESTED_MISCONFIG);
+	CHECK_EQ(e.reason, EXIT_TDP_MISCONFIG);
 	CHECK_EQ(e.gpa, 0xc0000000);
 }
 

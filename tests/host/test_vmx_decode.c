@@ -1,6 +1,7 @@
 /* Host tests for hv/vmx/vmx_decode.c (values from the Intel SDM tables
  * named in vmx_decode.h, and Bochs corei7_skylake_x's capability MSRs). */
 #include "check.h"
+#include "ept/ept_fmt.h"
 #include "hv/vmx/vmx_decode.h"
 
 TEST(ctl_adjust_forces_allowed0_and_drops_disallowed)
@@ -41,9 +42,9 @@ TEST(cr4_vmxe_hidden_and_unsupported_bits_masked)
 
 TEST(eptp_layout)
 {
-	CHECK_EQ(vmx_eptp(0x12345000, 4, false), 0x1234501e);
-	CHECK_EQ(vmx_eptp(0x12345000, 4, true), 0x1234505e);
-	CHECK_EQ(vmx_eptp(0x12345000, 5, false), 0x12345026);
+	CHECK_EQ(ept_make_eptp(0x12345000, 4, false), 0x1234501e);
+	CHECK_EQ(ept_make_eptp(0x12345000, 4, true), 0x1234505e);
+	CHECK_EQ(ept_make_eptp(0x12345000, 5, false), 0x12345026);
 }
 
 TEST(io_in_out_sizes_and_port)

@@ -34,7 +34,7 @@ static void gmap4k(uint64_t gva, uint64_t gpa, uint64_t bits)
 
 static uint64_t *nleaf(uint64_t gpa)
 {
-	return fx_nested_entry(&X, gpa, 0);
+	return fx_tdp_entry(&X, gpa, 0);
 }
 
 TEST(bochs_ept_violation_0x181_read_unmapped_gpa_paging_off)
@@ -43,7 +43,7 @@ TEST(bochs_ept_violation_0x181_read_unmapped_gpa_paging_off)
 
 	fx_init(&X, GUEST_PAGING_OFF, FX_EPT4, false);
 	CHECK_EQ(walk_translate(&X.c, 0x200000, WALK_ACC_READ, &r), WALK_FAULT_NOT_PRESENT);
-	CHECK_EQ(r.fault.dim, WALK_DIM_NESTED);
+	CHECK_EQ(r.fault.dim, WALK_DIM_TDP);
 	CHECK_EQ(r.fault.level, 2); /* the EPT PDE for 2 MiB is empty */
 	CHECK_EQ(r.fault.gpa, 0x200000);
 	CHECK(!r.fault.at_guest_table);
@@ -59,7 +59,7 @@ TEST(qemu_npf_exitinfo1_0x100000004_user_read_final_not_present)
 	gmap4k(0x400000, 0x300000, P | RW | US);
 	CHECK_EQ(walk_translate(&X.c, 0x400000, WALK_ACC_READ | WALK_ACC_USER, &r),
 		 WALK_FAULT_NOT_PRESENT);
-	CHECK_EQ(r.fault.dim, WALK_DIM_NESTED);
+	CHECK_EQ(r.fault.dim, WALK_DIM_TDP);
 	CHECK_EQ(r.fault.gpa, 0x300000);
 	CHECK_EQ(npt_npf_exitinfo1(&r.fault), 0x100000004ull);
 }
@@ -75,7 +75,7 @@ TEST(four_level_guest_ept_ad_success_sets_accessed_dirty)
 	CHECK_EQ(r.gpa, 0x5234);
 	CHECK_EQ(r.hpa, 0x105234);
 	CHECK_EQ(r.guest_shift, 12);
-	CHECK_EQ(r.nested_shift, 12);
+	CHECK_EQ(r.tdp_shift, 12);
 	CHECK_EQ(r.memtype, 6);
 	CHECK_EQ(r.guest_perm, PG_PERM_R | PG_PERM_W | PG_PERM_X | PG_PERM_U);
 	for (unsigned l = 1; l < 4; l++)
@@ -85,7 +85,7 @@ TEST(four_level_guest_ept_ad_success_sets_accessed_dirty)
 	 * with EPT A/D guest table accesses are writes (SDM 29.3.5). */
 	CHECK_EQ(*nleaf(0x5000) & (EA | ED), EA | ED);
 	CHECK_EQ(*nleaf(FX_GTABLE_BASE) & (EA | ED), EA | ED);
-	CHECK_EQ(*fx_nested_entry(&X, 0x5000, 1) & (EA | ED), EA);
+	CHECK_EQ(*fx_tdp_entry(&X, 0x5000, 1) & (EA | ED), EA);
 	/* An unrelated page is untouched. */
 	CHECK_EQ(*nleaf(0x9000) & (EA | ED), 0);
 }
@@ -192,15 +192,15 @@ TEST(large_pages_guest_and_ept)
 	CHECK_EQ(r.guest_shift, 30);
 	CHECK_EQ(fx_guest_get(&X, 0x80000000ull, 2) & (A | D), A | D);
 	/* EPT 2 MiB and 1 GiB leaves. */
-	*fx_nested_entry(&X, 0x40000000, 1) = 0x200000 | ER | EW | EX | EWB | PS;
-	*fx_nested_entry(&X, 0x80000000ull, 2) = 0x0 | ER | EX | (0ull << 3) | PS | 0x40;
+	*fx_tdp_entry(&X, 0x40000000, 1) = 0x200000 | ER | EW | EX | EWB | PS;
+	*fx_tdp_entry(&X, 0x80000000ull, 2) = 0x0 | ER | EX | (0ull << 3) | PS | 0x40;
 	X.c.guest.fmt = NULL;
 	CHECK_EQ(walk_translate(&X.c, 0x40054321, WALK_ACC_WRITE, &r), WALK_OK);
 	CHECK_EQ(r.hpa, 0x254321);
-	CHECK_EQ(r.nested_shift, 21);
+	CHECK_EQ(r.tdp_shift, 21);
 	CHECK_EQ(walk_translate(&X.c, 0x80054321, WALK_ACC_FETCH, &r), WALK_OK);
 	CHECK_EQ(r.hpa, 0x54321);
-	CHECK_EQ(r.nested_shift, 30);
+	CHECK_EQ(r.tdp_shift, 30);
 	CHECK_EQ(r.memtype, 0);
 	CHECK(r.ipat);
 	CHECK_EQ(walk_translate(&X.c, 0x80054321, WALK_ACC_WRITE, &r), WALK_FAULT_PERM);
@@ -217,7 +217,7 @@ TEST(ept_guest_table_not_present_is_paging_structure_fault)
 		gmap4k(0x1000, 0x5000, P | RW);
 		*nleaf(FX_GTABLE_BASE) = 0; /* the guest PML4 page */
 		CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_FETCH, &r), WALK_FAULT_NOT_PRESENT);
-		CHECK_EQ(r.fault.dim, WALK_DIM_NESTED);
+		CHECK_EQ(r.fault.dim, WALK_DIM_TDP);
 		CHECK(r.fault.at_guest_table);
 		CHECK_EQ(r.fault.guest_level, 4);
 		CHECK_EQ(r.fault.gpa, FX_GTABLE_BASE);
@@ -279,7 +279,7 @@ TEST(ept_final_permission_violations)
 	CHECK_EQ(ept_violation_qual(&r.fault, false), 0x19c);
 	/* Upper level without W: AND over the levels. */
 	*nleaf(0x5000) = (0x5000 + FX_GOFF) | ER | EW | EX | EWB;
-	*fx_nested_entry(&X, 0x5000, 1) &= ~EW;
+	*fx_tdp_entry(&X, 0x5000, 1) &= ~EW;
 	CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_READ | WALK_ACC_WRITE, &r), WALK_FAULT_PERM);
 	CHECK_EQ(ept_violation_qual(&r.fault, false), 0x3 | 0x8 | 0x20 | 0x180);
 }
@@ -342,7 +342,7 @@ TEST(ept_misconfigurations)
 
 		fx_init(&X, GUEST_PAGING_OFF, FX_EPT4, false);
 		ept_fmt_build(&X.nf, &ep);
-		e = fx_nested_entry(&X, 0x5000, cases[i].lvl);
+		e = fx_tdp_entry(&X, 0x5000, cases[i].lvl);
 		if (cases[i].entry)
 			*e = cases[i].entry;
 		*e |= cases[i].or_bits;
@@ -360,7 +360,7 @@ TEST(ept_execute_only_and_ignored_bits)
 	fx_init(&X, GUEST_PAGING_OFF, FX_EPT4, false);
 	*nleaf(0x5000) = (0x5000 + FX_GOFF) | EX | EWB | (1ull << 11) | (0xfffull << 52);
 	CHECK_EQ(walk_translate(&X.c, 0x5000, WALK_ACC_FETCH, &r), WALK_OK);
-	CHECK_EQ(r.nested_perm, PG_PERM_X | PG_PERM_U);
+	CHECK_EQ(r.tdp_perm, PG_PERM_X | PG_PERM_U);
 	CHECK_EQ(walk_translate(&X.c, 0x5000, WALK_ACC_READ, &r), WALK_FAULT_PERM);
 	CHECK_EQ(ept_violation_qual(&r.fault, false), 0x1a1);
 }
@@ -378,7 +378,7 @@ TEST(five_level_guest_and_ept)
 	fx_guest_set(&X, gva, 4, TB, fx_guest_get(&X, gva, 4) | PS);
 	CHECK_EQ(walk_translate(&X.c, gva, WALK_ACC_WRITE, &r), WALK_FAULT_RSVD);
 	CHECK_EQ(r.fault.level, 5);
-	*fx_nested_entry(&X, 0x7000, 4) |= PS;
+	*fx_tdp_entry(&X, 0x7000, 4) |= PS;
 	X.c.guest.fmt = NULL;
 	CHECK_EQ(walk_translate(&X.c, 0x7000, WALK_ACC_WRITE, &r), WALK_FAULT_MISCONFIG);
 	CHECK_EQ(r.fault.level, 5);
@@ -469,7 +469,7 @@ TEST(npt_rules)
 	/* U/S=0 in an NPT level: every access (the guest's own walk first). */
 	fx_init(&X, GUEST_PAGING_4LEVEL, FX_NPT, false);
 	gmap4k(0x1000, 0x5000, P | RW | US);
-	*fx_nested_entry(&X, 0x0, 3) &= ~US;
+	*fx_tdp_entry(&X, 0x0, 3) &= ~US;
 	CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_READ, &r), WALK_FAULT_PERM);
 	CHECK(r.fault.at_guest_table);
 	CHECK_EQ(r.fault.guest_level, 4);
@@ -617,9 +617,9 @@ TEST(amd_reserves_bit8_only_in_pml4e)
 	CHECK_EQ(r.fault.level, 4);
 	fx_guest_set(&X, 0x1000, 3, TB, fx_guest_get(&X, 0x1000, 3) & ~0x100ull);
 	CHECK_EQ(walk_translate(&X.c, 0x1000, WALK_ACC_READ, &r), WALK_OK); /* PDPTE bit 8: fine */
-	/* NPT is AMD: bit 8 of the nested PML4E is reserved too. */
+	/* NPT is AMD: bit 8 of the tdp PML4E is reserved too. */
 	fx_init(&X, GUEST_PAGING_OFF, FX_NPT, false);
-	*fx_nested_entry(&X, 0x5000, 3) |= 0x100;
+	*fx_tdp_entry(&X, 0x5000, 3) |= 0x100;
 	CHECK_EQ(walk_translate(&X.c, 0x5000, WALK_ACC_READ, &r), WALK_FAULT_RSVD);
 	CHECK_EQ(npt_npf_exitinfo1(&r.fault), 0x10000000dull);
 }
@@ -631,7 +631,7 @@ TEST(ept_without_1g_pages_and_advanced_info_paging_off)
 
 	fx_init(&X, GUEST_PAGING_OFF, FX_EPT4, false);
 	ept_fmt_build(&X.nf, &ep);
-	*fx_nested_entry(&X, 0x40000000, 2) = 0 | ER | EW | EX | EWB | PS;
+	*fx_tdp_entry(&X, 0x40000000, 2) = 0 | ER | EW | EX | EWB | PS;
 	CHECK_EQ(walk_translate(&X.c, 0x40000000, WALK_ACC_READ, &r), WALK_FAULT_MISCONFIG);
 	CHECK_EQ(r.fault.level, 3);
 	/* Paging off: the linear address counts as user, writable, executable. */

@@ -72,7 +72,7 @@ TEST(engine_matches_reference_on_random_machines)
 		}
 	}
 	printf("  %llu accesses: ok %llu notp %llu rsvd %llu perm %llu misconf %llu nomem %llu; "
-	       "guest faults %llu nested %llu\n",
+	       "guest faults %llu tdp %llu\n",
 	       (unsigned long long)done, (unsigned long long)kinds[0], (unsigned long long)kinds[1],
 	       (unsigned long long)kinds[2], (unsigned long long)kinds[3], (unsigned long long)kinds[4],
 	       (unsigned long long)kinds[5], (unsigned long long)dims[1], (unsigned long long)dims[2]);

@@ -1,10 +1,10 @@
 /*
  * walk_fixture.h - a fake machine for walker unit tests.
  *
- * 4 MiB of "host-physical" memory. With a nested dimension, guest-physical
- * [0, 1 MiB) is mapped by 4 KiB nested leaves to host-physical
+ * 4 MiB of "host-physical" memory. With a TDP dimension, guest-physical
+ * [0, 1 MiB) is mapped by 4 KiB tdp leaves to host-physical
  * [1 MiB, 2 MiB) (so every guest table address really is translated);
- * nested tables live at 3 MiB+. Guest tables are allocated at GPA 64 KiB+.
+ * TDP tables live at 3 MiB+. Guest tables are allocated at GPA 64 KiB+.
  * The helpers use the format descriptions only for index arithmetic; the
  * entry bits each test writes are spelled out in the test.
  */
@@ -21,15 +21,15 @@
 
 #define FX_MEM (4u << 20)
 #define FX_GOFF 0x100000ull    /* hpa = gpa + FX_GOFF for guest RAM */
-#define FX_NESTED_BASE 0x300000ull
+#define FX_TDP_BASE 0x300000ull
 #define FX_GTABLE_BASE 0x10000ull
 
 struct fx {
 	uint8_t *mem;
-	uint64_t nested_next, guest_next;
+	uint64_t tdp_next, guest_next;
 	struct pg_format gf, nf;
 	struct walk_ctx c;
-	bool has_nested;
+	bool has_tdp;
 };
 
 static inline void *fx_hptr(struct fx *x, uint64_t hpa)
@@ -43,15 +43,15 @@ static inline void *fx_hptr(struct fx *x, uint64_t hpa)
 
 static inline uint64_t fx_g2h(struct fx *x, uint64_t gpa)
 {
-	return x->has_nested ? gpa + FX_GOFF : gpa;
+	return x->has_tdp ? gpa + FX_GOFF : gpa;
 }
 
-/* Pointer to the nested entry at level lvl (0-based) for gpa, creating
+/* Pointer to the tdp entry at level lvl (0-based) for gpa, creating
  * tables on the way (full-permission table entries). */
-static inline uint64_t *fx_nested_entry(struct fx *x, uint64_t gpa, unsigned lvl)
+static inline uint64_t *fx_tdp_entry(struct fx *x, uint64_t gpa, unsigned lvl)
 {
 	const struct pg_format *f = &x->nf;
-	uint64_t table = x->c.nested.root;
+	uint64_t table = x->c.tdp.root;
 	uint64_t tbits = f->r | f->w | f->x | f->u;
 
 	for (int l = f->levels - 1;; l--) {
@@ -60,8 +60,8 @@ static inline uint64_t *fx_nested_entry(struct fx *x, uint64_t gpa, unsigned lvl
 		if ((unsigned)l == lvl)
 			return e;
 		if (!*e) {
-			*e = x->nested_next | tbits;
-			x->nested_next += 4096;
+			*e = x->tdp_next | tbits;
+			x->tdp_next += 4096;
 		}
 		table = *e & f->table_addr;
 	}
@@ -122,13 +122,13 @@ static inline uint64_t fx_guest_get(struct fx *x, uint64_t gva, unsigned lvl)
 	return x->gf.entry_shift == 3 ? *(uint64_t *)p : *(uint32_t *)p;
 }
 
-enum fx_nested { FX_NONE, FX_EPT4, FX_EPT5, FX_NPT };
+enum fx_tdp { FX_NONE, FX_EPT4, FX_EPT5, FX_NPT };
 
 /*
- * A fresh machine: guest mode gmode (enum guest_paging), nested kind, EPT
- * A/D. Nested: GPA [0, 1 MiB) -> HPA +1 MiB with 4 KiB leaves, RWX, WB.
+ * A fresh machine: guest mode gmode (enum guest_paging), tdp kind, EPT
+ * A/D. TDP: GPA [0, 1 MiB) -> HPA +1 MiB with 4 KiB leaves, RWX, WB.
  */
-static inline void fx_init(struct fx *x, unsigned gmode, unsigned nested, bool ept_ad)
+static inline void fx_init(struct fx *x, unsigned gmode, unsigned tdp, bool ept_ad)
 {
 	static uint8_t *mem;
 
@@ -140,7 +140,7 @@ static inline void fx_init(struct fx *x, unsigned gmode, unsigned nested, bool e
 	x->c.mem.direct = mem;
 	x->c.mem.direct_size = FX_MEM;
 	x->c.flags = WALK_F_SET_AD;
-	x->nested_next = FX_NESTED_BASE + 4096;
+	x->tdp_next = FX_TDP_BASE + 4096;
 	x->guest_next = FX_GTABLE_BASE + 4096;
 	if (gmode != GUEST_PAGING_OFF) {
 		struct guest_fmt_params gp = { .mode = (uint8_t)gmode, .maxphyaddr = 46, .pse = true,
@@ -150,24 +150,24 @@ static inline void fx_init(struct fx *x, unsigned gmode, unsigned nested, bool e
 		x->c.guest.root = FX_GTABLE_BASE;
 		x->c.guest.wp = true;
 	}
-	if (nested == FX_EPT4 || nested == FX_EPT5) {
-		struct ept_fmt_params ep = { .levels = nested == FX_EPT5 ? 5 : 4, .maxphyaddr = 46,
+	if (tdp == FX_EPT4 || tdp == FX_EPT5) {
+		struct ept_fmt_params ep = { .levels = tdp == FX_EPT5 ? 5 : 4, .maxphyaddr = 46,
 					     .ad = ept_ad, .exec_only = true, .gbpages = true };
 		ept_fmt_build(&x->nf, &ep);
-	} else if (nested == FX_NPT) {
+	} else if (tdp == FX_NPT) {
 		struct npt_fmt_params np = { .maxphyaddr = 46, .nxe = true, .gbpages = true };
 		npt_fmt_build(&x->nf, &np);
 	}
-	if (nested != FX_NONE) {
-		x->has_nested = true;
-		x->c.nested.fmt = &x->nf;
-		x->c.nested.root = FX_NESTED_BASE;
+	if (tdp != FX_NONE) {
+		x->has_tdp = true;
+		x->c.tdp.fmt = &x->nf;
+		x->c.tdp.root = FX_TDP_BASE;
 		for (uint64_t g = 0; g < 0x100000; g += 4096) {
 			uint64_t leaf = (g + FX_GOFF) | x->nf.r | x->nf.w | x->nf.x | x->nf.u;
 
 			if (x->nf.memtype_mask)
 				leaf |= (uint64_t)EPT_MT_WB << EPT_MEMTYPE_SHIFT;
-			*fx_nested_entry(x, g, 0) = leaf;
+			*fx_tdp_entry(x, g, 0) = leaf;
 		}
 	}
 }

@@ -34,7 +34,7 @@ static void *cb(void *o, uint64_t pa, unsigned size)
 #define F(x) if (a->x != b->x) return #x;
 static const char *cmp(const struct walk_result *a, const struct walk_result *b)
 {
-	F(gpa) F(hpa) F(guest_shift) F(nested_shift) F(guest_perm) F(nested_perm) F(memtype) F(ipat)
+	F(gpa) F(hpa) F(guest_shift) F(tdp_shift) F(guest_perm) F(tdp_perm) F(memtype) F(ipat)
 	F(fault.kind) F(fault.dim) F(fault.level) F(fault.guest_level) F(fault.at_guest_table)
 	F(fault.gla_valid) F(fault.pk) F(fault.fetch_sets_id) F(fault.allowed) F(fault.guest_perm)
 	F(fault.access) F(fault.gla) F(fault.gpa)
@@ -45,7 +45,7 @@ static void friendly(struct wr_src *s, struct wr_machine *m, uint8_t *mem)
 {
 	unsigned pct = 50 + wr_below(s, 51);
 	for (unsigned p = 0; p < WR_PAGES; p++) {
-		bool np = p < WR_NESTED_PAGES;
+		bool np = p < WR_TDP_PAGES;
 		bool small = !np && m->rc.gmode == REF_G_32;
 		unsigned n = small ? 1024 : 512;
 		for (unsigned i = 0; i < 36; i++) {
@@ -94,11 +94,11 @@ int main(int argc, char **argv)
 		m.c.mem.opaque = mem_a;
 		m.c.mem.direct = mem_a;
 		if (m.c.guest.fmt) m.c.guest.fmt = &m.gf;
-		if (m.c.nested.fmt) m.c.nested.fmt = &m.nf;
+		if (m.c.tdp.fmt) m.c.tdp.fmt = &m.nf;
 		mb.c.mem.opaque = mem_b;
 		mb.c.mem.direct = mem_b;
 		if (mb.c.guest.fmt) mb.c.guest.fmt = &mb.gf;
-		if (mb.c.nested.fmt) mb.c.nested.fmt = &mb.nf;
+		if (mb.c.tdp.fmt) mb.c.tdp.fmt = &mb.nf;
 		for (int a = 0; a < 16; a++, done++) {
 			uint64_t gla = wr_gla(&src, &m);
 			if (wr_pct(&src, 5))

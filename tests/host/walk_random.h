@@ -19,7 +19,7 @@
 #include "tests/host/ref_walk.h"
 
 #define WR_PAGES 24u
-#define WR_NESTED_PAGES 12u /* pages 0..11 hold nested tables, 12..23 guest tables */
+#define WR_TDP_PAGES 12u /* pages 0..11 hold TDP tables, 12..23 guest tables */
 #define WR_MEM (WR_PAGES * 4096u)
 /* Entries are written only at indices 0..31 and the last 36 (4- or 8-byte
  * entries): bytes [0, 256) and [4096 - 288, 4096) of each page. Entries
@@ -95,13 +95,13 @@ static inline uint64_t wr_rare_bit(struct wr_src *r)
 	return wr_pct(r, 4) ? (1ull << (12 + wr_below(r, 52))) : 0;
 }
 
-/* One entry for a nested-format page. Page i at leaf index idx usually
+/* One entry for a tdp-format page. Page i at leaf index idx usually
  * maps GPA page idx to host page idx (so guest tables are found). */
-static inline uint64_t wr_nested_entry(struct wr_src *r, int nkind, unsigned idx)
+static inline uint64_t wr_tdp_entry(struct wr_src *r, int nkind, unsigned idx)
 {
 	uint64_t e;
 	bool to_table = wr_pct(r, 60);
-	uint64_t addr = to_table ? (uint64_t)wr_below(r, WR_NESTED_PAGES) << 12
+	uint64_t addr = to_table ? (uint64_t)wr_below(r, WR_TDP_PAGES) << 12
 				 : (wr_pct(r, 60) && idx < WR_PAGES ? (uint64_t)idx << 12
 								     : (uint64_t)wr_below(r, WR_PAGES) << 12);
 
@@ -143,7 +143,7 @@ static inline uint64_t wr_nested_entry(struct wr_src *r, int nkind, unsigned idx
 
 static inline uint64_t wr_guest_entry(struct wr_src *r, bool small)
 {
-	uint64_t addr = (uint64_t)(WR_NESTED_PAGES + wr_below(r, WR_PAGES - WR_NESTED_PAGES)) << 12;
+	uint64_t addr = (uint64_t)(WR_TDP_PAGES + wr_below(r, WR_PAGES - WR_TDP_PAGES)) << 12;
 	uint64_t e;
 
 	if (wr_pct(r, 25))
@@ -201,7 +201,7 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 	c->smep = wr_pct(r, 40);
 	c->smap = wr_pct(r, 40);
 	c->pkru = (uint32_t)wr_u64(r) & (uint32_t)wr_u64(r);
-	c->groot = (uint64_t)(WR_NESTED_PAGES + wr_below(r, WR_PAGES - WR_NESTED_PAGES)) << 12;
+	c->groot = (uint64_t)(WR_TDP_PAGES + wr_below(r, WR_PAGES - WR_TDP_PAGES)) << 12;
 	if (c->gmode == REF_G_PAE)
 		c->groot |= 32 * wr_below(r, 128) & 0xfe0;
 	for (int i = 0; i < 4; i++) {
@@ -213,7 +213,7 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 	c->exec_only = wr_pct(r, 50);
 	c->ngbpages = wr_pct(r, 70);
 	c->npt_nxe = wr_pct(r, 70);
-	c->nroot = (uint64_t)wr_below(r, WR_NESTED_PAGES) << 12;
+	c->nroot = (uint64_t)wr_below(r, WR_TDP_PAGES) << 12;
 	c->set_ad = wr_pct(r, 80);
 	c->mem = mem;
 	c->memsize = WR_MEM;
@@ -225,8 +225,8 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 		memset(mem + p * 4096 + 4096 - WR_HOT_HI, 0, WR_HOT_HI);
 	}
 	for (unsigned p = 0; p < WR_PAGES; p++) {
-		bool nested_page = p < WR_NESTED_PAGES;
-		bool small = !nested_page && c->gmode == REF_G_32;
+		bool tdp_page = p < WR_TDP_PAGES;
+		bool small = !tdp_page && c->gmode == REF_G_32;
 		unsigned entries = small ? 1024 : 512;
 
 		for (unsigned i = 0; i < 36; i++) {
@@ -234,7 +234,7 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 			if (r->fuzz && r->pos >= r->len)
 				break;
 			unsigned idx = i < 32 ? i : entries - 36 + i;
-			uint64_t e = nested_page ? wr_nested_entry(r, c->nkind, idx)
+			uint64_t e = tdp_page ? wr_tdp_entry(r, c->nkind, idx)
 						 : wr_guest_entry(r, small);
 
 			if (small)
@@ -278,8 +278,8 @@ static inline void wr_fill(struct wr_src *r, struct wr_machine *m, uint8_t *mem)
 		ept_fmt_build(&m->nf, &ep);
 	}
 	if (c->nkind != REF_N_NONE) {
-		m->c.nested.fmt = &m->nf;
-		m->c.nested.root = c->nroot;
+		m->c.tdp.fmt = &m->nf;
+		m->c.tdp.root = c->nroot;
 	}
 }
 
