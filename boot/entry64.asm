@@ -6,7 +6,7 @@ section .boot.text
 global boot_entry64
 extern kmain
 extern cpu_stacks
-; cpu_stacks[0].main ends at +4096+16384 (hv/cpu/percpu.h, checked there).
+; cpu_stacks[0].main ends at +4096+16384 (hv/host/percpu.h, checked there).
 BOOT_STACK_TOP_OFFSET equ 4096 + 16384
 
 boot_entry64:

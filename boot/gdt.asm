@@ -1,5 +1,5 @@
 ; gdt.asm - the boot GDT used for the jump into long mode.
-; The per-CPU GDT with a TSS replaces it in hv/cpu/gdt.c.
+; The per-CPU GDT with a TSS replaces it in hv/host/gdt.c.
 
 section .boot.data progbits alloc noexec write align=16
 global boot_gdt_ptr32

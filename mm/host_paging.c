@@ -13,8 +13,8 @@
  */
 #include "mm/host_paging.h"
 #include "drivers/console.h"
-#include "hv/cpu/percpu.h"
-#include "hv/shutdown.h"
+#include "hv/host/percpu.h"
+#include "hv/host/shutdown.h"
 #include "hv/x86/asm.h"
 
 #define PTE_P (1ull << 0)

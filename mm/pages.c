@@ -2,7 +2,7 @@
 #include "mm/pages.h"
 #include "drivers/console.h"
 #include "hv/lib/string.h"
-#include "hv/shutdown.h"
+#include "hv/host/shutdown.h"
 #include "mm/frame_alloc.h"
 #include "mm/host_paging.h"
 

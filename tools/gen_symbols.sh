@@ -1,5 +1,5 @@
 #!/bin/sh
-# gen_symbols.sh ELF OUT.asm - emit the symbol table hv/backtrace.c reads:
+# gen_symbols.sh ELF OUT.asm - emit the symbol table hv/host/backtrace.c reads:
 # every function (text symbol) of ELF, sorted by address, as a NASM file.
 # With no ELF ("-"), emit an empty table for the first link.
 set -e

@@ -2,10 +2,19 @@
  * fw_cfg.c - QEMU's firmware configuration interface, port form (QEMU
  * docs/specs/fw_cfg.rst): write a 16-bit key to the selector 0x510, then
  * read the item byte by byte from 0x511. Items are little-endian.
+ *
+ * State: the selected key and offset, per instance; touched only by the
+ * vCPU whose exit is being handled.
  */
-#include "hv/dev/port_devices.h"
+#include "hv/core/vm.h"
+#include "hv/dev/device.h"
+#include "hv/dev/simple_devices.h"
 #include "hv/guest_abi.h"
-#include "hv/vm.h"
+
+struct fw_cfg {
+	uint16_t key;
+	uint32_t offset;
+};
 
 /* Byte offset of the current item, or 0 past its end. */
 static uint8_t fw_cfg_item_byte(struct vm *vm, uint16_t key, uint32_t off)
@@ -23,9 +32,9 @@ static uint8_t fw_cfg_item_byte(struct vm *vm, uint16_t key, uint32_t off)
 	return off < len ? (uint8_t)(value >> (8 * off)) : 0;
 }
 
-static uint32_t fw_cfg_read(struct vcpu *v, uint16_t port, unsigned size)
+static uint32_t fw_cfg_read(void *dev, struct vcpu *v, uint16_t port, unsigned size)
 {
-	struct vm_fw_cfg *f = &v->vm->fw_cfg;
+	struct fw_cfg *f = dev;
 	if (port == FW_CFG_PORT_SEL)
 		return 0xffffffff;
 	uint32_t r = 0;
@@ -34,13 +43,20 @@ static uint32_t fw_cfg_read(struct vcpu *v, uint16_t port, unsigned size)
 	return r;
 }
 
-static void fw_cfg_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
+static void fw_cfg_write(void *dev, struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
 {
-	(void)size;
+	(void)v, (void)size;
+	struct fw_cfg *f = dev;
 	if (port == FW_CFG_PORT_SEL) {
-		v->vm->fw_cfg.key = (uint16_t)value;
-		v->vm->fw_cfg.offset = 0;
+		f->key = (uint16_t)value;
+		f->offset = 0;
 	}
 }
 
-const struct port_device vm_fw_cfg_device = { "fw_cfg", FW_CFG_PORT_SEL, 2, fw_cfg_read, fw_cfg_write };
+static const struct pio_ops fw_cfg_ops = { "fw_cfg", fw_cfg_read, fw_cfg_write };
+
+int fw_cfg_create(struct vm *vm, char *err, size_t errlen)
+{
+	struct fw_cfg *f = vm_dev_alloc(vm, sizeof(*f), err, errlen);
+	return f ? vm_pio_register(vm, FW_CFG_PORT_SEL, 2, &fw_cfg_ops, f, err, errlen) : -1;
+}

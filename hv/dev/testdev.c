@@ -1,20 +1,30 @@
 /*
  * testdev.c - the MMIO test device (layout in hv/guest_abi.h): scratch
  * memory, an access counter, the last access, and a log of writes, so a
- * guest can check exactly what the emulator did on its behalf.
+ * guest can check exactly what the emulator did on its behalf. A ROMD
+ * region passes its writes to one of these (romd=).
+ *
+ * State: per instance; touched only by the vCPU whose exit is handled.
  */
-#include "hv/dev/testdev.h"
+#include "hv/core/vm.h"
+#include "hv/dev/device.h"
+#include "hv/dev/simple_devices.h"
 #include "hv/guest_abi.h"
 #include "hv/lib/string.h"
-#include "hv/vm.h"
 
-static void note_access(struct vm_testdev *d, uint64_t off, unsigned size, bool write, bool romd)
+struct testdev {
+	uint8_t scratch[TESTDEV_SCRATCH_SIZE];
+	uint64_t counter, last, log_count;
+	uint64_t log[TESTDEV_LOG_ENTRIES];
+};
+
+static void note_access(struct testdev *d, uint64_t off, unsigned size, bool write, bool romd)
 {
 	d->last = size | (write ? TESTDEV_LAST_WRITE : 0) | (romd ? TESTDEV_LAST_ROMD : 0) | ((off & 0xfff) << 16);
 	d->counter++;
 }
 
-uint64_t testdev_read(struct vm_testdev *d, uint64_t off, unsigned size)
+static uint64_t testdev_read(struct testdev *d, uint64_t off, unsigned size)
 {
 	uint64_t v = 0;
 	/* The 8-byte registers may also be read in smaller pieces (a 32-bit
@@ -38,7 +48,8 @@ uint64_t testdev_read(struct vm_testdev *d, uint64_t off, unsigned size)
 	return v;
 }
 
-void testdev_write(struct vm_testdev *d, uint64_t off, unsigned size, uint64_t value, bool romd)
+/* romd: the write came through a ROMD region (off is within that region). */
+static void testdev_write(struct testdev *d, uint64_t off, unsigned size, uint64_t value, bool romd)
 {
 	if (romd) {
 		/* ROMD writes only reach the log; the image is unchanged. */
@@ -58,4 +69,33 @@ void testdev_write(struct vm_testdev *d, uint64_t off, unsigned size, uint64_t v
 	d->log[d->log_count % TESTDEV_LOG_ENTRIES] = entry;
 	d->log_count++;
 	note_access(d, off, size, true, romd);
+}
+
+static uint64_t testdev_mmio_read(struct vm_mmio_region *r, struct vcpu *v, uint64_t off, unsigned size)
+{
+	(void)v;
+	return testdev_read(r->dev, off, size);
+}
+
+static void testdev_mmio_write(struct vm_mmio_region *r, struct vcpu *v, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)v;
+	testdev_write(r->dev, off, size, val, false);
+}
+
+static const struct mmio_ops testdev_ops = { "test device", testdev_mmio_read, testdev_mmio_write };
+
+struct testdev *testdev_create(struct vm *vm, char *err, size_t errlen)
+{
+	return vm_dev_alloc(vm, sizeof(struct testdev), err, errlen);
+}
+
+int testdev_map(struct vm *vm, struct testdev *d, uint64_t gpa, char *err, size_t errlen)
+{
+	return vm_mmio_register(vm, gpa, 4096, &testdev_ops, d, 0, err, errlen);
+}
+
+void testdev_romd_write(struct testdev *d, uint64_t off, unsigned size, uint64_t val)
+{
+	testdev_write(d, off, size, val, true);
 }

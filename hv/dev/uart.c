@@ -1,45 +1,29 @@
 /*
- * uart.c - an emulated 16550 at COM1 for isolated guests. Output is
- * collected per line and printed on Nestor's console as "[NAME] line".
- * No input, no interrupts: LSR always says the transmitter is empty.
+ * uart.c - an emulated 16550 for isolated guests (at COM1 by default, and
+ * optionally also as MMIO, one byte per register). Output goes to the
+ * VM's console (hv/core/vm_console.c), which prints it per line as
+ * "[NAME] line". No input, no interrupts yet: LSR always says the
+ * transmitter is empty.
+ *
+ * State: one instance per registration; touched only by the vCPU whose
+ * exit is being handled (the VM's vCPUs run on one physical CPU until the
+ * SMP issue gives devices their own locks).
  */
-#include "drivers/console.h"
-#include "hv/dev/port_devices.h"
-#include "hv/guest_abi.h"
-#include "hv/vm.h"
+#include "hv/dev/uart.h"
+#include "hv/core/vm.h"
+#include "hv/dev/device.h"
 
 #define LCR_DLAB 0x80
 #define LSR_THRE_TEMT 0x60
 
-static void uart_flush_line(struct vm *vm)
-{
-	struct vm_uart *u = &vm->uart;
-	u->line[u->len] = 0;
-	kprintf("[%s] %s\n", vm->opts.name, u->line);
-	u->len = 0;
-}
+struct vuart {
+	uint16_t base;
+	uint8_t ier, lcr, mcr, scr, dll, dlm;
+};
 
-void vm_console_putc(struct vm *vm, char c)
+static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 {
-	struct vm_uart *u = &vm->uart;
-	if (c == '\n') {
-		uart_flush_line(vm);
-		return;
-	}
-	if (c == '\r')
-		return;
-	if ((unsigned char)c < 0x20 && c != '\t')
-		c = '?'; /* keep the host console readable */
-	u->line[u->len++] = c;
-	if (u->len == sizeof(u->line) - 1)
-		uart_flush_line(vm);
-}
-
-static uint32_t uart_read(struct vcpu *v, uint16_t port, unsigned size)
-{
-	(void)size;
-	struct vm_uart *u = &v->vm->uart;
-	switch (port - GUEST_COM1_PORT) {
+	switch (reg) {
 	case 0: return (u->lcr & LCR_DLAB) ? u->dll : 0; /* RBR: no input */
 	case 1: return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case 2: return 0x01; /* IIR: no interrupt pending */
@@ -51,12 +35,9 @@ static uint32_t uart_read(struct vcpu *v, uint16_t port, unsigned size)
 	}
 }
 
-static void uart_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
+static void vuart_write_reg(struct vuart *u, struct vcpu *v, unsigned reg, uint8_t b)
 {
-	(void)size;
-	struct vm_uart *u = &v->vm->uart;
-	uint8_t b = (uint8_t)value;
-	switch (port - GUEST_COM1_PORT) {
+	switch (reg) {
 	case 0:
 		if (u->lcr & LCR_DLAB)
 			u->dll = b;
@@ -76,4 +57,49 @@ static void uart_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 	}
 }
 
-const struct port_device vm_uart_device = { "uart16550", GUEST_COM1_PORT, 8, uart_read, uart_write };
+static uint32_t vuart_pio_read(void *dev, struct vcpu *v, uint16_t port, unsigned size)
+{
+	(void)v, (void)size;
+	struct vuart *u = dev;
+	return vuart_read_reg(u, (unsigned)(port - u->base));
+}
+
+static void vuart_pio_write(void *dev, struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
+{
+	(void)size;
+	struct vuart *u = dev;
+	vuart_write_reg(u, v, (unsigned)(port - u->base), (uint8_t)value);
+}
+
+static const struct pio_ops vuart_pio_ops = { "uart16550", vuart_pio_read, vuart_pio_write };
+
+static uint64_t vuart_mmio_read(struct vm_mmio_region *r, struct vcpu *v, uint64_t off, unsigned size)
+{
+	(void)v, (void)size;
+	return off < 8 ? vuart_read_reg(r->dev, (unsigned)off) : 0;
+}
+
+static void vuart_mmio_write(struct vm_mmio_region *r, struct vcpu *v, uint64_t off, unsigned size, uint64_t val)
+{
+	(void)size;
+	if (off < 8)
+		vuart_write_reg(r->dev, v, (unsigned)off, (uint8_t)val);
+}
+
+static const struct mmio_ops vuart_mmio_ops = { "MMIO UART", vuart_mmio_read, vuart_mmio_write };
+
+struct vuart *vuart_create(struct vm *vm, uint16_t port, char *err, size_t errlen)
+{
+	struct vuart *u = vm_dev_alloc(vm, sizeof(*u), err, errlen);
+	if (!u)
+		return 0;
+	u->base = port;
+	if (vm_pio_register(vm, port, 8, &vuart_pio_ops, u, err, errlen))
+		return 0;
+	return u;
+}
+
+int vuart_map_mmio(struct vm *vm, struct vuart *u, uint64_t gpa, char *err, size_t errlen)
+{
+	return vm_mmio_register(vm, gpa, 4096, &vuart_mmio_ops, u, 0, err, errlen);
+}

@@ -2,7 +2,7 @@
  * cmdline.h - table-driven parser for "key=value flag key2=value2" lines.
  *
  * Used for the hypervisor's own command line (Multiboot2 tag 1) and for
- * each guest module's string (hv/guest_opts.c). The caller describes the
+ * each guest module's string (hv/load/guest_opts.c). The caller describes the
  * accepted options in a table; the parser stores each value where the
  * table says and reports every problem through a callback, so one boot
  * shows all mistakes in the line at once instead of one per reboot.

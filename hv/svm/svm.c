@@ -2,18 +2,29 @@
  * svm.c - the AMD SVM backend of vcpu_ops (AMD APM Vol 2 chapter 15).
  *
  * One VMCB per vCPU, one IOPM and MSRPM per vCPU (everything intercepted:
- * Nestor emulates each port and MSR a guest may touch), TDP on,
- * an ASID per VM. Exits are translated into struct vm_exit here and
- * nowhere else.
+ * Nestor emulates each port and MSR a guest may touch), NPT on. Each
+ * VMRUN is: inject the vCPU's events (svm_events.c), run, complete the
+ * events (EXITINTINFO), translate the exit into struct vm_exit (pure).
+ *
+ * ASIDs (APM 15.16): per vCPU and per physical CPU, from a per-CPU
+ * generation allocator as KVM does it: a vCPU that last ran elsewhere, or
+ * in an older generation, takes the CPU's next ASID; when they run out the
+ * generation ends and the next VMRUN flushes every ASID. So two vCPUs of a
+ * VM never share a tag, whatever their guest page tables.
+ *
+ * State: struct svm_vcpu is the vCPU's (one page, only its CPU touches
+ * it); struct svm_cpu is its physical CPU's (only that CPU touches it).
  */
 #include "hv/svm/vmcb.h"
-#include "hv/svm/svm_cr.h"
+#include "hv/x86/cr.h"
+#include "hv/svm/svm.h"
 #include "hv/svm/svm_exit.h"
-#include "hv/guest_mem.h"
+#include "hv/x86/cr.h"
+#include "hv/core/guest_mem.h"
 #include "drivers/console.h"
 #include "hv/lib/string.h"
-#include "hv/vcpu.h"
-#include "hv/vm.h"
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
@@ -23,17 +34,11 @@
 #define SVM_MSRPM_PAGES 2 /* 8 KiB (APM 15.11) */
 #define SVM_DEFAULT_GPAT 0x0007040600070406ull
 
-struct svm_vcpu {
-	struct vmcb *vmcb;
-	uint64_t vmcb_pa, iopm_pa, msrpm_pa;
-	bool flush_pending;
-	bool load_cr2; /* Nestor set the guest's CR2 (an injected #PF) */
-};
+#define MSR_TSC_AUX 0xc0000103u
 
-static struct svm_vcpu svm_state[MAX_VMS * GUEST_VCPUS_MAX];
-static unsigned svm_state_used;
-static uint64_t host_save_pa[MAX_CPUS], host_vmcb_pa[MAX_CPUS];
-static bool svm_has_nrips;
+static struct svm_cpu svm_cpus[MAX_CPUS];
+static bool svm_has_nrips, svm_has_rdtscp;
+static uint32_t svm_max_asid;
 /* TLB_CONTROL (APM 15.16.2): 1 flushes every ASID, 3 only this guest's
  * (needs FlushByAsid, CPUID Fn8000_000A EDX[6]). */
 static uint8_t svm_tlb_flush_cmd = 1;
@@ -41,23 +46,31 @@ static uint64_t svm_guest_cr4_allowed;
 
 void svm_vmrun(uint64_t vmcb_pa, uint64_t *gpr, uint64_t host_vmcb_pa);
 
-static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
-
 static int svm_cpu_enable(unsigned pcpu)
 {
+	if (pcpu >= MAX_CPUS)
+		return -1;
+	struct svm_cpu *cpu = &svm_cpus[pcpu];
 	svm_has_nrips = cpuid(0x8000000a, 0).edx & (1u << 3);
+	/* ASIDs 1..EBX-1 are the guests' (0 is the host's, APM 15.16). */
+	svm_max_asid = cpuid(0x8000000a, 0).ebx - 1;
+	svm_has_rdtscp = (cpuid(0x80000001, 0).edx >> 27) & 1;
+	cpu->next_asid = 1;
+	cpu->asid_gen = 1;
+	cpu->loaded_tsc_aux = ~0ull; /* unknown: load before the first VMRUN */
 	if (cpuid(0x8000000a, 0).edx & (1u << 6))
 		svm_tlb_flush_cmd = 3;
 	struct cpuid_regs c1 = cpuid(1, 0), c7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0, 0, 0, 0 };
 	svm_guest_cr4_allowed = guest_cr4_allowed(c1.ecx, c1.edx, c7.ebx, c7.ecx);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SVME);
-	host_save_pa[pcpu] = page_alloc();
-	host_vmcb_pa[pcpu] = page_alloc();
-	if (!host_save_pa[pcpu] || !host_vmcb_pa[pcpu])
+	/* Per CPU (APM 15.30.4): the host save area VMRUN uses, and the
+	 * host's FS/GS/TR/LDTR and syscall MSRs restored after each exit. */
+	cpu->host_save_pa = page_alloc();
+	cpu->host_vmcb_pa = page_alloc();
+	if (!cpu->host_save_pa || !cpu->host_vmcb_pa)
 		return -1;
-	wrmsr(MSR_VM_HSAVE_PA, host_save_pa[pcpu]);
-	/* The host's FS/GS/TR/LDTR and syscall MSRs, restored after each exit. */
-	__asm__ volatile("vmsave %%rax" ::"a"(host_vmcb_pa[pcpu]) : "memory");
+	wrmsr(MSR_VM_HSAVE_PA, cpu->host_save_pa);
+	__asm__ volatile("vmsave %%rax" ::"a"(cpu->host_vmcb_pa) : "memory");
 	return 0;
 }
 
@@ -71,9 +84,12 @@ static void svm_set_seg(struct vmcb_seg *s, const struct seg_desc *d)
 
 static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t tdp_root)
 {
-	if (svm_state_used >= sizeof(svm_state) / sizeof(svm_state[0]))
+	_Static_assert(sizeof(struct svm_vcpu) <= 4096, "svm_vcpu fits its page");
+	uint64_t self = page_alloc();
+	if (!self)
 		return -1;
-	struct svm_vcpu *s = &svm_state[svm_state_used++];
+	struct svm_vcpu *s = pa_to_ptr(self);
+	s->self_pa = self;
 	v->backend = s;
 	s->vmcb_pa = page_alloc();
 	s->iopm_pa = pages_alloc_contig(SVM_IOPM_PAGES, 4096);
@@ -104,9 +120,8 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t t
 			     SVM_INTERCEPT2_XSETBV;
 	c->iopm_base_pa = s->iopm_pa;
 	c->msrpm_base_pa = s->msrpm_pa;
-	c->asid = v->vm->id + 1; /* ASID 0 is the host's */
-	c->tlb_control = svm_tlb_flush_cmd; /* stale entries of a reused ASID */
-	c->vintr = 1ull << 24;   /* V_INTR_MASKING: host IF governs physical interrupts */
+	c->asid = 0;             /* chosen at the first VMRUN (svm_pick_asid) */
+	c->vintr = SVM_VINTR_MASKING; /* host IF governs physical interrupts */
 	c->np_enable = 1;
 	c->ncr3 = tdp_root;
 
@@ -152,7 +167,27 @@ static void svm_vcpu_free(struct vcpu *v)
 		pages_free(s->iopm_pa, SVM_IOPM_PAGES);
 	if (s->msrpm_pa)
 		pages_free(s->msrpm_pa, SVM_MSRPM_PAGES);
-	s->vmcb_pa = s->iopm_pa = s->msrpm_pa = 0;
+	v->backend = 0;
+	pages_free(s->self_pa, 1);
+}
+
+/* Nothing of a VMCB stays cached in a CPU across VMRUNs while the clean
+ * bits are 0 (APM 15.15); the ASID is per CPU, so take a new one there. */
+static void svm_vcpu_unload(struct vcpu *v) { S(v)->asid_cpu = ~0u; }
+
+/* A new ASID when this vCPU last ran on another CPU or in an older
+ * generation; a new generation flushes every ASID on this CPU. */
+static void svm_pick_asid(struct vcpu *v, struct svm_vcpu *s, struct svm_cpu *cpu)
+{
+	if (cpu->next_asid > svm_max_asid) {
+		cpu->asid_gen++;
+		cpu->next_asid = 1;
+		s->vmcb->control.tlb_control = 1; /* flush all ASIDs (APM 15.16.2) */
+	}
+	s->asid = cpu->next_asid++;
+	s->asid_gen = cpu->asid_gen;
+	s->asid_cpu = v->pcpu;
+	s->vmcb->control.asid = s->asid;
 }
 
 /* Translate the VMCB's exit into the vendor-neutral record. */
@@ -168,57 +203,36 @@ static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 		.rcx = v->gpr[GPR_RCX],
 	};
 	svm_exit_decode(&raw, e);
+	if (__builtin_expect(e->reason == EXIT_CR_ACCESS, 0))
+		e->u.cr.lm64 = (vmcb->save.efer & EFER_LMA) && ((vmcb->save.cs.attrib >> 9) & 1);
 }
 
-static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error);
-
-/*
- * MOV to CR4 (intercepted, APM 15.9): without decode assists the
- * instruction is fetched and decoded here. A bit the guest may not set
- * raises #GP(0) (SDM 3A 2.5, table 2-2 "reserved"); otherwise the write is
- * done and the guest's TLB flushed. Returns false if the bytes at RIP are
- * not a MOV to CR4 (then the exit stops the VM with a report).
- */
-static __attribute__((noinline, cold)) bool svm_cr4_write(struct vcpu *v)
+/* IA32_TSC_AUX has no VMCB field: the real MSR holds the running vCPU's
+ * value, which RDTSCP and RDPID read (APM Vol 3 RDTSCP). */
+static void load_tsc_aux(struct vcpu *v, struct svm_cpu *cpu)
 {
-	struct vmcb_save *g = &S(v)->vmcb->save;
-	bool lm = (g->efer & EFER_LMA) && ((g->cs.attrib >> 9) & 1);
-	uint64_t lin = (lm ? 0 : g->cs.base) + g->rip;
-	uint8_t b[16];
-	unsigned n = (unsigned)(4096 - (lin & 4095));
-	struct walk_fault f;
-	if (n > 15)
-		n = 15;
-	if (guest_read_linear(v, lin, b, n, WALK_ACC_FETCH, &f))
-		return false;
-	if (n < 15 && !guest_read_linear(v, lin + n, b + n, 15 - n, WALK_ACC_FETCH, &f))
-		n = 15;
-	struct mov_cr m;
-	if (!decode_mov_to_cr(b, n, lm, &m) || m.cr != 4)
-		return false;
-	uint64_t val = v->gpr[m.gpr];
-	if (!lm)
-		val &= 0xffffffffull;
-	if ((val & ~svm_guest_cr4_allowed) || ((g->efer & EFER_LMA) && !(val & CR4_PAE))) {
-		svm_inject_exception(v, 13, true, 0);
-		return true;
+	if (svm_has_rdtscp && cpu->loaded_tsc_aux != v->msr_tsc_aux) {
+		wrmsr(MSR_TSC_AUX, v->msr_tsc_aux);
+		cpu->loaded_tsc_aux = v->msr_tsc_aux;
 	}
-	g->cr4 = val;
-	S(v)->flush_pending = true;
-	g->rip += m.len;
-	return true;
 }
 
 static void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = S(v);
+	struct svm_cpu *cpu = &svm_cpus[v->pcpu];
 	struct vmcb *vmcb = s->vmcb;
+	if (__builtin_expect(s->asid_gen != cpu->asid_gen || s->asid_cpu != v->pcpu, 0))
+		svm_pick_asid(v, s, cpu);
+	svm_inject_events(v);
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 	if (s->flush_pending) {
-		vmcb->control.tlb_control = svm_tlb_flush_cmd;
+		if (!vmcb->control.tlb_control)
+			vmcb->control.tlb_control = svm_tlb_flush_cmd;
 		s->flush_pending = false;
 	}
+	load_tsc_aux(v, cpu);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
 	 * exits the guest whatever the guest's IF (APM 15.21.1). No CLGI
 	 * first: a timer tick taken by the host between STI and VMRUN only
@@ -232,16 +246,14 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 		s->load_cr2 = false;
 	}
 	__asm__ volatile("sti" ::: "memory");
-	svm_vmrun(s->vmcb_pa, v->gpr, host_vmcb_pa[v->pcpu]);
+	svm_vmrun(s->vmcb_pa, v->gpr, cpu->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	vmcb->control.tlb_control = 0;
 	vmcb->control.eventinj = 0;
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
+	svm_complete_events(v);
 	svm_translate_exit(v, e);
-	if (__builtin_expect(e->reason == EXIT_CR_ACCESS, 0) && e->hw_reason == SVM_EXIT_CR0_WRITE + 4 &&
-	    svm_cr4_write(v))
-		e->reason = EXIT_BACKEND;
 }
 
 static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }
@@ -270,17 +282,31 @@ static void svm_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
 	memset(p->pdpte, 0, sizeof(p->pdpte));
 }
 
-static void svm_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+static uint64_t svm_get_cr(struct vcpu *v, unsigned cr)
 {
-	S(v)->vmcb->control.eventinj = vector | SVM_EVENT_TYPE_EXCEPTION | SVM_EVENT_VALID |
-				       (has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)error << 32) : 0);
+	const struct vmcb_save *g = &S(v)->vmcb->save;
+	return cr == 0 ? g->cr0 : cr == 3 ? g->cr3 : cr == 4 ? g->cr4 : 0;
 }
 
-static void svm_set_cr2(struct vcpu *v, uint64_t cr2)
+static void svm_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 {
-	S(v)->vmcb->save.cr2 = cr2;
-	S(v)->load_cr2 = true;
+	struct vmcb_save *g = &S(v)->vmcb->save;
+	switch (cr) {
+	case 0:
+		g->cr0 = val;
+		/* EFER.LMA = LME && CR0.PG (APM Vol 2 14.6). */
+		g->efer = (g->efer & EFER_LME) && (val & CR0_PG) ? g->efer | EFER_LMA : g->efer & ~(uint64_t)EFER_LMA;
+		break;
+	case 3: g->cr3 = val; break;
+	case 4: g->cr4 = val; break;
+	default: return;
+	}
+	/* The write was intercepted, not executed: do the TLB flush it
+	 * implies (SDM Vol 3A 4.10.4.1) for this vCPU's ASID. */
+	S(v)->flush_pending = true;
 }
+
+static uint64_t svm_cr4_allowed(void) { return svm_guest_cr4_allowed; }
 
 static bool svm_tdp_format(struct pg_format *f)
 {
@@ -299,7 +325,7 @@ static void svm_flush_tdp(struct vcpu *v) { S(v)->flush_pending = true; }
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
 	(void)v;
-	(void)tsc_ticks; /* the host timer (hv/timer.c) forces INTR exits */
+	(void)tsc_ticks; /* the host timer (hv/host/lapic_timer.c) forces INTR exits */
 }
 
 static bool svm_state_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
@@ -360,8 +386,10 @@ const struct vcpu_ops svm_ops = {
 	.set_rip = svm_set_rip,
 	.set_rflags = svm_set_rflags,
 	.get_paging_state = svm_get_paging_state,
-	.inject_exception = svm_inject_exception,
-	.set_cr2 = svm_set_cr2,
+	.get_cr = svm_get_cr,
+	.set_cr = svm_set_cr,
+	.cr4_allowed = svm_cr4_allowed,
+	.vcpu_unload = svm_vcpu_unload,
 	.tdp_format = svm_tdp_format,
 	.flush_tdp = svm_flush_tdp,
 	.set_slice = svm_set_slice,

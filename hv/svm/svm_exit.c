@@ -14,6 +14,8 @@ const char *svm_exit_name(uint32_t hw_reason)
 	case SVM_EXIT_NMI: return "NMI";
 	case SVM_EXIT_SMI: return "SMI";
 	case SVM_EXIT_INIT: return "INIT";
+	case SVM_EXIT_VINTR: return "VINTR";
+	case SVM_EXIT_IRET: return "IRET";
 	case SVM_EXIT_CPUID: return "CPUID";
 	case SVM_EXIT_INVD: return "INVD";
 	case SVM_EXIT_HLT: return "HLT";

@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "hv/svm/vmcb.h"
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 
 /* What the VMCB says about one #VMEXIT. next_rip is 0 without NRIPS. */
 struct svm_exit_raw {
@@ -87,6 +87,13 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 	case SVM_EXIT_INIT:
 		e->reason = EXIT_INIT;
 		break;
+	case SVM_EXIT_VINTR:
+		e->reason = EXIT_INTR_WINDOW;
+		break;
+	case SVM_EXIT_IRET:
+		/* Intercepted only while an injected NMI is masking others. */
+		e->reason = EXIT_NMI_WINDOW;
+		break;
 	case SVM_EXIT_VMRUN:
 	case SVM_EXIT_VMLOAD:
 	case SVM_EXIT_VMSAVE:
@@ -114,7 +121,10 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 			e->reason = EXIT_CR_ACCESS;
 			e->u.cr.cr = (uint8_t)(code & 15);
 			e->u.cr.write = code >= 0x10;
-			e->u.cr.gpr = (e->qual >> 63) ? (uint8_t)(e->qual & 15) : 0xff;
+			e->u.cr.type = e->u.cr.write ? CR_ACCESS_MOV_TO : CR_ACCESS_MOV_FROM;
+			e->u.cr.gpr = (e->qual >> 63) ? (uint8_t)(e->qual & 15) : CR_GPR_UNKNOWN;
+			e->u.cr.lm64 = false; /* the caller knows the mode */
+			e->u.cr.lmsw_src = 0;
 		} else {
 			e->reason = EXIT_UNHANDLED;
 		}

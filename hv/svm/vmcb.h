@@ -115,6 +115,8 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_INTERCEPT1_NMI (1u << 1)
 #define SVM_INTERCEPT1_SMI (1u << 2)
 #define SVM_INTERCEPT1_INIT (1u << 3)
+#define SVM_INTERCEPT1_VINTR (1u << 4)
+#define SVM_INTERCEPT1_IRET (1u << 20)
 #define SVM_INTERCEPT1_CPUID (1u << 18)
 #define SVM_INTERCEPT1_INVD (1u << 22)
 #define SVM_INTERCEPT1_HLT (1u << 24)
@@ -144,6 +146,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_SMI 0x062
 #define SVM_EXIT_INIT 0x063
 #define SVM_EXIT_VINTR 0x064
+#define SVM_EXIT_IRET 0x074
 #define SVM_EXIT_CPUID 0x072
 #define SVM_EXIT_INVD 0x076
 #define SVM_EXIT_HLT 0x078
@@ -166,10 +169,21 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EXIT_NPF 0x400
 #define SVM_EXIT_INVALID 0xffffffffffffffffull
 
-/* EVENTINJ (APM Vol 2 15.20). */
+/* EVENTINJ and EXITINTINFO (APM Vol 2 15.20, 15.7.2): vector 7:0, type
+ * 10:8 (0 INTR, 2 NMI, 3 exception, 4 software interrupt), EV bit 11,
+ * V bit 31, error code 63:32. */
 #define SVM_EVENT_VALID (1ull << 31)
 #define SVM_EVENT_ERROR_VALID (1ull << 11)
+#define SVM_EVENT_TYPE_SHIFT 8
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
+
+/* VMCB 0x060 (APM Vol 2 15.21.1, table B-1): V_IRQ bit 8, V_IGN_TPR bit
+ * 20, V_INTR_MASKING bit 24. 0x068 bit 0: the guest is in an interrupt
+ * shadow (STI / MOV SS). */
+#define SVM_VINTR_V_IRQ (1ull << 8)
+#define SVM_VINTR_V_IGN_TPR (1ull << 20)
+#define SVM_VINTR_MASKING (1ull << 24)
+#define SVM_INTERRUPT_SHADOW 1ull
 
 /* IOIO EXITINFO1 (APM Vol 2 15.10.2, figure 15-2). */
 #define SVM_IOIO_IN (1u << 0)

@@ -4,17 +4,28 @@
  * One VMCS per vCPU, I/O and MSR bitmaps all ones (Nestor emulates every
  * port and MSR a guest touches), EPT with a VPID per VM, unrestricted
  * guest (real-mode and paging-off guests run natively), and the VMX
- * preemption timer for time slices (no host timer needed). Exits are
- * translated in vmx_exit.c; entry/exit assembly is in vmx_run.asm.
+ * preemption timer for time slices (no host timer needed). Each entry is:
+ * inject the vCPU's events (vmx_events.c), enter, complete the events
+ * (IDT-vectoring info), translate the exit (vmx_exit.c, pure). Entry and
+ * exit assembly is in vmx_run.asm; guest CRs in vmx_cr.c.
+ *
+ * VPIDs: one per vCPU, so vCPUs of one VM never share TLB tags. A VMCS is
+ * active on one CPU at a time (SDM 3C 25.11.1): vcpu_unload VMCLEARs it on
+ * its old CPU before it may be loaded on another, and the first entry on
+ * a new CPU rewrites the host state (its GDT, TSS, FS/GS bases) and
+ * flushes the VPID there.
+ *
+ * State: struct vmx_vcpu is the vCPU's (one page, only its CPU touches
+ * it); struct vmx_cpu is a physical CPU's (only that CPU touches it).
  */
 #include "hv/vmx/vmx.h"
 #include "drivers/console.h"
 #include "ept/ept_fmt.h"
-#include "hv/cpu/percpu.h"
+#include "hv/host/percpu.h"
 #include "hv/lib/string.h"
-#include "hv/shutdown.h"
-#include "hv/virt_detect.h"
-#include "hv/vm.h"
+#include "hv/host/shutdown.h"
+#include "hv/host/virt_detect.h"
+#include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
@@ -38,13 +49,17 @@
 int vmx_enter(uint64_t *gpr, int launched, uint64_t *cr2);
 void vmx_exit_stub(void);
 
+/* Per physical CPU. */
+struct vmx_cpu {
+	uint64_t vmxon_pa;
+	uint64_t current_vmcs;     /* VMPTRLD'ed here, or 0 */
+	struct vcpu *syscall_msr_owner;
+	uint64_t loaded_tsc_aux;
+};
+
 static struct virt_caps caps;
-static struct vmx_vcpu vmx_state[MAX_VMS * GUEST_VCPUS_MAX];
-static unsigned vmx_state_used;
-static uint64_t vmxon_pa[MAX_CPUS];
-static uint64_t current_vmcs[MAX_CPUS];
-static struct vcpu *syscall_msr_owner[MAX_CPUS];
-static uint64_t loaded_tsc_aux[MAX_CPUS];
+static struct vmx_cpu vmx_cpus[MAX_CPUS];
+static uint16_t next_vpid = 1; /* VPID 0 is the host's; assigned at VM creation (boot CPU) */
 static uint32_t ctl_pin, ctl_proc, ctl_proc2, ctl_exit, ctl_entry;
 static bool ctls_ready;
 static struct vmx_cr_fixed crfix;
@@ -93,8 +108,11 @@ static uint32_t ctl_adjust(const char *what, uint64_t cap_msr, uint32_t want, ui
 static void compute_controls(void)
 {
 	const struct vmx_caps *c = &caps.vmx;
+	/* Virtual NMIs where the CPU has them: it then tracks a guest's NMI
+	 * blocking and offers NMI-window exiting (SDM 3C 25.6.1). */
 	ctl_pin = ctl_adjust("pin-based", c->pinbased,
-			     PIN_EXTINT_EXITING | PIN_NMI_EXITING | (c->preemption_timer ? PIN_PREEMPTION_TIMER : 0),
+			     PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
+				     (c->preemption_timer ? PIN_PREEMPTION_TIMER : 0),
 			     PIN_EXTINT_EXITING | PIN_NMI_EXITING);
 	ctl_proc = ctl_adjust("primary", c->procbased,
 			      PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
@@ -137,13 +155,14 @@ static int vmx_cpu_enable(unsigned pcpu)
 	 * CR4.VMXE is among the fixed-1 bits of CR4. */
 	write_cr0((read_cr0() | c->cr0_fixed0) & c->cr0_fixed1);
 	write_cr4((read_cr4() | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1);
-	loaded_tsc_aux[pcpu] = ~0ull; /* unknown: load on the first entry */
-	vmxon_pa[pcpu] = page_alloc();
-	if (!vmxon_pa[pcpu])
+	struct vmx_cpu *cpu = &vmx_cpus[pcpu];
+	cpu->loaded_tsc_aux = ~0ull; /* unknown: load on the first entry */
+	cpu->vmxon_pa = page_alloc();
+	if (!cpu->vmxon_pa)
 		return -1;
-	*(uint32_t *)pa_to_ptr(vmxon_pa[pcpu]) = vmcs_revision();
+	*(uint32_t *)pa_to_ptr(cpu->vmxon_pa) = vmcs_revision();
 	uint8_t ok;
-	__asm__ volatile("vmxon %1; seta %0" : "=qm"(ok) : "m"(vmxon_pa[pcpu]) : "cc", "memory");
+	__asm__ volatile("vmxon %1; seta %0" : "=qm"(ok) : "m"(cpu->vmxon_pa) : "cc", "memory");
 	if (!ok) {
 		log_err("vmx", "VMXON failed on CPU %u (CR0 0x%llx CR4 0x%llx)", pcpu, (unsigned long long)read_cr0(),
 			(unsigned long long)read_cr4());
@@ -159,14 +178,47 @@ static int vmx_cpu_enable(unsigned pcpu)
 	return 0;
 }
 
+bool vmx_virtual_nmis(void) { return ctl_pin & PIN_VIRTUAL_NMIS; }
+
+static void write_host_state(void);
+
 void vmx_load(struct vcpu *v)
 {
 	struct vmx_vcpu *s = VX(v);
-	if (current_vmcs[v->pcpu] == s->vmcs_pa)
+	struct vmx_cpu *cpu = &vmx_cpus[v->pcpu];
+	if (cpu->current_vmcs == s->vmcs_pa)
 		return;
+	/* Active on another CPU: that CPU must VMCLEAR it first (vcpu_unload). */
+	if (s->cpu != VMX_NO_CPU && s->cpu != v->pcpu)
+		panic("vmx: VMCS of %s vCPU %u is still active on CPU %u, wanted on CPU %u", v->vm->opts.name,
+		      v->index, s->cpu, v->pcpu);
 	if (!vmptrld(s->vmcs_pa))
 		panic("vmx: VMPTRLD of VMCS 0x%llx failed", (unsigned long long)s->vmcs_pa);
-	current_vmcs[v->pcpu] = s->vmcs_pa;
+	cpu->current_vmcs = s->vmcs_pa;
+	if (s->cpu != v->pcpu) {
+		/* First time on this CPU: its host state, and no stale VPID
+		 * translations left from an earlier run here. */
+		s->cpu = v->pcpu;
+		write_host_state();
+		s->flush_pending = true;
+	}
+}
+
+static void vmx_vcpu_unload(struct vcpu *v)
+{
+	struct vmx_vcpu *s = VX(v);
+	struct vmx_cpu *cpu = &vmx_cpus[v->pcpu];
+	if (s->cpu == VMX_NO_CPU)
+		return;
+	/* VMCLEAR writes the VMCS back and makes it inactive and clear, so
+	 * the next entry (anywhere) is a VMLAUNCH (SDM 3C 25.11.3). */
+	vmclear(s->vmcs_pa);
+	if (cpu->current_vmcs == s->vmcs_pa)
+		cpu->current_vmcs = 0;
+	if (cpu->syscall_msr_owner == v)
+		cpu->syscall_msr_owner = 0;
+	s->launched = false;
+	s->cpu = VMX_NO_CPU;
 }
 
 static void set_seg(enum vmcs_field sel, const struct seg_desc *d)
@@ -222,10 +274,13 @@ uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)GUEST_C
 
 static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t tdp_root)
 {
-	if (vmx_state_used >= sizeof(vmx_state) / sizeof(vmx_state[0]))
+	_Static_assert(sizeof(struct vmx_vcpu) <= 4096, "vmx_vcpu fits its page");
+	uint64_t self = page_alloc();
+	if (!self)
 		return -1;
-	struct vmx_vcpu *s = &vmx_state[vmx_state_used++];
-	memset(s, 0, sizeof(*s));
+	struct vmx_vcpu *s = pa_to_ptr(self);
+	s->self_pa = self;
+	s->cpu = VMX_NO_CPU;
 	v->backend = s;
 	s->vmcs_pa = page_alloc();
 	s->io_bitmap_pa = pages_alloc_contig(VMX_IO_BITMAP_PAGES, 4096);
@@ -239,11 +294,13 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t t
 		log_err("vmx", "VMCLEAR/VMPTRLD of a new VMCS failed");
 		return -1;
 	}
-	current_vmcs[v->pcpu] = s->vmcs_pa;
+	vmx_cpus[v->pcpu].current_vmcs = s->vmcs_pa;
+	s->cpu = v->pcpu;
 
 	/* Controls. */
 	vmwrite(VMCS_PIN_BASED_CTLS, ctl_pin);
 	vmwrite(VMCS_PROC_BASED_CTLS, ctl_proc);
+	s->proc_ctls = ctl_proc;
 	vmwrite(VMCS_PROC_BASED_CTLS2, ctl_proc2);
 	vmwrite(VMCS_EXIT_CTLS, ctl_exit);
 	vmwrite(VMCS_ENTRY_CTLS, ctl_entry);
@@ -259,8 +316,14 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t t
 	vmwrite(VMCS_IO_BITMAP_B, s->io_bitmap_pa + 4096);
 	vmwrite(VMCS_MSR_BITMAP, s->msr_bitmap_pa);
 	vmwrite(VMCS_TSC_OFFSET, 0);
-	if (ctl_proc2 & PROC2_VPID)
-		vmwrite(VMCS_VPID, v->vm->id + 1); /* VPID 0 is the host's */
+	if (ctl_proc2 & PROC2_VPID) {
+		if (!next_vpid) {
+			log_err("vmx", "out of VPIDs");
+			return -1;
+		}
+		s->vpid = next_vpid++;
+		vmwrite(VMCS_VPID, s->vpid);
+	}
 	s->eptp = ept_make_eptp(tdp_root, 4, false);
 	vmwrite(VMCS_EPT_POINTER, s->eptp);
 	s->save_preempt = ctl_exit & EXIT_CTL_SAVE_PREEMPT;
@@ -326,18 +389,15 @@ static void vmx_vcpu_free(struct vcpu *v)
 	if (!s)
 		return;
 	if (s->vmcs_pa) {
-		vmclear(s->vmcs_pa);
-		if (current_vmcs[v->pcpu] == s->vmcs_pa)
-			current_vmcs[v->pcpu] = 0;
+		vmx_vcpu_unload(v);
 		pages_free(s->vmcs_pa, 1);
 	}
 	if (s->io_bitmap_pa)
 		pages_free(s->io_bitmap_pa, VMX_IO_BITMAP_PAGES);
 	if (s->msr_bitmap_pa)
 		pages_free(s->msr_bitmap_pa, 1);
-	s->vmcs_pa = s->io_bitmap_pa = s->msr_bitmap_pa = 0;
-	if (syscall_msr_owner[v->pcpu] == v)
-		syscall_msr_owner[v->pcpu] = 0;
+	v->backend = 0;
+	pages_free(s->self_pa, 1);
 }
 
 static void do_flush(struct vcpu *v)
@@ -346,8 +406,8 @@ static void do_flush(struct vcpu *v)
 	const struct vmx_caps *c = &caps.vmx;
 	if (c->invept)
 		invept((c->ept_vpid_cap >> 25) & 1 ? INVEPT_SINGLE : INVEPT_ALL, s->eptp);
-	if ((ctl_proc2 & PROC2_VPID) && c->invvpid)
-		invvpid((c->ept_vpid_cap >> 41) & 1 ? INVVPID_SINGLE : INVVPID_ALL, (uint16_t)(v->vm->id + 1));
+	if (s->vpid && c->invvpid)
+		invvpid((c->ept_vpid_cap >> 41) & 1 ? INVVPID_SINGLE : INVVPID_ALL, s->vpid);
 	s->flush_pending = false;
 }
 
@@ -356,18 +416,18 @@ static void do_flush(struct vcpu *v)
 static void load_msrs_before_entry(struct vcpu *v)
 {
 	struct vmx_vcpu *s = VX(v);
-	unsigned p = v->pcpu;
-	if (syscall_msr_owner[p] != v) {
+	struct vmx_cpu *cpu = &vmx_cpus[v->pcpu];
+	if (cpu->syscall_msr_owner != v) {
 		wrmsr(MSR_KERNEL_GS_BASE, s->kernel_gs_base);
 		wrmsr(MSR_STAR, s->star);
 		wrmsr(MSR_LSTAR, s->lstar);
 		wrmsr(MSR_CSTAR, s->cstar);
 		wrmsr(MSR_SFMASK, s->sfmask);
-		syscall_msr_owner[p] = v;
+		cpu->syscall_msr_owner = v;
 	}
-	if ((ctl_proc2 & PROC2_RDTSCP) && loaded_tsc_aux[p] != v->msr_tsc_aux) {
+	if ((ctl_proc2 & PROC2_RDTSCP) && cpu->loaded_tsc_aux != v->msr_tsc_aux) {
 		wrmsr(MSR_TSC_AUX, v->msr_tsc_aux);
-		loaded_tsc_aux[p] = v->msr_tsc_aux;
+		cpu->loaded_tsc_aux = v->msr_tsc_aux;
 	}
 }
 
@@ -378,6 +438,7 @@ static void vmx_run(struct vcpu *v, struct vm_exit *e)
 	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 	if (!s->save_preempt && (ctl_pin & PIN_PREEMPTION_TIMER))
 		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
+	vmx_inject_events(v);
 	if (s->flush_pending)
 		do_flush(v);
 	load_msrs_before_entry(v);
@@ -396,16 +457,13 @@ static void vmx_run(struct vcpu *v, struct vm_exit *e)
 	v->gpr[GPR_RSP] = vmread(VMCS_GUEST_RSP);
 	if (s->syscall_msrs_used)
 		s->kernel_gs_base = rdmsr(MSR_KERNEL_GS_BASE); /* SWAPGS changes it */
+	vmx_complete_events(v);
 	vmx_translate_exit(v, e);
 	if (e->reason == EXIT_EXTINT) {
 		/* Acknowledge-on-exit is off: the interrupt is still pending;
 		 * let the host's IDT take it now. */
 		__asm__ volatile("sti; nop; cli" ::: "memory");
 	}
-	/* CR0/CR4 writes to bits Nestor owns are done here (the generic
-	 * code just resumes the guest). */
-	if (__builtin_expect(e->reason == EXIT_CR_ACCESS, 0) && vmx_handle_cr_access(v, e))
-		e->reason = EXIT_BACKEND;
 }
 
 static uint64_t vmx_get_rip(struct vcpu *v)
@@ -451,21 +509,6 @@ static void vmx_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
 	for (unsigned i = 0; i < 4; i++)
 		p->pdpte[i] = vmread((enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i));
 }
-
-static void vmx_inject_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
-{
-	vmx_load(v);
-	/* No error code in real mode (SDM 3C 27.2.1.3: deliver-error-code
-	 * must be 0 when CR0.PE is 0 with unrestricted guest). */
-	if (!(vmread(VMCS_GUEST_CR0) & CR0_PE))
-		has_error = false;
-	uint32_t info = vector | (INTR_TYPE_HW_EXCEPTION << INTR_TYPE_SHIFT) | INTR_INFO_VALID |
-			(has_error ? INTR_INFO_ERROR_VALID : 0);
-	vmwrite(VMCS_ENTRY_INTR_INFO, info);
-	vmwrite(VMCS_ENTRY_EXCEPTION_ERROR_CODE, has_error ? error : 0);
-}
-
-static void vmx_set_cr2(struct vcpu *v, uint64_t cr2) { VX(v)->cr2 = cr2; }
 
 static bool vmx_tdp_format(struct pg_format *f)
 {
@@ -542,7 +585,7 @@ static bool vmx_state_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 			*soft = *val;
 			if (msr != MSR_PAT) {
 				s->syscall_msrs_used = true;
-				syscall_msr_owner[v->pcpu] = 0; /* reload before the next entry */
+				vmx_cpus[v->pcpu].syscall_msr_owner = 0; /* reload before the next entry */
 			}
 		} else {
 			*val = *soft;
@@ -588,8 +631,10 @@ const struct vcpu_ops vmx_ops = {
 	.set_rflags = vmx_set_rflags,
 	.exit_name = vmx_exit_name,
 	.get_paging_state = vmx_get_paging_state,
-	.inject_exception = vmx_inject_exception,
-	.set_cr2 = vmx_set_cr2,
+	.get_cr = vmx_get_cr,
+	.set_cr = vmx_set_cr,
+	.cr4_allowed = vmx_cr4_allowed,
+	.vcpu_unload = vmx_vcpu_unload,
 	.flush_tdp = vmx_flush_tdp,
 	.set_slice = vmx_set_slice,
 	.state_msr = vmx_state_msr,

@@ -8,17 +8,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 #include "hv/vmx/vmcs_fields.h"
 #include "hv/vmx/vmx_decode.h"
 
 /* Pin-based VM-execution controls (SDM 3C 25.6.1, table 25-5). */
 #define PIN_EXTINT_EXITING (1u << 0)
 #define PIN_NMI_EXITING (1u << 3)
+#define PIN_VIRTUAL_NMIS (1u << 5)
 #define PIN_PREEMPTION_TIMER (1u << 6)
 
 /* Primary processor-based controls (table 25-6). */
+#define PROC_INTR_WINDOW (1u << 2)
 #define PROC_HLT_EXITING (1u << 7)
+#define PROC_NMI_WINDOW (1u << 22)
 #define PROC_USE_IO_BITMAPS (1u << 25)
 #define PROC_USE_MSR_BITMAPS (1u << 28)
 #define PROC_SECONDARY (1u << 31)
@@ -62,6 +65,8 @@ enum vmx_exit_reason {
 	VMX_EXIT_TRIPLE_FAULT = 2,
 	VMX_EXIT_INIT = 3,
 	VMX_EXIT_SIPI = 4,
+	VMX_EXIT_INTR_WINDOW = 7,
+	VMX_EXIT_NMI_WINDOW = 8,
 	VMX_EXIT_CPUID = 10,
 	VMX_EXIT_HLT = 12,
 	VMX_EXIT_VMCALL = 18,
@@ -83,9 +88,13 @@ enum vmx_exit_reason {
 	VMX_EXIT_REASON_MAX = 70
 };
 
-/* Per-vCPU backend state. */
+/* Per-vCPU backend state: one page, touched only by the vCPU's CPU. */
 struct vmx_vcpu {
-	uint64_t vmcs_pa, io_bitmap_pa, msr_bitmap_pa;
+	uint64_t vmcs_pa, io_bitmap_pa, msr_bitmap_pa, self_pa;
+	unsigned cpu;              /* where the VMCS is active, or VMX_NO_CPU */
+	uint16_t vpid;             /* 0: VPIDs not in use */
+	uint32_t proc_ctls;        /* primary controls as in the VMCS */
+	bool windows;              /* interrupt/NMI-window exiting is on */
 	uint64_t eptp;
 	uint64_t cr2;              /* not in the VMCS: loaded around entry */
 	bool launched;
@@ -99,6 +108,8 @@ struct vmx_vcpu {
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
 	bool syscall_msrs_used;
 };
+
+#define VMX_NO_CPU (~0u)
 
 static inline struct vmx_vcpu *VX(struct vcpu *v) { return v->backend; }
 
@@ -124,14 +135,21 @@ uint64_t vmx_cr4_allowed(void);
 /* IA32_VMX_BASIC bit 54: INS/OUTS exits give instruction information. */
 bool vmx_ins_outs_info(void);
 
-/* vmx_exit.c: translate the exit just taken into e. */
+/* vmx_exit.c: translate the exit just taken into e (reads the VMCS,
+ * changes nothing). */
 void vmx_translate_exit(struct vcpu *v, struct vm_exit *e);
 const char *vmx_exit_name(uint32_t basic_reason);
 const char *vmx_insn_error_name(unsigned n);
-/* Handle a CR-access exit the backend owns (MOV to CR0/CR4 touching a
- * masked bit, MOV to/from CR3 if the CPU forces those exits). Returns
- * true if handled (guest resumed or exception injected). */
-bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e);
+/* vmx_events.c: IDT-vectoring info into the event state after an exit;
+ * the planned event into the VM-entry fields (and the window controls)
+ * before an entry. */
+void vmx_complete_events(struct vcpu *v);
+void vmx_inject_events(struct vcpu *v);
+/* The "virtual NMIs" pin control is on (NMI blocking tracked by the CPU). */
+bool vmx_virtual_nmis(void);
+/* vmx_cr.c: guest-visible CR0/CR3/CR4 (shadows for the bits Nestor owns). */
+uint64_t vmx_get_cr(struct vcpu *v, unsigned cr);
+void vmx_set_cr(struct vcpu *v, unsigned cr, uint64_t val);
 /* The guest's EFER or CR0/CR4 changed: keep IA-32e mode guest, EFER.LMA
  * and the PAE PDPTEs consistent (SDM 3C 27.3.1.1, 28.x). */
 void vmx_sync_paging_mode(struct vcpu *v);

@@ -1,6 +1,6 @@
 /* vmx_decode.c - pure helpers of the VT-x backend (see vmx_decode.h). */
 #include "hv/vmx/vmx_decode.h"
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 
 #define CR0_PE (1ull << 0)
 #define CR0_PG (1ull << 31)
@@ -64,9 +64,14 @@ void vmx_decode_io(uint64_t q, uint32_t info, bool info_valid, uint32_t cs_ar, s
 
 unsigned vmx_decode_cr(uint64_t q, struct vm_exit *e)
 {
+	/* Bits 3:0 CR, 5:4 access type, 11:8 register (MOV), 31:16 the LMSW
+	 * source data (SDM 3C table 28-3). */
 	unsigned type = (q >> 4) & 3;
 	e->u.cr.cr = q & 15;
-	e->u.cr.write = type == 0;
+	e->u.cr.type = (uint8_t)type;
+	e->u.cr.write = type != CR_ACCESS_MOV_FROM;
 	e->u.cr.gpr = (q >> 8) & 15;
+	e->u.cr.lmsw_src = (uint16_t)(q >> 16);
+	e->u.cr.lm64 = false; /* the caller knows the mode */
 	return type;
 }

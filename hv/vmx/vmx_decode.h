@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 
 /* A control word from its capability MSR (SDM 3D A.3-A.5): bits whose
  * allowed-0 setting is 1 (low half) must be 1, bits whose allowed-1

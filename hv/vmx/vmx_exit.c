@@ -1,11 +1,11 @@
 /*
- * vmx_exit.c - VMX exits as the vendor-neutral struct vm_exit, and the
- * control-register exits the backend owns (Intel SDM Vol 3C ch. 28,
- * basic exit reasons in Vol 3D appendix C).
+ * vmx_exit.c - VMX exits as the vendor-neutral struct vm_exit (Intel SDM
+ * Vol 3C ch. 28, basic exit reasons in Vol 3D appendix C). Translation
+ * only reads the VMCS; events are vmx_events.c's.
  */
 #include "drivers/console.h"
 #include "hv/lib/string.h"
-#include "hv/vm.h"
+#include "hv/core/vm.h"
 #include "hv/vmx/vmx.h"
 #include "hv/x86/asm.h"
 
@@ -100,21 +100,6 @@ const char *vmx_insn_error_name(unsigned n)
 	return "VMfailValid";
 }
 
-/* An event the exit interrupted (SDM 3C 28.2.4) is delivered again on
- * the next entry, unless a handler injects something else first. */
-static void reinject_vectoring_event(void)
-{
-	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
-	if (!(idt & INTR_INFO_VALID))
-		return;
-	vmwrite(VMCS_ENTRY_INTR_INFO, idt & ~(1u << 12)); /* bit 12 is undefined here */
-	if (idt & INTR_INFO_ERROR_VALID)
-		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR_CODE, vmread(VMCS_IDT_VECTORING_ERROR_CODE));
-	unsigned type = (idt >> INTR_TYPE_SHIFT) & 7;
-	if (type == INTR_TYPE_SW_INT || type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SW_EXCEPTION)
-		vmwrite(VMCS_ENTRY_INSTRUCTION_LEN, vmread(VMCS_EXIT_INSTRUCTION_LEN));
-}
-
 void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 {
 	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
@@ -134,7 +119,6 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		e->info2 = full;
 		return;
 	}
-	reinject_vectoring_event();
 
 	switch (basic) {
 	case VMX_EXIT_CPUID:
@@ -198,6 +182,13 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 		/* Exit qualification for CR accesses (SDM 3C table 28-3). */
 		e->reason = EXIT_CR_ACCESS;
 		vmx_decode_cr(e->qual, e);
+		e->u.cr.lm64 = (vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA) && ((vmread(VMCS_GUEST_CS_AR) >> 13) & 1);
+		break;
+	case VMX_EXIT_INTR_WINDOW:
+		e->reason = EXIT_INTR_WINDOW;
+		break;
+	case VMX_EXIT_NMI_WINDOW:
+		e->reason = EXIT_NMI_WINDOW;
 		break;
 	case VMX_EXIT_INVALID_GUEST_STATE:
 	case VMX_EXIT_MSR_LOADING:
@@ -234,95 +225,3 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 	}
 }
 
-static bool guest_64bit_code(void)
-{
-	return (vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA) && ((vmread(VMCS_GUEST_CS_AR) >> 13) & 1);
-}
-
-static void inject_gp(struct vcpu *v) { virt_ops->inject_exception(v, 13, true, 0); }
-
-void vmx_sync_paging_mode(struct vcpu *v)
-{
-	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER);
-	uint64_t cr0 = vmread(VMCS_GUEST_CR0), cr4 = vmread(VMCS_GUEST_CR4);
-	uint64_t entry = vmread(VMCS_ENTRY_CTLS);
-	/* IA32_EFER.LMA = LME && CR0.PG (SDM 3A 9.8.5), and the IA-32e mode
-	 * guest entry control must equal LMA (SDM 3C 27.3.1.1). */
-	bool lma = (efer & EFER_LME) && (cr0 & CR0_PG);
-	efer = lma ? efer | EFER_LMA : efer & ~(uint64_t)EFER_LMA;
-	entry = lma ? entry | ENTRY_CTL_IA32E : entry & ~(uint64_t)ENTRY_CTL_IA32E;
-	vmwrite(VMCS_GUEST_IA32_EFER, efer);
-	vmwrite(VMCS_ENTRY_CTLS, entry);
-	/* PAE paging outside IA-32e mode: with EPT, VM entry loads the PDPTEs
-	 * from the VMCS (SDM 3C 27.3.2.4); a MOV to CR0/CR3/CR4 the backend
-	 * emulates must load them as the CPU would (SDM 3A 4.4.1). */
-	if ((cr0 & CR0_PG) && (cr4 & CR4_PAE) && !lma) {
-		uint64_t cr3 = vmread(VMCS_GUEST_CR3);
-		const uint64_t *pdpt = vm_gpa_ptr(v->vm, cr3 & 0xffffffe0ull, 32);
-		for (unsigned i = 0; i < 4; i++)
-			vmwrite((enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i), pdpt ? pdpt[i] : 0);
-	}
-}
-
-static void skip(struct vcpu *v, const struct vm_exit *e) { virt_ops->set_rip(v, e->rip + e->insn_len); }
-
-static bool mov_to_cr0(struct vcpu *v, uint64_t val)
-{
-	struct vmx_vcpu *s = VX(v);
-	uint64_t efer = vmread(VMCS_GUEST_IA32_EFER), cr4 = vmread(VMCS_GUEST_CR4);
-	/* #GP conditions of MOV to CR0 (SDM 2B "MOV-Move to/from Control Registers"). */
-	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)) ||
-	    ((val & CR0_PG) && (efer & EFER_LME) && !(cr4 & CR4_PAE)))
-		return false;
-	vmwrite(VMCS_CR0_READ_SHADOW, val);
-	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(vmx_crfix(), val));
-	vmx_sync_paging_mode(v);
-	s->flush_pending = true;
-	return true;
-}
-
-static bool mov_to_cr4(struct vcpu *v, uint64_t val)
-{
-	struct vmx_vcpu *s = VX(v);
-	if ((val & ~vmx_cr4_allowed()) || ((vmread(VMCS_GUEST_IA32_EFER) & EFER_LMA) && !(val & CR4_PAE)))
-		return false;
-	vmwrite(VMCS_CR4_READ_SHADOW, val);
-	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(vmx_crfix(), val));
-	vmx_sync_paging_mode(v);
-	s->flush_pending = true;
-	return true;
-}
-
-bool vmx_handle_cr_access(struct vcpu *v, const struct vm_exit *e)
-{
-	unsigned type = (e->qual >> 4) & 3, cr = e->u.cr.cr, gpr = e->u.cr.gpr; /* vmx_decode_cr */
-	if (type == 0) { /* MOV to CR */
-		uint64_t val = v->gpr[gpr];
-		if (!guest_64bit_code())
-			val &= 0xffffffffull;
-		bool ok;
-		switch (cr) {
-		case 0: ok = mov_to_cr0(v, val); break;
-		case 4: ok = mov_to_cr4(v, val); break;
-		case 3:
-			vmwrite(VMCS_GUEST_CR3, val & ~(1ull << 63));
-			vmx_sync_paging_mode(v);
-			VX(v)->flush_pending = true;
-			ok = true;
-			break;
-		default: return false;
-		}
-		if (ok)
-			skip(v, e);
-		else
-			inject_gp(v);
-		return true;
-	}
-	if (type == 1 && cr == 3) { /* MOV from CR3 (CR3-store exiting forced on) */
-		uint64_t val = vmread(VMCS_GUEST_CR3);
-		v->gpr[gpr] = guest_64bit_code() ? val : (uint32_t)val;
-		skip(v, e);
-		return true;
-	}
-	return false;
-}

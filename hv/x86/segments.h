@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#include "hv/vcpu.h"
+#include "hv/core/vcpu.h"
 
 #define SEG_AR_UNUSABLE (1u << 16)
 

@@ -1,5 +1,5 @@
 ; long64.asm - a kind=elf64 test guest: Nestor enters it in 64-bit mode at
-; its ELF entry with the first 4 GiB identity-mapped (hv/loader.c). It
+; its ELF entry with the first 4 GiB identity-mapped (hv/load/loader.c). It
 ; checks what a 64-bit guest relies on: EFER.LMA reads 1, LSTAR and
 ; KERNEL_GS_BASE round-trip (through SWAPGS), CR4.VMXE and CR4.OSXSAVE
 ; are refused with #GP while an allowed CR4 bit works, a CR0.NE clear/set

@@ -1,10 +1,10 @@
-/* Fuzz hv/elf_load.c and hv/mb1_header.c with arbitrary images. */
+/* Fuzz hv/load/elf_load.c and hv/load/mb1_header.c with arbitrary images. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/elf_load.h"
-#include "hv/mb1_header.h"
+#include "hv/load/elf_load.h"
+#include "hv/load/mb1_header.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,10 +1,10 @@
-/* Fuzz hv/guest_opts.c (and through it hv/lib/cmdline.c) with arbitrary
+/* Fuzz hv/load/guest_opts.c (and through it hv/lib/cmdline.c) with arbitrary
  * module strings. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "hv/guest_opts.h"
+#include "hv/load/guest_opts.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

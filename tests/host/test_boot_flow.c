@@ -6,7 +6,7 @@
  */
 #include "check.h"
 #include "boot/mb2_info.h"
-#include "hv/guest_opts.h"
+#include "hv/load/guest_opts.h"
 #include "mm/frame_alloc.h"
 
 #include <stdlib.h>

@@ -1,7 +1,7 @@
-/* Host tests for hv/elf_load.c and hv/mb1_header.c with hand-built images. */
+/* Host tests for hv/load/elf_load.c and hv/load/mb1_header.c with hand-built images. */
 #include "check.h"
-#include "hv/elf_load.h"
-#include "hv/mb1_header.h"
+#include "hv/load/elf_load.h"
+#include "hv/load/mb1_header.h"
 
 #include <stdlib.h>
 

@@ -1,6 +1,6 @@
-/* Host tests for hv/guest_opts.c. */
+/* Host tests for hv/load/guest_opts.c. */
 #include "check.h"
-#include "hv/guest_opts.h"
+#include "hv/load/guest_opts.h"
 
 struct errors {
 	int count;

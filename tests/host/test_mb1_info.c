@@ -1,6 +1,6 @@
-/* Host tests for hv/mb1_info.c: layout checked against Multiboot 0.6.96 3.3. */
+/* Host tests for hv/load/mb1_info.c: layout checked against Multiboot 0.6.96 3.3. */
 #include "check.h"
-#include "hv/mb1_info.h"
+#include "hv/load/mb1_info.h"
 
 #include <stddef.h>
 

@@ -104,6 +104,13 @@ TEST(cr_access_qualification)
 	CHECK_EQ(e.u.cr.gpr, 4);
 	CHECK(!e.u.cr.write);
 	CHECK_EQ(vmx_decode_cr(0x20, &e), 2); /* clts */
+	CHECK_EQ(e.u.cr.type, CR_ACCESS_CLTS);
+	CHECK(e.u.cr.write);
+	/* lmsw with source 0x000b (register form): type 3, data in 31:16. */
+	CHECK_EQ(vmx_decode_cr(0x000b0030, &e), 3);
+	CHECK_EQ(e.u.cr.type, CR_ACCESS_LMSW);
+	CHECK_EQ(e.u.cr.lmsw_src, 0xb);
+	CHECK(e.u.cr.write);
 }
 
 TEST_MAIN()

@@ -1,0 +1,129 @@
+/*
+ * sched.c - the per-physical-CPU run loop: pick the next runnable vCPU
+ * round-robin, enter it, dispatch its exit, repeat. A time slice (VMX
+ * preemption timer, or the host's APIC timer on SVM) makes a spinning
+ * guest give up the CPU; HLT and the yield hypercall give it up early.
+ *
+ * Each vCPU belongs to one physical CPU (v->pcpu); only the boot CPU runs
+ * vCPUs until the SMP issue starts the others. A vCPU that moves to
+ * another CPU is first unloaded on its old one (virt_ops->vcpu_unload).
+ */
+#include "hv/core/sched.h"
+#include "drivers/console.h"
+#include "hv/exit/exits.h"
+#include "hv/core/vm.h"
+
+/* About 10 ms of a few-GHz TSC. */
+#define SLICE_TSC_TICKS 20000000ull
+
+/* x87/SSE state: each vCPU's lives in struct vcpu (v->fpu), swapped when
+ * another vCPU takes the CPU so no guest sees another's registers. */
+static void fpu_save(uint8_t *area) { __asm__ volatile("fxsave %0" : "=m"(*(uint8_t(*)[512])area)); }
+static void fpu_restore(const uint8_t *area) { __asm__ volatile("fxrstor %0" ::"m"(*(const uint8_t(*)[512])area)); }
+
+static struct vcpu *pick_next(unsigned *cursor)
+{
+	unsigned total = nvms * GUEST_VCPUS_MAX;
+	for (unsigned n = 0; n < total; n++) {
+		unsigned i = (*cursor + 1 + n) % total;
+		struct vm *vm = &vms[i / GUEST_VCPUS_MAX];
+		unsigned vi = i % GUEST_VCPUS_MAX;
+		if (vm->stopped || vi >= vm->nvcpus || vm->vcpus[vi].state != VCPU_RUNNABLE)
+			continue;
+		*cursor = i;
+		return &vm->vcpus[vi];
+	}
+	return 0;
+}
+
+/* No vCPU can run: every VM left has all its vCPUs halted, and nothing
+ * can wake them (no interrupts are delivered yet), so stop them all. */
+static void stop_stuck_vms(void)
+{
+	for (unsigned i = 0; i < nvms; i++)
+		if (!vms[i].stopped)
+			vm_stop(&vms[i], -1,
+				"all vCPUs halted and nothing can wake them (Nestor delivers no interrupts yet)");
+}
+
+/* When only VMs that are not waited for (wait=no) remain, stop them. */
+static bool foreground_running(void)
+{
+	bool fg = false, bg = false;
+	for (unsigned i = 0; i < nvms; i++) {
+		if (vms[i].stopped)
+			continue;
+		if (vms[i].opts.wait)
+			fg = true;
+		else
+			bg = true;
+	}
+	if (!fg && bg)
+		for (unsigned i = 0; i < nvms; i++)
+			if (!vms[i].stopped)
+				vm_stop(&vms[i], 0, "wait=no and every other VM has finished");
+	return fg;
+}
+
+/* Enter v until it yields, halts or its VM stops. */
+static void run_vcpu(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	enum exit_action a;
+	do {
+		struct vm_exit e;
+		/* Every TDP change up to this generation is flushed by this
+		 * entry (the backend flushes before it enters). */
+		uint64_t gen = vm->tdp_gen;
+		virt_ops->run(v, &e);
+		v->tdp_flushed_gen = gen;
+		v->tdp_ran = true;
+		a = exit_dispatch(v, &e);
+		if (__builtin_expect(vm->tdp_deferred.n != 0, 0))
+			vm_tdp_release(vm);
+	} while (a == EXIT_ACTION_RESUME && !vm->stopped);
+}
+
+bool sched_run(void)
+{
+	unsigned cursor = ~0u;
+	struct vcpu *last = 0;
+	uint8_t host_fpu[512] __attribute__((aligned(16)));
+	fpu_save(host_fpu);
+	while (foreground_running()) {
+		struct vcpu *v = pick_next(&cursor);
+		if (!v) {
+			stop_stuck_vms();
+			break;
+		}
+		if (v != last) {
+			if (last)
+				fpu_save(last->fpu);
+			fpu_restore(v->fpu);
+			last = v;
+		}
+		virt_ops->set_slice(v, SLICE_TSC_TICKS);
+		run_vcpu(v);
+	}
+	if (last)
+		fpu_save(last->fpu);
+	fpu_restore(host_fpu);
+
+	unsigned passed = 0, counted = 0;
+	kprintf("summary:\n");
+	for (unsigned i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		uint64_t total = 0;
+		for (int r = 0; r < EXIT_REASON_COUNT; r++)
+			total += vm->exits[r];
+		kprintf("summary: vm %s: status %d (%s), %llu exits%s\n", vm->opts.name, vm->exit_status,
+			vm->stop_reason, (unsigned long long)total, vm->opts.wait ? "" : ", not waited for");
+		if (vm->opts.wait) {
+			counted++;
+			passed += vm->exit_status == 0;
+		}
+	}
+	kprintf("summary: %u VM%s, %u exited with status 0, %u did not\n", nvms, nvms == 1 ? "" : "s", passed,
+		counted - passed);
+	return passed == counted;
+}

@@ -1,0 +1,107 @@
+/*
+ * tdp.c - a VM's TDP tables (EPT/NPT) over time: building them, telling
+ * every vCPU to flush after a change, and freeing unlinked table pages only
+ * once no CPU can still use them.
+ *
+ * A CPU may cache TDP translations and paging-structure entries (SDM Vol 3C
+ * 29.4; APM Vol 2 15.16) until it flushes them (INVEPT / TLB_CONTROL). So:
+ *  - a change that removes or reduces a translation (ptb_* reported
+ *    *flush) calls vm_tdp_changed(): every vCPU of the VM flushes before
+ *    its next entry, and the VM's TDP generation goes up;
+ *  - a table page the builder unlinks is not returned to the frame
+ *    allocator at once: it waits, tagged with the generation whose flush
+ *    makes it unreachable, until every vCPU that ever ran has entered the
+ *    guest with that flush done (vm_tdp_entered records it).
+ *
+ * Locking: the VM's TDP tables and this state are changed only by exits
+ * of the VM's own vCPUs, which run on one physical CPU for now. With SMP
+ * (the interrupts/SMP issue) changes take the VM's TDP lock and
+ * vm_tdp_changed() also kicks vCPUs running elsewhere.
+ */
+#include "drivers/console.h"
+#include "hv/core/vm.h"
+#include "mm/pages.h"
+
+static uint64_t tdp_page_alloc(void *opaque)
+{
+	(void)opaque;
+	uint64_t pa = page_alloc();
+	return pa ? pa : PTB_NO_PAGE;
+}
+
+static void tdp_page_free(void *opaque, uint64_t pa)
+{
+	struct vm *vm = opaque;
+	bool ran = false;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		ran |= vm->vcpus[i].tdp_ran;
+	if (!ran) {
+		pages_free(pa, 1); /* nothing can have cached it */
+		return;
+	}
+	struct vm_tdp_deferred *d = &vm->tdp_deferred;
+	if (d->n == VM_TDP_DEFERRED_MAX) {
+		/* Never reuse what might still be cached: keep it out of the
+		 * allocator for good, and say so once. */
+		if (!d->leak_warned)
+			log_warn("vm", "%s: more than %d TDP table pages awaiting a flush: keeping the rest unused",
+				 vm->opts.name, VM_TDP_DEFERRED_MAX);
+		d->leak_warned = true;
+		return;
+	}
+	/* The caller's vm_tdp_changed() for this change bumps the generation. */
+	d->page[d->n] = pa;
+	d->gen[d->n] = vm->tdp_gen + 1;
+	d->n++;
+}
+
+static void *tdp_page_ptr(void *opaque, uint64_t pa)
+{
+	(void)opaque;
+	return pa_to_ptr(pa);
+}
+
+int vm_tdp_build(struct vm *vm)
+{
+	struct ptb_ops ops = { tdp_page_alloc, tdp_page_free, tdp_page_ptr, vm };
+	if (!virt_ops->tdp_format(&vm->tdp_fmt) || ptb_init(&vm->tdp, &vm->tdp_fmt, &ops))
+		return -1;
+	return ptb_build_regions(&vm->tdp, vm->regions, vm->nregions) ? -1 : 0;
+}
+
+void vm_tdp_destroy(struct vm *vm)
+{
+	/* Only for a VM none of whose vCPUs ran: nothing is cached. */
+	if (vm->tdp.root)
+		ptb_destroy(&vm->tdp);
+	vm->tdp.root = 0;
+}
+
+void vm_tdp_changed(struct vm *vm)
+{
+	vm->tdp_gen++;
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		virt_ops->flush_tdp(&vm->vcpus[i]);
+}
+
+/* Free the waiting pages every vCPU that ran has flushed past. */
+void vm_tdp_release(struct vm *vm)
+{
+	struct vm_tdp_deferred *d = &vm->tdp_deferred;
+	uint64_t done = ~0ull;
+	if (!vm->stopped) /* a stopped VM's vCPUs never enter again */
+		for (unsigned i = 0; i < vm->nvcpus; i++)
+			if (vm->vcpus[i].tdp_ran && vm->vcpus[i].tdp_flushed_gen < done)
+				done = vm->vcpus[i].tdp_flushed_gen;
+	unsigned keep = 0;
+	for (unsigned i = 0; i < d->n; i++) {
+		if (d->gen[i] <= done) {
+			pages_free(d->page[i], 1);
+		} else {
+			d->page[keep] = d->page[i];
+			d->gen[keep] = d->gen[i];
+			keep++;
+		}
+	}
+	d->n = keep;
+}

@@ -1,0 +1,37 @@
+/* vcpu.c - the backend chosen at boot (hv/main.c), and the event requests
+ * exit handlers and devices make of a vCPU (hv/core/event.h). */
+#include "hv/core/vcpu.h"
+#include "hv/core/vm.h"
+
+const struct vcpu_ops *virt_ops;
+
+static void check_shutdown(struct vcpu *v)
+{
+	/* SDM Vol 3A 6.15: an exception while delivering #DF is a triple
+	 * fault; the processor shuts down, which stops the VM. */
+	if (v->ev.shutdown)
+		vm_stop(v->vm, -1, "triple fault (shutdown): vCPU %u raised an exception while delivering #DF",
+			v->index);
+}
+
+void vcpu_queue_exception(struct vcpu *v, uint8_t vector, bool has_error, uint32_t error)
+{
+	events_queue_exception(&v->ev, vector, has_error, error, false, 0);
+	check_shutdown(v);
+}
+
+void vcpu_queue_pf(struct vcpu *v, uint64_t cr2, uint32_t error)
+{
+	events_queue_exception(&v->ev, EXC_PF, true, error, true, cr2);
+	check_shutdown(v);
+}
+
+void vcpu_request_nmi(struct vcpu *v) { __atomic_or_fetch(&v->ev.pending, EV_NMI, __ATOMIC_RELEASE); }
+
+void vcpu_kick_interrupt(struct vcpu *v) { __atomic_or_fetch(&v->ev.pending, EV_INTR, __ATOMIC_RELEASE); }
+
+void vcpu_set_intr_source(struct vcpu *v, const struct intr_source_ops *ops, void *ctx)
+{
+	v->ev.intr_ops = ops;
+	v->ev.intr_ctx = ctx;
+}

@@ -1,0 +1,113 @@
+/*
+ * vm.h - a virtual machine: its vCPUs, memory regions, TDP tables,
+ * emulated devices and exit statistics.
+ */
+#ifndef NESTOR_VM_H
+#define NESTOR_VM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/dev/device.h"
+#include "hv/dev/irq.h"
+#include "hv/host/percpu.h"
+#include "hv/load/guest_opts.h"
+#include "hv/load/mb1_info.h"
+#include "hv/core/vcpu.h"
+#include "mm/pgfmt.h"
+#include "mm/ptbuild.h"
+
+#define MAX_VMS 8
+#define VM_MAX_REGIONS 128
+
+/* The VM's console output (its UART, HC_PRINT), collected per line. */
+struct vm_console {
+	char line[200];
+	unsigned len;
+};
+
+/* Unlinked TDP table pages waiting for every vCPU's flush (tdp.c). */
+#define VM_TDP_DEFERRED_MAX 64
+struct vm_tdp_deferred {
+	uint64_t page[VM_TDP_DEFERRED_MAX];
+	uint64_t gen[VM_TDP_DEFERRED_MAX];
+	unsigned n;
+	bool leak_warned;
+};
+
+struct vm {
+	unsigned id;
+	struct guest_opts opts;
+	char module_string[256]; /* opts' strings point into this copy */
+	bool stopped;
+	int exit_status;
+	char stop_reason[160];
+
+	unsigned nvcpus;
+	struct vcpu vcpus[GUEST_VCPUS_MAX];
+
+	struct ptb_region regions[VM_MAX_REGIONS];
+	unsigned nregions;
+	uint64_t ram_hpa, ram_size; /* isolated: one contiguous block at GPA 0 */
+	/* The memory map the guest is told about (Multiboot information). */
+	struct mb1_region guest_map[64];
+	unsigned nguest_map;
+	/* passthrough: ports no emulated device claims reach the hardware. */
+	bool io_passthrough;
+	struct pg_format tdp_fmt;
+	struct ptb tdp;
+	uint64_t tdp_gen;        /* TDP changes that need a flush so far */
+	struct vm_tdp_deferred tdp_deferred;
+
+	uint64_t mmio_pages_marked; /* pages switched to the cheap MMIO exit */
+
+	struct vm_devices dev;   /* hv/dev/device.h */
+	struct irq_lines irq;    /* hv/dev/irq.h */
+	struct vm_console console;
+	uint32_t warned_msrs[8];
+	unsigned nwarned_msrs;
+	uint16_t warned_ports[8];
+	unsigned nwarned_ports;
+
+	uint64_t exits[EXIT_REASON_COUNT];
+};
+
+extern struct vm vms[MAX_VMS];
+extern unsigned nvms;
+
+/* Create and load a VM from a GRUB module; on any problem the VM is not
+ * created and the reason is printed (other VMs are unaffected). */
+struct vm *vm_create(const char *module_string, const void *image, uint64_t image_size);
+/* Stop a VM (all its vCPUs) with an exit status and a reason. */
+void vm_stop(struct vm *vm, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Stop because of an exit Nestor cannot or will not handle: print the
+ * exit by name, RIP, registers and qualification. */
+void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *why);
+void vm_print_stats(const struct vm *vm);
+
+/* Host pointer for guest-physical [gpa, gpa+len) if it is RAM of this VM
+ * (within one region), else NULL. */
+void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
+/* Nestor option mmio_fast=: mark MMIO pages for the cheap exit (default). */
+extern bool mmio_fast_path;
+/* One character of the guest's console output (UART and HC_PRINT): lines
+ * appear on Nestor's console as "[NAME] line". */
+void vm_console_putc(struct vm *vm, char c);
+
+/* Must an exit be taken for this port (an emulated device, or a port a
+ * passthrough guest may not touch)? */
+bool vm_port_intercepted(const struct vm *vm, uint16_t port);
+/* hv/core/tdp.c: build the VM's TDP tables from its regions (0 or -1);
+ * destroy them (a VM that never ran); after a change whose ptb_* call
+ * reported *flush, make every vCPU flush before its next entry; free the
+ * unlinked table pages no CPU can still use. */
+int vm_tdp_build(struct vm *vm);
+void vm_tdp_destroy(struct vm *vm);
+void vm_tdp_changed(struct vm *vm);
+void vm_tdp_release(struct vm *vm);
+/* Set up a passthrough VM's memory (hv/load/passthrough.c): 0 or -1 with err. */
+int passthrough_build_memory(struct vm *vm, char *err, size_t errlen);
+/* The region containing gpa, or NULL. */
+const struct ptb_region *vm_region_at(const struct vm *vm, uint64_t gpa);
+
+#endif

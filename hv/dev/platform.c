@@ -1,0 +1,67 @@
+/*
+ * platform.c - the devices every VM gets, and those its module options
+ * add. A new device model is one file plus one line here.
+ *
+ *   every VM:  UART at COM1 (0x3f8), debug-exit (0xf4), fw_cfg (0x510)
+ *   isolated:  testdev= / mmio_uart= / unbacked= / rom= / romd= regions
+ *
+ * MMIO pages stay out of the TDP tables until their first access.
+ */
+#include "hv/core/vm.h"
+#include "hv/dev/device.h"
+#include "hv/dev/simple_devices.h"
+#include "hv/dev/uart.h"
+#include "hv/guest_abi.h"
+#include "hv/lib/format.h"
+#include "hv/load/rom_image.h"
+
+static int add_rom(struct vm *vm, const struct guest_rom_ref *ref, struct testdev *romd, char *err, size_t errlen)
+{
+	const char *opt = romd ? "romd" : "rom";
+	const struct rom_image *img = rom_image_find(ref->name);
+	if (!img) {
+		fmt_snprintf(err, errlen, "option '%s': no module with kind=rom name=%s (list it before this one)", opt,
+			     ref->name);
+		return -1;
+	}
+	char why[120];
+	if (rom_create(vm, ref->gpa, img->image, img->size, romd, why, sizeof(why))) {
+		fmt_snprintf(err, errlen, "option '%s': %s", opt, why);
+		return -1;
+	}
+	return 0;
+}
+
+int vm_platform_create(struct vm *vm, char *err, size_t errlen)
+{
+	const struct guest_opts *o = &vm->opts;
+	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, err, errlen);
+	if (!com1 || debug_exit_create(vm, GUEST_DEBUG_EXIT_PORT, err, errlen) || fw_cfg_create(vm, err, errlen))
+		return -1;
+
+	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;
+	if (!any)
+		return 0;
+	if (o->mode != GUEST_MODE_ISOLATED) {
+		fmt_snprintf(err, errlen, "rom=, romd=, testdev=, mmio_uart= and unbacked= need mode=isolated");
+		return -1;
+	}
+	/* One test device serves testdev= and the log of romd= writes. */
+	struct testdev *td = 0;
+	if (o->testdev.set || o->romd.set) {
+		td = testdev_create(vm, err, errlen);
+		if (!td)
+			return -1;
+	}
+	if (o->testdev.set && testdev_map(vm, td, o->testdev.gpa, err, errlen))
+		return -1;
+	if (o->mmio_uart.set && vuart_map_mmio(vm, com1, o->mmio_uart.gpa, err, errlen))
+		return -1;
+	if (o->unbacked.set && unbacked_create(vm, o->unbacked.gpa, o->unbacked.size, err, errlen))
+		return -1;
+	if (o->rom.set && add_rom(vm, &o->rom, 0, err, errlen))
+		return -1;
+	if (o->romd.set && add_rom(vm, &o->romd, td, err, errlen))
+		return -1;
+	return 0;
+}

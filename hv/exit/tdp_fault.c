@@ -1,0 +1,204 @@
+/*
+ * tdp_fault.c - TDP faults (EPT violation / misconfiguration, #NPF): guest
+ * accesses to guest-physical memory that is not plain RAM (MMIO devices,
+ * unbacked ranges, writes to ROM), and accesses the VM may not make.
+ *
+ * An access there exits (EPT violation / #NPF: not present for MMIO, a
+ * write to a read-only leaf for ROM). Nestor fetches and decodes the
+ * instruction at the guest's RIP through the guest's own paging, and
+ * performs it with hv/x86/emulate.c, sending each data access to RAM or to
+ * the region's handler. The first exit on an MMIO page also switches that
+ * page to the cheap "this is MMIO" exit (EPT misconfiguration / #NPF with
+ * RSVD, see ptb_mark_mmio); both exits lead here and give the same result.
+ *
+ * An instruction the emulator cannot perform stops the VM with an internal-
+ * error report; it never loops and never affects another VM.
+ */
+#include "drivers/console.h"
+#include "hv/exit/exits.h"
+#include "hv/guest_abi.h"
+#include "hv/core/guest_mem.h"
+#include "hv/lib/format.h"
+#include "hv/lib/string.h"
+#include "hv/core/vm.h"
+#include "hv/x86/emulate.h"
+#include "mm/pages.h"
+#include "mm/pf_error.h"
+
+/* Fault codes handed back through the emulator. */
+enum { MMIO_FAULT_GUEST_PF = 1, MMIO_FAULT_NOT_MEMORY = 2 };
+
+struct mmio_ctx {
+	struct vcpu *v;
+	struct vcpu_paging_state ps; /* read once per exit */
+	struct walk_fault fault; /* MMIO_FAULT_GUEST_PF */
+	uint64_t bad_gpa;        /* MMIO_FAULT_NOT_MEMORY */
+};
+
+/* Physical access of size bytes at gpa: RAM, or a region's handler. */
+static int phys_access(struct mmio_ctx *c, uint64_t gpa, unsigned size, uint64_t *val, bool write)
+{
+	struct vm *vm = c->v->vm;
+	struct vm_mmio_region *r = vm_mmio_at(vm, gpa);
+	if (r && gpa + size - r->gpa <= r->size) {
+		if (write)
+			r->ops->write(r, c->v, gpa - r->gpa, size, *val);
+		else
+			*val = r->ops->read(r, c->v, gpa - r->gpa, size);
+		return 0;
+	}
+	uint8_t *p = r ? 0 : vm_gpa_ptr(vm, gpa, size);
+	if (!p) {
+		c->bad_gpa = gpa;
+		return MMIO_FAULT_NOT_MEMORY;
+	}
+	if (write)
+		memcpy(p, val, size);
+	else {
+		*val = 0;
+		memcpy(val, p, size);
+	}
+	return 0;
+}
+
+static int linear_access(struct mmio_ctx *c, uint64_t gla, unsigned size, uint64_t *val, bool write)
+{
+	/* Split at a page boundary: the halves may translate anywhere. */
+	unsigned first = (unsigned)(4096 - (gla & 4095));
+	if (first < size) {
+		uint64_t lo_mask = (1ull << (8 * first)) - 1; /* first < size <= 8 */
+		uint64_t lo = write ? *val & lo_mask : 0, hi = write ? *val >> (8 * first) : 0;
+		int rc = linear_access(c, gla, first, &lo, write);
+		if (!rc)
+			rc = linear_access(c, gla + first, size - first, &hi, write);
+		if (!rc && !write)
+			*val = (lo & lo_mask) | (hi << (8 * first));
+		return rc;
+	}
+	uint64_t gpa;
+	if (guest_linear_to_gpa_ps(c->v, &c->ps, gla, write ? WALK_ACC_WRITE : WALK_ACC_READ, &gpa, &c->fault))
+		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	return phys_access(c, gpa, size, val, write);
+}
+
+static int emu_read(void *ctx, uint64_t linear, unsigned size, uint64_t *val)
+{
+	return linear_access(ctx, linear, size, val, false);
+}
+
+static int emu_write(void *ctx, uint64_t linear, unsigned size, uint64_t val)
+{
+	return linear_access(ctx, linear, size, &val, true);
+}
+
+static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, unsigned *got)
+{
+	struct mmio_ctx *c = ctx;
+	unsigned n = (unsigned)(4096 - (linear & 4095));
+	if (n > len)
+		n = len;
+	uint64_t gpa;
+	if (guest_linear_to_gpa_ps(c->v, &c->ps, linear, WALK_ACC_FETCH, &gpa, &c->fault))
+		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	struct vm_mmio_region *r = vm_mmio_at(c->v->vm, gpa);
+	const uint8_t *p;
+	if (r && r->image_hpa)
+		p = (const uint8_t *)pa_to_ptr(r->image_hpa) + (gpa - r->gpa);
+	else
+		p = vm_gpa_ptr(c->v->vm, gpa, n);
+	if (!p) {
+		c->bad_gpa = gpa;
+		return MMIO_FAULT_NOT_MEMORY; /* executing from MMIO: not emulated */
+	}
+	memcpy(buf, p, n);
+	*got = n;
+	return 0;
+}
+
+static void load_regs(struct vcpu *v, const struct vcpu_paging_state *ps, struct x86_regs *r)
+{
+	memcpy(r->gpr, v->gpr, sizeof(r->gpr));
+	r->rip = virt_ops->get_rip(v);
+	r->rflags = ps->rflags;
+	r->mode = x86_mode_from(ps->cr0 & 1, (ps->rflags >> 17) & 1, (ps->efer >> 10) & 1, ps->cs_l, ps->cs_d);
+	r->seg_base[X86_SEG_ES] = ps->es_base;
+	r->seg_base[X86_SEG_CS] = ps->cs_base;
+	r->seg_base[X86_SEG_SS] = ps->ss_base;
+	r->seg_base[X86_SEG_DS] = ps->ds_base;
+	r->seg_base[X86_SEG_FS] = ps->fs_base;
+	r->seg_base[X86_SEG_GS] = ps->gs_base;
+}
+
+static enum exit_action internal_error(struct vcpu *v, struct vm_exit *e, const struct x86_emu_result *res,
+				       const char *what)
+{
+	char hex[64], why[200];
+	x86_inst_hex(&res->insn, hex, sizeof(hex));
+	fmt_snprintf(why, sizeof(why), "internal error: %s at guest-physical 0x%llx: %s (instruction bytes: %s)", what,
+		     (unsigned long long)e->gpa, res->reason ? res->reason : "?", res->insn.nbytes ? hex : "none");
+	vm_stop_with_report(v, e, why);
+	return EXIT_ACTION_STOPPED;
+}
+
+bool mmio_fast_path = true;
+
+/* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
+static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_region *r)
+{
+	if (!mmio_fast_path || e->reason != EXIT_TDP_FAULT || r->image_hpa)
+		return;
+	bool flush = false;
+	if (ptb_mark_mmio(&v->vm->tdp, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
+		v->vm->mmio_pages_marked++;
+		if (flush)
+			vm_tdp_changed(v->vm);
+	}
+}
+
+enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
+{
+	struct vm_mmio_region *r = vm_mmio_at(v->vm, e->gpa);
+	if (!r) {
+		static const char *const what[] = { [EXIT_ACCESS_READ] = "read", [EXIT_ACCESS_WRITE] = "write",
+						    [EXIT_ACCESS_FETCH] = "instruction fetch" };
+		const char *acc = e->access < 5 && what[e->access] ? what[e->access] : "access";
+		char why[160];
+		if (!vm_region_at(v->vm, e->gpa))
+			fmt_snprintf(why, sizeof(why), "%s of a guest-physical address that is not memory of this VM",
+				     acc);
+		else
+			fmt_snprintf(why, sizeof(why), "%s of the VM's own memory that its TDP permissions forbid",
+				     acc);
+		vm_stop_with_report(v, e, why);
+		return EXIT_ACTION_STOPPED;
+	}
+	mark_mmio_page(v, e, r);
+
+	struct mmio_ctx c = { .v = v };
+	struct x86_emu_ops ops = { .ctx = &c, .fetch = emu_fetch, .read = emu_read, .write = emu_write };
+	struct x86_regs regs;
+	struct x86_emu_result res;
+	virt_ops->get_paging_state(v, &c.ps);
+	load_regs(v, &c.ps, &regs);
+	enum x86_emu_status st = x86_emulate(&regs, &ops, &res);
+	switch (st) {
+	case X86_EMU_DONE:
+	case X86_EMU_RESTART:
+		memcpy(v->gpr, regs.gpr, sizeof(v->gpr));
+		virt_ops->set_rflags(v, regs.rflags);
+		virt_ops->set_rip(v, regs.rip);
+		return EXIT_ACTION_RESUME;
+	case X86_EMU_FAULT:
+		memcpy(v->gpr, regs.gpr, sizeof(v->gpr)); /* completed REP iterations */
+		if (res.fault == MMIO_FAULT_GUEST_PF) {
+			vcpu_queue_pf(v, c.fault.gla, walk_pf_error_code(&c.fault));
+			return EXIT_ACTION_RESUME;
+		}
+		e->gpa = c.bad_gpa;
+		return internal_error(v, e, &res, "the emulated instruction touched memory that is neither RAM nor a device");
+	case X86_EMU_UNSUPPORTED:
+		break;
+	}
+	return internal_error(v, e, &res,
+			      r->image_hpa ? "cannot emulate this write to ROM" : "cannot emulate this MMIO access");
+}

@@ -1,0 +1,139 @@
+/*
+ * loader.c - guest kinds:
+ *   multiboot: a Multiboot 0.6.96 ELF kernel, loaded at its physical
+ *              addresses and entered in flat 32-bit protected mode with
+ *              EAX = 0x2BADB002 and EBX = the information block (spec 3.2);
+ *   elf64:     an ELF64 kernel entered in 64-bit mode at e_entry with an
+ *              identity map of the first 4 GiB (2 MiB pages) and RBX = the
+ *              same Multiboot information block;
+ *   realmode:  a flat binary copied to load= (default entry=) and entered
+ *              in real mode at entry=.
+ */
+#include "hv/load/loader.h"
+#include "hv/load/elf_load.h"
+#include "hv/lib/format.h"
+#include "hv/lib/string.h"
+#include "hv/load/mb1_header.h"
+#include "hv/load/mb1_info.h"
+#include "hv/core/vm.h"
+
+#define MAX_SEGMENTS 16
+
+static int copy_to_guest(struct vm *vm, uint64_t gpa, const void *src, uint64_t filesz, uint64_t memsz, char *err,
+			 size_t errlen)
+{
+	uint8_t *dst = vm_gpa_ptr(vm, gpa, memsz);
+	if (!dst || (gpa < 0x100000 && gpa + memsz > LOADER_PT_GPA)) {
+		fmt_snprintf(err, errlen,
+			     "the image needs guest-physical 0x%llx-0x%llx, outside its %llu MiB of RAM above 1 MiB "
+			     "(raise mem= or relink the guest)",
+			     (unsigned long long)gpa, (unsigned long long)(gpa + memsz),
+			     (unsigned long long)(vm->ram_size >> 20));
+		return -1;
+	}
+	memcpy(dst, src, filesz);
+	memset(dst + filesz, 0, memsz - filesz);
+	return 0;
+}
+
+static int load_elf(struct vm *vm, const void *image, uint64_t size, unsigned want_bits, uint64_t *entry, char *err,
+		    size_t errlen)
+{
+	struct elf_segment segs[MAX_SEGMENTS];
+	struct elf_image elf;
+	if (elf_parse(image, size, segs, MAX_SEGMENTS, &elf, err, errlen) < 0)
+		return -1;
+	if (elf.bits != want_bits) {
+		fmt_snprintf(err, errlen, "kind=%s needs an ELF%u image, this one is ELF%u",
+			     want_bits == 32 ? "multiboot" : "elf64", want_bits, elf.bits);
+		return -1;
+	}
+	for (size_t i = 0; i < elf.nsegments; i++)
+		if (copy_to_guest(vm, segs[i].paddr, (const uint8_t *)image + segs[i].offset, segs[i].filesz,
+				  segs[i].memsz, err, errlen) < 0)
+			return -1;
+	*entry = elf.entry_in_segment ? elf.entry_paddr : elf.entry;
+	return 0;
+}
+
+/* Multiboot information at LOADER_INFO_GPA with the VM's memory map. */
+static int build_mb1_info(struct vm *vm, char *err, size_t errlen)
+{
+	struct mb1_info_request req = {
+		.cmdline = vm->opts.cmdline,
+		.regions = vm->guest_map,
+		.nregions = vm->nguest_map,
+		.loader_name = "Nestor",
+	};
+	uint8_t *buf = vm_gpa_ptr(vm, LOADER_INFO_GPA, LOADER_INFO_MAX);
+	size_t used;
+	if (!buf)
+		return fmt_snprintf(err, errlen, "no room for the Multiboot information"), -1;
+	return mb1_info_build(&req, buf, LOADER_INFO_MAX, LOADER_INFO_GPA, &used, err, errlen) < 0 ? -1 : 0;
+}
+
+/* Identity map of the first 4 GiB with 2 MiB pages for kind=elf64. */
+static void build_identity_tables(struct vm *vm)
+{
+	uint64_t *pml4 = vm_gpa_ptr(vm, LOADER_PT_GPA, 6 * 4096);
+	uint64_t *pdpt = pml4 + 512, *pd = pml4 + 1024;
+	memset(pml4, 0, 6 * 4096);
+	pml4[0] = (LOADER_PT_GPA + 0x1000) | 3;
+	for (int g = 0; g < 4; g++) {
+		pdpt[g] = (LOADER_PT_GPA + 0x2000 + g * 0x1000) | 3;
+		for (int i = 0; i < 512; i++)
+			pd[g * 512 + i] = ((uint64_t)g << 30) | ((uint64_t)i << 21) | 0x83;
+	}
+}
+
+int guest_load(struct vm *vm, const void *image, uint64_t size, struct vcpu_start *st, char *err, size_t errlen)
+{
+	memset(st, 0, sizeof(*st));
+	st->rflags = 2;
+	switch (vm->opts.kind) {
+	case GUEST_KIND_MULTIBOOT: {
+		struct mb1_header h;
+		if (mb1_header_find(image, size, &h, err, errlen) < 0)
+			return -1;
+		if (load_elf(vm, image, size, 32, &st->rip, err, errlen) < 0 || build_mb1_info(vm, err, errlen) < 0)
+			return -1;
+		st->mode = START_PROTECTED32;
+		st->gpr[GPR_RAX] = MB1_BOOTLOADER_MAGIC;
+		st->gpr[GPR_RBX] = LOADER_INFO_GPA;
+		return 0;
+	}
+	case GUEST_KIND_ELF64:
+		if (load_elf(vm, image, size, 64, &st->rip, err, errlen) < 0 || build_mb1_info(vm, err, errlen) < 0)
+			return -1;
+		build_identity_tables(vm);
+		st->mode = START_LONG64;
+		st->cr3 = LOADER_PT_GPA;
+		st->rsp = LOADER_STACK_TOP;
+		st->gpr[GPR_RBX] = LOADER_INFO_GPA;
+		return 0;
+	case GUEST_KIND_REALMODE: {
+		uint64_t entry = vm->opts.entry, load = vm->opts.has_load ? vm->opts.load : entry;
+		if (entry >= 0x100000 || load >= 0x100000) {
+			fmt_snprintf(err, errlen, "kind=realmode needs entry= and load= below 1 MiB (got 0x%llx, 0x%llx)",
+				     (unsigned long long)entry, (unsigned long long)load);
+			return -1;
+		}
+		uint8_t *dst = vm_gpa_ptr(vm, load, size);
+		if (!dst || load + size > 0x100000) {
+			fmt_snprintf(err, errlen, "a %llu-byte real-mode image at 0x%llx does not fit below 1 MiB",
+				     (unsigned long long)size, (unsigned long long)load);
+			return -1;
+		}
+		memcpy(dst, image, size);
+		st->mode = START_REAL;
+		st->cs_selector = (uint16_t)((entry >> 4) & 0xf000);
+		st->rip = entry - ((uint64_t)st->cs_selector << 4);
+		st->rsp = 0x7c00;
+		return 0;
+	}
+	case GUEST_KIND_ROM:
+		break; /* not a VM: registered by vm_create */
+	}
+	fmt_snprintf(err, errlen, "unknown guest kind");
+	return -1;
+}

@@ -1,0 +1,46 @@
+/*
+ * svm.h - internals shared by the SVM backend's files (generic code sees
+ * only svm_ops). AMD APM Vol 2 chapter 15.
+ */
+#ifndef NESTOR_SVM_SVM_H
+#define NESTOR_SVM_SVM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hv/core/vcpu.h"
+#include "hv/svm/vmcb.h"
+
+/* Per-vCPU backend state: one page, touched only by the vCPU's CPU. */
+struct svm_vcpu {
+	struct vmcb *vmcb;
+	uint64_t vmcb_pa, iopm_pa, msrpm_pa, self_pa;
+	bool flush_pending;
+	bool load_cr2;        /* Nestor set the guest's CR2 (an injected #PF) */
+	bool windows;         /* an interrupt/NMI window is requested */
+	/* NMIs (APM 15.20): after Nestor injects one the CPU blocks further
+	 * NMIs until the guest's IRET, which Nestor intercepts to know. */
+	bool nmi_masked;
+	bool awaiting_iret;   /* IRET intercepted: unmasked once it retired */
+	uint64_t iret_rip;
+	uint32_t asid;
+	unsigned asid_cpu;
+	uint64_t asid_gen;
+};
+
+/* Per physical CPU: touched only by that CPU. */
+struct svm_cpu {
+	uint64_t host_save_pa, host_vmcb_pa;
+	uint32_t next_asid;
+	uint64_t asid_gen;
+	uint64_t loaded_tsc_aux;
+};
+
+static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
+
+/* svm_events.c: before VMRUN, the vCPU's events into EVENTINJ and the
+ * window intercepts; after #VMEXIT, EXITINTINFO into the event state. */
+void svm_inject_events(struct vcpu *v);
+void svm_complete_events(struct vcpu *v);
+
+#endif

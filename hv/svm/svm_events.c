@@ -1,0 +1,102 @@
+/*
+ * svm_events.c - the SVM half of hv/core/event.h: EXITINTINFO after each
+ * #VMEXIT becomes the in-flight event; before each VMRUN the planned event
+ * goes into EVENTINJ (APM Vol 2 15.20), and a pending interrupt or NMI
+ * that cannot be taken yet asks for a window:
+ *
+ *   interrupt: V_IRQ with V_IGN_TPR and the VINTR intercept: #VMEXIT 0x64
+ *              as soon as the guest could take an interrupt (APM 15.21.4);
+ *   NMI:       the IRET intercept while an NMI Nestor injected is being
+ *              handled; NMIs are unmasked once that IRET has retired
+ *              (RIP moved past it at a later exit), as KVM does without vNMI.
+ *
+ * Software interrupts (INT n) and the INT3/INTO exceptions in EXITINTINFO
+ * are not re-injected: the guest's RIP still points at the instruction
+ * (APM 15.7.2), which runs again and raises the event again; re-injecting
+ * would need NRIPS and the instruction's length (KVM: "retry the
+ * instruction, it's the least awful option").
+ */
+#include "hv/svm/svm.h"
+#include "hv/core/event.h"
+
+#define RFLAGS_IF (1ull << 9)
+
+void svm_complete_events(struct vcpu *v)
+{
+	struct svm_vcpu *s = S(v);
+	struct vmcb *vmcb = s->vmcb;
+	if (__builtin_expect(s->nmi_masked, 0)) {
+		if (s->awaiting_iret && vmcb->save.rip != s->iret_rip) {
+			s->awaiting_iret = false;
+			s->nmi_masked = false;
+		} else if (vmcb->control.exitcode == SVM_EXIT_IRET) {
+			/* The IRET ending the NMI handler: let it run, and
+			 * unmask once it has retired. */
+			s->awaiting_iret = true;
+			s->iret_rip = vmcb->save.rip;
+			vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
+		}
+	}
+	uint64_t info = vmcb->control.exitintinfo;
+	if (__builtin_expect(!(info & SVM_EVENT_VALID), 1))
+		return;
+	uint8_t type = (info >> SVM_EVENT_TYPE_SHIFT) & 7, vector = (uint8_t)info;
+	if (type == EVENT_SW_INT || (type == EVENT_HW_EXCEPTION && (vector == EXC_BP || vector == 4)))
+		return; /* the instruction runs again (see above) */
+	if (type != EVENT_EXTINT && type != EVENT_NMI && type != EVENT_HW_EXCEPTION)
+		return; /* reserved types */
+	if (type == EVENT_NMI)
+		s->nmi_masked = false; /* delivery did not complete: not blocking yet */
+	v->ev.in_flight = (struct vcpu_event){
+		.valid = true, .type = type, .vector = vector,
+		.has_error = (info & SVM_EVENT_ERROR_VALID) != 0, .error = (uint32_t)(info >> 32),
+	};
+	v->ev.pending |= EV_IN_FLIGHT;
+}
+
+static void set_windows(struct svm_vcpu *s, bool intr, bool nmi)
+{
+	struct vmcb_control *c = &s->vmcb->control;
+	if (intr) {
+		c->vintr |= SVM_VINTR_V_IRQ | SVM_VINTR_V_IGN_TPR;
+		c->intercept_misc1 |= SVM_INTERCEPT1_VINTR;
+	} else {
+		c->vintr &= ~(SVM_VINTR_V_IRQ | SVM_VINTR_V_IGN_TPR);
+		c->intercept_misc1 &= ~SVM_INTERCEPT1_VINTR;
+	}
+	if ((nmi || s->nmi_masked) && !s->awaiting_iret)
+		c->intercept_misc1 |= SVM_INTERCEPT1_IRET;
+	else
+		c->intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
+	s->windows = intr || nmi;
+}
+
+void svm_inject_events(struct vcpu *v)
+{
+	struct svm_vcpu *s = S(v);
+	if (__builtin_expect(!v->ev.pending && !s->windows, 1))
+		return;
+	struct vmcb *vmcb = s->vmcb;
+	bool shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
+	struct event_gate g = {
+		.intr_ok = (vmcb->save.rflags & RFLAGS_IF) && !shadow,
+		.nmi_ok = !s->nmi_masked && !s->awaiting_iret && !shadow,
+	};
+	struct event_plan p;
+	event_plan_entry(&v->ev, v, &g, &p);
+	if (p.inject.valid) {
+		const struct vcpu_event *ev = &p.inject;
+		vmcb->control.eventinj = ev->vector | ((uint64_t)ev->type << SVM_EVENT_TYPE_SHIFT) | SVM_EVENT_VALID |
+					 (ev->has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)ev->error << 32) : 0);
+		if (p.has_payload) {
+			vmcb->save.cr2 = p.payload;
+			s->load_cr2 = true;
+		}
+		if (ev->type == EVENT_NMI) {
+			s->nmi_masked = true;
+			s->awaiting_iret = false;
+		}
+		events_delivered(&v->ev, v, &p);
+	}
+	set_windows(s, p.intr_window, p.nmi_window);
+}
