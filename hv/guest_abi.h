@@ -48,6 +48,9 @@
 #define HC_RDTSC_INSNS 4
 #define HC_PRINT_STATS 5
 #define HC_SET_PERM 6
+/* Reserved while work is under way: 7-15 events and TDP tests, 16-23
+ * interrupt controllers and timers, 24-31 platform devices and clocks,
+ * 32-39 SMP, 40-47 nested virtualization, 48-55 Linux guests. */
 
 #define NESTOR_EOK 0
 #define NESTOR_EINVAL (-22)
