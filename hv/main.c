@@ -12,6 +12,7 @@
 #include "hv/core/sched.h"
 #include "hv/host/selftest.h"
 #include "hv/host/lapic_timer.h"
+#include "hv/host/tsc.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/host/shutdown.h"
@@ -150,6 +151,7 @@ void kmain(uint32_t magic, uint64_t info)
 		hv_finish(false, "no usable hardware virtualization");
 	}
 	virt_print(&virt);
+	tsc_calibrate();
 
 	selftest_run((enum selftest_kind)options.selftest);
 

@@ -1,0 +1,29 @@
+/*
+ * tsc.h - the host's TSC rate, and the guest-visible clocks derived from it.
+ *
+ * Nestor measures the host TSC once at boot (tsc_calibrate). Guests see:
+ *  - their TSC at the host rate (no scaling);
+ *  - a virtual crystal clock of GUEST_CRYSTAL_HZ: CPUID 0x15 reports it
+ *    (ECX) with EBX/EAX = TSC/crystal, and the guest's local APIC timer
+ *    counts at this rate before its divider (as on Intel CPUs whose CPUID
+ *    0x15 gives the crystal: Linux then takes it as the LAPIC timer rate).
+ */
+#ifndef NESTOR_HOST_TSC_H
+#define NESTOR_HOST_TSC_H
+
+#include <stdint.h>
+
+#define GUEST_CRYSTAL_HZ 25000000ull
+
+/* Measure the host TSC: CPUID 0x15 when it gives the crystal and ratio,
+ * else 50 ms of PIT channel 2 (ports 0x42/0x43/0x61). Logs the result. */
+void tsc_calibrate(void);
+/* Host TSC ticks per second (after tsc_calibrate; a 2 GHz guess before). */
+uint64_t tsc_hz(void);
+
+/* Convert between TSC ticks and the guest crystal clock (LAPIC timer
+ * ticks before its divider), without overflow for any 64-bit input. */
+uint64_t tsc_to_crystal(uint64_t tsc_ticks);
+uint64_t crystal_to_tsc(uint64_t crystal_ticks);
+
+#endif
