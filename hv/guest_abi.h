@@ -25,6 +25,19 @@
  *                 table builder. Returns the number of TDP table pages
  *                 afterwards. An access the new permissions forbid stops
  *                 the VM with a report, as any TDP fault in RAM does.
+ *                 RDX = HC_PERM_UNMAP_UNTIL_TOUCHED (8) instead: unmap the
+ *                 pages now; the first access to each maps it back (RWX)
+ *                 in Nestor, invisibly to the guest, as a page mapped only
+ *                 on first touch would be. (Tests event delivery that
+ *                 takes a TDP exit.) At most 8 such ranges at a time.
+ *   HC_RAISE_EVENT (7) RBX = kind, RCX = vector: make an event pending for
+ *                 the calling vCPU, delivered by Nestor's event logic as
+ *                 hardware would deliver it: kind 0 an external interrupt
+ *                 (vector 32-255; held while IF=0 or in an interrupt
+ *                 shadow), kind 1 an NMI (RCX ignored; held while an NMI
+ *                 handler runs, until its IRET). Returns 0, or -22.
+ *   HC_TOUCH_COUNT (8) returns how many first-touch faults of
+ *                 HC_PERM_UNMAP_UNTIL_TOUCHED ranges Nestor has handled.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
  * (each line appears on Nestor's console as "[NAME] line"), the QEMU
@@ -48,7 +61,12 @@
 #define HC_RDTSC_INSNS 4
 #define HC_PRINT_STATS 5
 #define HC_SET_PERM 6
-/* Reserved while work is under way: 7-15 events and TDP tests, 16-23
+#define HC_RAISE_EVENT 7
+#define HC_TOUCH_COUNT 8
+#define HC_PERM_UNMAP_UNTIL_TOUCHED 8
+#define HC_EVENT_INTR 0
+#define HC_EVENT_NMI 1
+/* Reserved while work is under way: 9-15 events and TDP tests, 16-23
  * interrupt controllers and timers, 24-31 platform devices and clocks,
  * 32-39 SMP, 40-47 nested virtualization, 48-55 Linux guests. */
 

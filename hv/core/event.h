@@ -69,6 +69,9 @@ struct intr_source_ops {
 	int (*highest)(void *ctx, struct vcpu *v);
 	/* vector is being injected: accept it (LAPIC: IRR -> ISR). */
 	void (*ack)(void *ctx, struct vcpu *v, uint8_t vector);
+	/* Test hook (HC_RAISE_EVENT): make vector pending as an
+	 * edge-triggered self-interrupt would (LAPIC: set its IRR bit). */
+	void (*raise)(void *ctx, struct vcpu *v, uint8_t vector);
 };
 
 /* Bits of vcpu_events.pending: anything for the inject step to look at. */

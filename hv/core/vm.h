@@ -60,6 +60,11 @@ struct vm {
 	struct vm_tdp_deferred tdp_deferred;
 
 	uint64_t mmio_pages_marked; /* pages switched to the cheap MMIO exit */
+	/* HC_PERM_UNMAP_UNTIL_TOUCHED ranges (hv/exit/hypercall.c) and how
+	 * many first touches Nestor has mapped back. */
+	struct { uint64_t gpa, size; } touch[8];
+	unsigned ntouch;
+	uint64_t touch_faults;
 
 	struct vm_devices dev;   /* hv/dev/device.h */
 	struct irq_lines irq;    /* hv/dev/irq.h */

@@ -2,7 +2,8 @@
  * platform.c - the devices every VM gets, and those its module options
  * add. A new device model is one file plus one line here.
  *
- *   every VM:  UART at COM1 (0x3f8), debug-exit (0xf4), fw_cfg (0x510)
+ *   every VM:  UART at COM1 (0x3f8), debug-exit (0xf4), fw_cfg (0x510),
+ *              each vCPU's test interrupt source (HC_RAISE_EVENT)
  *   isolated:  testdev= / mmio_uart= / unbacked= / rom= / romd= regions
  *
  * MMIO pages stay out of the TDP tables until their first access.
@@ -36,7 +37,8 @@ int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 {
 	const struct guest_opts *o = &vm->opts;
 	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, err, errlen);
-	if (!com1 || debug_exit_create(vm, GUEST_DEBUG_EXIT_PORT, err, errlen) || fw_cfg_create(vm, err, errlen))
+	if (!com1 || debug_exit_create(vm, GUEST_DEBUG_EXIT_PORT, err, errlen) || fw_cfg_create(vm, err, errlen) ||
+	    test_intr_create(vm, err, errlen))
 		return -1;
 
 	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;

@@ -30,4 +30,8 @@ int unbacked_create(struct vm *vm, uint64_t gpa, uint64_t size, char *err, size_
 int rom_create(struct vm *vm, uint64_t gpa, const void *image, uint64_t size, struct testdev *romd_target,
 	       char *err, size_t errlen);
 
+/* Every vCPU's interrupt source until an interrupt controller exists:
+ * what HC_RAISE_EVENT raised (hv/dev/test_intr.c). */
+int test_intr_create(struct vm *vm, char *err, size_t errlen);
+
 #endif

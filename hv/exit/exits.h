@@ -28,5 +28,8 @@ enum exit_action handle_io(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e);
+/* A TDP fault in an HC_PERM_UNMAP_UNTIL_TOUCHED range: map the page back
+ * and return true (the guest retries the access). */
+bool tdp_touch_restore(struct vcpu *v, uint64_t gpa);
 
 #endif

@@ -4,6 +4,63 @@
 #include "hv/guest_abi.h"
 #include "hv/core/vm.h"
 
+/* Forget the first-touch ranges overlapping [gpa, gpa+size). */
+static void drop_touch_ranges(struct vm *vm, uint64_t gpa, uint64_t size)
+{
+	unsigned keep = 0;
+	for (unsigned i = 0; i < vm->ntouch; i++)
+		if (!(gpa < vm->touch[i].gpa + vm->touch[i].size && vm->touch[i].gpa < gpa + size))
+			vm->touch[keep++] = vm->touch[i];
+	vm->ntouch = keep;
+}
+
+static int64_t set_perm(struct vm *vm, uint64_t gpa, uint64_t size, uint64_t perm)
+{
+	const struct ptb_region *r = vm_region_at(vm, gpa);
+	bool flush = false, touch = perm == HC_PERM_UNMAP_UNTIL_TOUCHED;
+	if (!r || r->kind != PTB_REGION_RAM || (r->perm & PG_PERM_W) == 0 || (gpa | size) & 4095 || !size ||
+	    size > r->size - (gpa - r->gpa) || (perm > 7 && !touch))
+		return NESTOR_EINVAL;
+	drop_touch_ranges(vm, gpa, size);
+	if (touch) {
+		if (vm->ntouch == sizeof(vm->touch) / sizeof(vm->touch[0]))
+			return NESTOR_EINVAL;
+		vm->touch[vm->ntouch].gpa = gpa;
+		vm->touch[vm->ntouch].size = size;
+		vm->ntouch++;
+		perm = 0;
+	}
+	/* TDP tables hold R/W/X (and U=1 for NPT); the builder maps the
+	 * request onto the format. */
+	int rc = ptb_protect(&vm->tdp, gpa, size, (unsigned)perm | (perm ? PG_PERM_U : 0), &flush);
+	if (rc != PTB_OK)
+		return rc == PTB_ENOMEM ? NESTOR_EFAULT : NESTOR_EINVAL;
+	if (flush)
+		vm_tdp_changed(vm);
+	return vm->tdp.tables;
+}
+
+bool tdp_touch_restore(struct vcpu *v, uint64_t gpa)
+{
+	struct vm *vm = v->vm;
+	for (unsigned i = 0; i < vm->ntouch; i++) {
+		if (gpa - vm->touch[i].gpa >= vm->touch[i].size)
+			continue;
+		/* Back as the region maps it (an unmapped page has no leaf for
+		 * ptb_protect to change, so map it again). */
+		const struct ptb_region *r = vm_region_at(vm, gpa);
+		uint64_t page = gpa & ~4095ull;
+		bool flush = false;
+		if (!r || ptb_map(&vm->tdp, page, r->hpa + (page - r->gpa), 4096, r->perm, 6 /* WB */, &flush) != PTB_OK)
+			return false;
+		if (flush)
+			vm_tdp_changed(vm);
+		vm->touch_faults++;
+		return true;
+	}
+	return false;
+}
+
 enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 {
 	struct vm *vm = v->vm;
@@ -34,27 +91,21 @@ enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 	case HC_PRINT_STATS:
 		vm_print_stats(vm);
 		break;
-	case HC_SET_PERM: {
-		const struct ptb_region *r = vm_region_at(vm, a1);
-		uint64_t perm = v->gpr[GPR_RDX];
-		bool flush = false;
-		if (!r || r->kind != PTB_REGION_RAM || (r->perm & PG_PERM_W) == 0 || (a1 | a2) & 4095 || !a2 ||
-		    a2 > r->size - (a1 - r->gpa) || perm > 7) {
-			ret = NESTOR_EINVAL;
-			break;
-		}
-		/* TDP tables hold R/W/X (and U=1 for NPT); the builder maps
-		 * the request onto the format. */
-		int rc = ptb_protect(&vm->tdp, a1, a2, (unsigned)perm | (perm ? PG_PERM_U : 0), &flush);
-		if (rc != PTB_OK) {
-			ret = rc == PTB_ENOMEM ? NESTOR_EFAULT : NESTOR_EINVAL;
-			break;
-		}
-		if (flush)
-			vm_tdp_changed(vm);
-		ret = vm->tdp.tables;
+	case HC_SET_PERM:
+		ret = set_perm(vm, a1, a2, v->gpr[GPR_RDX]);
 		break;
-	}
+	case HC_RAISE_EVENT:
+		if (a1 == HC_EVENT_NMI) {
+			vcpu_request_nmi(v);
+		} else if (a1 == HC_EVENT_INTR && a2 >= 32 && a2 <= 255 && v->ev.intr_ops && v->ev.intr_ops->raise) {
+			v->ev.intr_ops->raise(v->ev.intr_ctx, v, (uint8_t)a2);
+		} else {
+			ret = NESTOR_EINVAL;
+		}
+		break;
+	case HC_TOUCH_COUNT:
+		ret = (int64_t)vm->touch_faults;
+		break;
 	default:
 		ret = NESTOR_ENOSYS;
 		break;

@@ -17,6 +17,17 @@
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_TSC_AUX 0xc0000103
 
+/* IA32_TSC_AUX exists with RDTSCP (CPUID 0x80000001 EDX[27]) or RDPID
+ * (CPUID 7 ECX[22]) (SDM 4 table 2-2). */
+static bool host_has_tsc_aux(void)
+{
+	static int known = -1;
+	if (known < 0)
+		known = ((cpuid(0x80000001, 0).edx >> 27) & 1) ||
+			(cpuid(0, 0).eax >= 7 && ((cpuid(7, 0).ecx >> 22) & 1));
+	return known;
+}
+
 static void warn_once(struct vcpu *v, uint32_t msr, bool write)
 {
 	struct vm *vm = v->vm;
@@ -105,6 +116,8 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 			*val = v->msr_mtrr_def_type;
 		return true;
 	case MSR_TSC_AUX:
+		if (!host_has_tsc_aux())
+			return false; /* no RDTSCP, no RDPID: the MSR does not exist */
 		if (write)
 			v->msr_tsc_aux = *val & 0xffffffff;
 		else

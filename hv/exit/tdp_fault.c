@@ -157,7 +157,20 @@ static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_reg
 
 enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 {
+	if (__builtin_expect(v->vm->ntouch != 0, 0) && e->reason == EXIT_TDP_FAULT && tdp_touch_restore(v, e->gpa))
+		return EXIT_ACTION_RESUME; /* the in-flight event, if any, is re-injected */
 	struct vm_mmio_region *r = vm_mmio_at(v->vm, e->gpa);
+	if (r && (v->ev.pending & EV_IN_FLIGHT)) {
+		/* The access was the CPU delivering an event (its IDT, GDT or
+		 * stack), not the instruction at RIP: nothing to emulate. */
+		char why[160];
+		fmt_snprintf(why, sizeof(why),
+			     "internal error: delivering vector %u touched the %s at guest-physical 0x%llx, which "
+			     "Nestor cannot emulate for event delivery",
+			     v->ev.in_flight.vector, r->ops->name, (unsigned long long)e->gpa);
+		vm_stop_with_report(v, e, why);
+		return EXIT_ACTION_STOPPED;
+	}
 	if (!r) {
 		static const char *const what[] = { [EXIT_ACCESS_READ] = "read", [EXIT_ACCESS_WRITE] = "write",
 						    [EXIT_ACCESS_FETCH] = "instruction fetch" };

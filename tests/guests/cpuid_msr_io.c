@@ -179,6 +179,26 @@ static void check_msrs(bool nestor)
 			   (unsigned long long)t1);
 }
 
+/* IA32_TSC_AUX (0xc0000103) is what RDTSCP returns in ECX (SDM 2B
+ * RDTSCP): a value the guest wrote must come back both ways. (Nestor on
+ * SVM once kept it only for RDMSR, and RDTSCP gave 0.) */
+static void check_tsc_aux(void)
+{
+	if (!((cpuid(0x80000000, 0).eax >= 0x80000001) && (cpuid(0x80000001, 0).edx & (1u << 27)))) {
+		guest_say("no RDTSCP (CPUID 0x80000001:EDX bit 27 clear): TSC_AUX not checked");
+		return;
+	}
+	const uint32_t want = 0x00c0ffee;
+	uint64_t back = 0;
+	int w = wrmsr_safe(0xc0000103, want), r = rdmsr_safe(0xc0000103, &back);
+	uint32_t lo, hi, aux;
+	__asm__ volatile("rdtscp" : "=a"(lo), "=d"(hi), "=c"(aux));
+	(void)lo, (void)hi;
+	guest_check(w < 0 && r < 0 && back == want && aux == want,
+		    "TSC_AUX 0x%x: RDMSR reads 0x%llx, RDTSCP gives ECX 0x%x (faults %s, %s)", want,
+		    (unsigned long long)back, aux, exception_name(w), exception_name(r));
+}
+
 static bool all_bytes(const uint8_t *p, size_t n, uint8_t v)
 {
 	for (size_t i = 0; i < n; i++)
@@ -281,6 +301,7 @@ int guest_main(const struct mb_info *mbi)
 	check_cpuid(nestor);
 	check_hypercalls(nestor);
 	check_msrs(nestor);
+	check_tsc_aux();
 	check_port_io();
 	check_fw_cfg(nestor, mbi);
 	guest_say("%d checks failed", guest_failures());
