@@ -80,6 +80,10 @@ struct intr_source_ops {
 #define EV_INTR 0x04     /* ask the interrupt source */
 #define EV_IN_FLIGHT 0x08
 #define EV_INTR_HELD 0x10 /* an accepted interrupt waiting for re-delivery */
+/* The backend wants its inject step to run although nothing above is
+ * pending (a window is armed, an NMI it injected is still masking): one
+ * byte to test on the common entry path. */
+#define EV_BACKEND 0x80
 
 struct vcpu_events {
 	uint8_t pending;

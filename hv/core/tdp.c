@@ -10,8 +10,11 @@
  *    its next entry, and the VM's TDP generation goes up;
  *  - a table page the builder unlinks is not returned to the frame
  *    allocator at once: it waits, tagged with the generation whose flush
- *    makes it unreachable, until every vCPU that ever ran has entered the
- *    guest with that flush done (vm_tdp_entered records it).
+ *    makes it unreachable, until no vCPU that ever ran still has a TDP
+ *    flush pending (the backends flush at their next entry, before any
+ *    TDP use): then every change so far is flushed everywhere. The check
+ *    runs off the exit path: when a vCPU takes the CPU, and before new
+ *    pages are queued.
  *
  * Locking: the VM's TDP tables and this state are changed only by exits
  * of the VM's own vCPUs, which run on one physical CPU for now. With SMP
@@ -40,6 +43,8 @@ static void tdp_page_free(void *opaque, uint64_t pa)
 		return;
 	}
 	struct vm_tdp_deferred *d = &vm->tdp_deferred;
+	if (d->n == VM_TDP_DEFERRED_MAX)
+		vm_tdp_release(vm);
 	if (d->n == VM_TDP_DEFERRED_MAX) {
 		/* Never reuse what might still be cached: keep it out of the
 		 * allocator for good, and say so once. */
@@ -79,6 +84,8 @@ void vm_tdp_destroy(struct vm *vm)
 
 void vm_tdp_changed(struct vm *vm)
 {
+	if (vm->tdp_deferred.n)
+		vm_tdp_release(vm); /* what earlier flushes already cover */
 	vm->tdp_gen++;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		virt_ops->flush_tdp(&vm->vcpus[i]);
@@ -88,11 +95,13 @@ void vm_tdp_changed(struct vm *vm)
 void vm_tdp_release(struct vm *vm)
 {
 	struct vm_tdp_deferred *d = &vm->tdp_deferred;
-	uint64_t done = ~0ull;
+	bool pending = false;
 	if (!vm->stopped) /* a stopped VM's vCPUs never enter again */
 		for (unsigned i = 0; i < vm->nvcpus; i++)
-			if (vm->vcpus[i].tdp_ran && vm->vcpus[i].tdp_flushed_gen < done)
-				done = vm->vcpus[i].tdp_flushed_gen;
+			pending |= vm->vcpus[i].tdp_ran && virt_ops->tdp_flush_pending(&vm->vcpus[i]);
+	if (!pending)
+		vm->tdp_gen_flushed = vm->tdp_gen;
+	uint64_t done = vm->tdp_gen_flushed;
 	unsigned keep = 0;
 	for (unsigned i = 0; i < d->n; i++) {
 		if (d->gen[i] <= done) {

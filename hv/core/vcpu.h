@@ -151,9 +151,7 @@ struct vcpu {
 	struct vcpu *next;      /* run queue link */
 	bool yield_requested;
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
-	/* TDP flushes (hv/core/tdp.c): the VM generation this vCPU's last
-	 * entry had flushed up to, and whether it ever entered. */
-	uint64_t tdp_flushed_gen;
+	/* It ever took a CPU (hv/core/tdp.c: it may cache TDP entries). */
 	bool tdp_ran;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
@@ -170,6 +168,9 @@ struct vcpu_ops {
 	 * EPT PML4 / NPT root (host-physical) of the VM's memory. */
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_start *start, uint64_t tdp_root);
 	void (*vcpu_free)(struct vcpu *v);
+	/* v takes this physical CPU for a run of entries (another vCPU or
+	 * nothing ran here since its last entry). */
+	void (*switch_in)(struct vcpu *v);
 	/* Enter the guest; returns with *exit filled when it exits. */
 	void (*run)(struct vcpu *v, struct vm_exit *exit);
 	uint64_t (*get_rip)(struct vcpu *v);
@@ -189,6 +190,8 @@ struct vcpu_ops {
 	/* Invalidate cached TDP translations (INVEPT / ASID flush) before
 	 * the vCPU's next entry. */
 	void (*flush_tdp)(struct vcpu *v);
+	/* A flush_tdp not yet done (the next entry does it). */
+	bool (*tdp_flush_pending)(struct vcpu *v);
 	/* Time slice: exit after about this many TSC ticks (0 = none). */
 	void (*set_slice)(struct vcpu *v, uint64_t tsc_ticks);
 	/* MSRs whose value lives in the VMCS/VMCB (EFER, FS/GS base,

@@ -57,6 +57,7 @@ struct vm {
 	struct pg_format tdp_fmt;
 	struct ptb tdp;
 	uint64_t tdp_gen;        /* TDP changes that need a flush so far */
+	uint64_t tdp_gen_flushed; /* ... of them every vCPU has flushed */
 	struct vm_tdp_deferred tdp_deferred;
 
 	uint64_t mmio_pages_marked; /* pages switched to the cheap MMIO exit */

@@ -1,4 +1,15 @@
-/* exits.h - exit dispatch and the handlers it calls. */
+/*
+ * exits.h - exit dispatch and the handlers it calls.
+ *
+ * hv/exit/ holds the vendor-neutral exit handlers: one table indexed by
+ * enum exit_reason (dispatch.c), CPUID, MSRs, port I/O, control
+ * registers, hypercalls, TDP faults (MMIO/ROM emulation). Handlers see
+ * only struct vcpu and struct vm_exit, queue events through
+ * hv/core/event.h, reach devices through the VM's registry, and call the
+ * backend only through virt_ops. Nested virtualization will ask its own
+ * layer first while a vCPU runs L2. State: none of their own beyond the
+ * vCPU/VM they are handed (only that vCPU's CPU touches it).
+ */
 #ifndef NESTOR_EXITS_H
 #define NESTOR_EXITS_H
 
@@ -28,6 +39,8 @@ enum exit_action handle_io(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e);
+/* The host CPU has IA32_TSC_AUX (RDTSCP or RDPID). */
+bool host_has_tsc_aux(void);
 /* A TDP fault in an HC_PERM_UNMAP_UNTIL_TOUCHED range: map the page back
  * and return true (the guest retries the access). */
 bool tdp_touch_restore(struct vcpu *v, uint64_t gpa);

@@ -15,11 +15,10 @@
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_MTRR_DEF_TYPE 0x2ff
-#define MSR_TSC_AUX 0xc0000103
 
 /* IA32_TSC_AUX exists with RDTSCP (CPUID 0x80000001 EDX[27]) or RDPID
  * (CPUID 7 ECX[22]) (SDM 4 table 2-2). */
-static bool host_has_tsc_aux(void)
+bool host_has_tsc_aux(void)
 {
 	static int known = -1;
 	if (known < 0)
@@ -118,10 +117,14 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 	case MSR_TSC_AUX:
 		if (!host_has_tsc_aux())
 			return false; /* no RDTSCP, no RDPID: the MSR does not exist */
-		if (write)
+		if (write) {
+			/* The running vCPU's value is the real MSR's (see
+			 * switch_in in hv/core/sched.c). */
 			v->msr_tsc_aux = *val & 0xffffffff;
-		else
+			wrmsr(MSR_TSC_AUX, v->msr_tsc_aux);
+		} else {
 			*val = v->msr_tsc_aux;
+		}
 		return true;
 	}
 	return false;

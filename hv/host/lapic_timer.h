@@ -1,5 +1,13 @@
-/* timer.h - the local APIC timer as the host's time-slice clock (used by
- * backends without a preemption timer: SVM). */
+/*
+ * lapic_timer.h - the local APIC timer as the host's time-slice clock
+ * (used by backends without a preemption timer: SVM).
+ *
+ * hv/host/ holds the machine Nestor itself runs on: per-CPU descriptor
+ * tables and stacks (percpu.h, gdt.c, idt.c, isr.asm), the exception
+ * reporter and backtraces, this timer, TSC calibration (tsc.c), Nestor's
+ * own command line (options.c), VT-x/SVM detection (virt_detect.c),
+ * shutdown and self-tests. Nothing here knows about VMs.
+ */
 #ifndef NESTOR_TIMER_H
 #define NESTOR_TIMER_H
 

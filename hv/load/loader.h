@@ -1,4 +1,12 @@
-/* loader.h - put a guest image into its VM's memory and say how it starts. */
+/*
+ * loader.h - put a guest image into its VM's memory and say how it starts.
+ *
+ * hv/load/ holds what turns a GRUB module into a VM's contents: the
+ * module string (guest_opts.c), the image loaders (Multiboot v1, ELF64,
+ * real mode) with the boot information they pass, the passthrough VM's
+ * memory, and kind=rom images. It may call hv/core (struct vm), mm/ and
+ * hv/lib; it runs on the boot CPU while VMs are created, before any runs.
+ */
 #ifndef NESTOR_LOADER_H
 #define NESTOR_LOADER_H
 

@@ -34,10 +34,8 @@
 #define SVM_MSRPM_PAGES 2 /* 8 KiB (APM 15.11) */
 #define SVM_DEFAULT_GPAT 0x0007040600070406ull
 
-#define MSR_TSC_AUX 0xc0000103u
-
 static struct svm_cpu svm_cpus[MAX_CPUS];
-static bool svm_has_nrips, svm_has_rdtscp;
+static bool svm_has_nrips;
 static uint32_t svm_max_asid;
 /* TLB_CONTROL (APM 15.16.2): 1 flushes every ASID, 3 only this guest's
  * (needs FlushByAsid, CPUID Fn8000_000A EDX[6]). */
@@ -54,10 +52,8 @@ static int svm_cpu_enable(unsigned pcpu)
 	svm_has_nrips = cpuid(0x8000000a, 0).edx & (1u << 3);
 	/* ASIDs 1..EBX-1 are the guests' (0 is the host's, APM 15.16). */
 	svm_max_asid = cpuid(0x8000000a, 0).ebx - 1;
-	svm_has_rdtscp = (cpuid(0x80000001, 0).edx >> 27) & 1;
 	cpu->next_asid = 1;
 	cpu->asid_gen = 1;
-	cpu->loaded_tsc_aux = ~0ull; /* unknown: load before the first VMRUN */
 	if (cpuid(0x8000000a, 0).edx & (1u << 6))
 		svm_tlb_flush_cmd = 3;
 	struct cpuid_regs c1 = cpuid(1, 0), c7 = cpuid(0, 0).eax >= 7 ? cpuid(7, 0) : (struct cpuid_regs){ 0, 0, 0, 0 };
@@ -201,20 +197,19 @@ static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
 		.rip = vmcb->save.rip,
 		.next_rip = svm_has_nrips ? vmcb->control.next_rip : 0,
 		.rcx = v->gpr[GPR_RCX],
+		.efer = &vmcb->save.efer,
+		.cs_attrib = &vmcb->save.cs.attrib,
 	};
 	svm_exit_decode(&raw, e);
-	if (__builtin_expect(e->reason == EXIT_CR_ACCESS, 0))
-		e->u.cr.lm64 = (vmcb->save.efer & EFER_LMA) && ((vmcb->save.cs.attrib >> 9) & 1);
 }
 
-/* IA32_TSC_AUX has no VMCB field: the real MSR holds the running vCPU's
- * value, which RDTSCP and RDPID read (APM Vol 3 RDTSCP). */
-static void load_tsc_aux(struct vcpu *v, struct svm_cpu *cpu)
+/* v takes this CPU: its ASID here must be current (svm_pick_asid). */
+static void svm_switch_in(struct vcpu *v)
 {
-	if (svm_has_rdtscp && cpu->loaded_tsc_aux != v->msr_tsc_aux) {
-		wrmsr(MSR_TSC_AUX, v->msr_tsc_aux);
-		cpu->loaded_tsc_aux = v->msr_tsc_aux;
-	}
+	struct svm_vcpu *s = S(v);
+	struct svm_cpu *cpu = &svm_cpus[v->pcpu];
+	if (s->asid_gen != cpu->asid_gen || s->asid_cpu != v->pcpu)
+		svm_pick_asid(v, s, cpu);
 }
 
 static void svm_run(struct vcpu *v, struct vm_exit *e)
@@ -222,8 +217,6 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	struct svm_vcpu *s = S(v);
 	struct svm_cpu *cpu = &svm_cpus[v->pcpu];
 	struct vmcb *vmcb = s->vmcb;
-	if (__builtin_expect(s->asid_gen != cpu->asid_gen || s->asid_cpu != v->pcpu, 0))
-		svm_pick_asid(v, s, cpu);
 	svm_inject_events(v);
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
@@ -232,7 +225,6 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 			vmcb->control.tlb_control = svm_tlb_flush_cmd;
 		s->flush_pending = false;
 	}
-	load_tsc_aux(v, cpu);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
 	 * exits the guest whatever the guest's IF (APM 15.21.1). No CLGI
 	 * first: a timer tick taken by the host between STI and VMRUN only
@@ -321,6 +313,7 @@ static bool svm_tdp_format(struct pg_format *f)
 }
 
 static void svm_flush_tdp(struct vcpu *v) { S(v)->flush_pending = true; }
+static bool svm_tdp_flush_pending(struct vcpu *v) { return S(v)->flush_pending; }
 
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
@@ -381,6 +374,7 @@ const struct vcpu_ops svm_ops = {
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_free = svm_vcpu_free,
+	.switch_in = svm_switch_in,
 	.run = svm_run,
 	.get_rip = svm_get_rip,
 	.set_rip = svm_set_rip,
@@ -392,6 +386,7 @@ const struct vcpu_ops svm_ops = {
 	.vcpu_unload = svm_vcpu_unload,
 	.tdp_format = svm_tdp_format,
 	.flush_tdp = svm_flush_tdp,
+	.tdp_flush_pending = svm_tdp_flush_pending,
 	.set_slice = svm_set_slice,
 	.state_msr = svm_state_msr,
 	.dump = svm_dump,

@@ -17,7 +17,6 @@ struct svm_vcpu {
 	uint64_t vmcb_pa, iopm_pa, msrpm_pa, self_pa;
 	bool flush_pending;
 	bool load_cr2;        /* Nestor set the guest's CR2 (an injected #PF) */
-	bool windows;         /* an interrupt/NMI window is requested */
 	/* NMIs (APM 15.20): after Nestor injects one the CPU blocks further
 	 * NMIs until the guest's IRET, which Nestor intercepts to know. */
 	bool nmi_masked;
@@ -33,14 +32,24 @@ struct svm_cpu {
 	uint64_t host_save_pa, host_vmcb_pa;
 	uint32_t next_asid;
 	uint64_t asid_gen;
-	uint64_t loaded_tsc_aux;
 };
 
 static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
 
 /* svm_events.c: before VMRUN, the vCPU's events into EVENTINJ and the
- * window intercepts; after #VMEXIT, EXITINTINFO into the event state. */
-void svm_inject_events(struct vcpu *v);
-void svm_complete_events(struct vcpu *v);
+ * window intercepts; after #VMEXIT, EXITINTINFO into the event state.
+ * The checks inline here keep the common exit (nothing pending) cheap. */
+void svm_inject_events_slow(struct vcpu *v);
+void svm_complete_events_slow(struct vcpu *v);
+static inline void svm_inject_events(struct vcpu *v)
+{
+	if (__builtin_expect(v->ev.pending != 0, 0))
+		svm_inject_events_slow(v);
+}
+static inline void svm_complete_events(struct vcpu *v)
+{
+	if (__builtin_expect(S(v)->vmcb->control.exitintinfo & SVM_EVENT_VALID, 0))
+		svm_complete_events_slow(v);
+}
 
 #endif

@@ -21,25 +21,10 @@
 
 #define RFLAGS_IF (1ull << 9)
 
-void svm_complete_events(struct vcpu *v)
+void svm_complete_events_slow(struct vcpu *v)
 {
 	struct svm_vcpu *s = S(v);
-	struct vmcb *vmcb = s->vmcb;
-	if (__builtin_expect(s->nmi_masked, 0)) {
-		if (s->awaiting_iret && vmcb->save.rip != s->iret_rip) {
-			s->awaiting_iret = false;
-			s->nmi_masked = false;
-		} else if (vmcb->control.exitcode == SVM_EXIT_IRET) {
-			/* The IRET ending the NMI handler: let it run, and
-			 * unmask once it has retired. */
-			s->awaiting_iret = true;
-			s->iret_rip = vmcb->save.rip;
-			vmcb->control.intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
-		}
-	}
-	uint64_t info = vmcb->control.exitintinfo;
-	if (__builtin_expect(!(info & SVM_EVENT_VALID), 1))
-		return;
+	uint64_t info = s->vmcb->control.exitintinfo;
 	uint8_t type = (info >> SVM_EVENT_TYPE_SHIFT) & 7, vector = (uint8_t)info;
 	if (type == EVENT_SW_INT || (type == EVENT_HW_EXCEPTION && (vector == EXC_BP || vector == 4)))
 		return; /* the instruction runs again (see above) */
@@ -54,7 +39,7 @@ void svm_complete_events(struct vcpu *v)
 	v->ev.pending |= EV_IN_FLIGHT;
 }
 
-static void set_windows(struct svm_vcpu *s, bool intr, bool nmi)
+static void set_windows(struct vcpu *v, struct svm_vcpu *s, bool intr, bool nmi)
 {
 	struct vmcb_control *c = &s->vmcb->control;
 	if (intr) {
@@ -68,15 +53,29 @@ static void set_windows(struct svm_vcpu *s, bool intr, bool nmi)
 		c->intercept_misc1 |= SVM_INTERCEPT1_IRET;
 	else
 		c->intercept_misc1 &= ~SVM_INTERCEPT1_IRET;
-	s->windows = intr || nmi;
+	/* Keep the inject step running while a window is armed or an NMI
+	 * masks others (it watches for the end of the NMI handler). */
+	if (intr || nmi || s->nmi_masked)
+		v->ev.pending |= EV_BACKEND;
+	else
+		v->ev.pending &= (uint8_t)~EV_BACKEND;
 }
 
-void svm_inject_events(struct vcpu *v)
+void svm_inject_events_slow(struct vcpu *v)
 {
 	struct svm_vcpu *s = S(v);
-	if (__builtin_expect(!v->ev.pending && !s->windows, 1))
-		return;
 	struct vmcb *vmcb = s->vmcb;
+	if (s->nmi_masked) {
+		/* The end of the guest's NMI handler: its IRET was
+		 * intercepted; NMIs are unmasked once it has retired. */
+		if (s->awaiting_iret && vmcb->save.rip != s->iret_rip) {
+			s->awaiting_iret = false;
+			s->nmi_masked = false;
+		} else if (vmcb->control.exitcode == SVM_EXIT_IRET && !s->awaiting_iret) {
+			s->awaiting_iret = true;
+			s->iret_rip = vmcb->save.rip;
+		}
+	}
 	bool shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
 	struct event_gate g = {
 		.intr_ok = (vmcb->save.rflags & RFLAGS_IF) && !shadow,
@@ -98,5 +97,5 @@ void svm_inject_events(struct vcpu *v)
 		}
 		events_delivered(&v->ev, v, &p);
 	}
-	set_windows(s, p.intr_window, p.nmi_window);
+	set_windows(v, s, p.intr_window, p.nmi_window);
 }

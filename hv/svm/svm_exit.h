@@ -7,9 +7,12 @@
 #include "hv/svm/vmcb.h"
 #include "hv/core/vcpu.h"
 
-/* What the VMCB says about one #VMEXIT. next_rip is 0 without NRIPS. */
+/* What the VMCB says about one #VMEXIT. next_rip is 0 without NRIPS;
+ * efer and cs_attrib are read only for CR exits (their mode). */
 struct svm_exit_raw {
 	uint64_t exitcode, exitinfo1, exitinfo2, rip, next_rip, rcx;
+	const uint64_t *efer;
+	const uint16_t *cs_attrib;
 };
 
 /* The APM's name for an EXITCODE (reports only). */
@@ -123,7 +126,8 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 			e->u.cr.write = code >= 0x10;
 			e->u.cr.type = e->u.cr.write ? CR_ACCESS_MOV_TO : CR_ACCESS_MOV_FROM;
 			e->u.cr.gpr = (e->qual >> 63) ? (uint8_t)(e->qual & 15) : CR_GPR_UNKNOWN;
-			e->u.cr.lm64 = false; /* the caller knows the mode */
+			/* 64-bit code: EFER.LMA and CS.L (attribute bit 9). */
+			e->u.cr.lm64 = (*raw->efer & (1u << 10)) && ((*raw->cs_attrib >> 9) & 1);
 			e->u.cr.lmsw_src = 0;
 		} else {
 			e->reason = EXIT_UNHANDLED;

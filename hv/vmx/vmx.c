@@ -37,7 +37,6 @@
 #define MSR_LSTAR 0xc0000082u
 #define MSR_CSTAR 0xc0000083u
 #define MSR_SFMASK 0xc0000084u
-#define MSR_TSC_AUX 0xc0000103u
 
 #define VMX_DEFAULT_PAT 0x0007040600070406ull
 #define VMX_IO_BITMAP_PAGES 2  /* A: ports 0-0x7fff, B: 0x8000-0xffff (SDM 3C 25.6.4) */
@@ -54,7 +53,6 @@ struct vmx_cpu {
 	uint64_t vmxon_pa;
 	uint64_t current_vmcs;     /* VMPTRLD'ed here, or 0 */
 	struct vcpu *syscall_msr_owner;
-	uint64_t loaded_tsc_aux;
 };
 
 static struct virt_caps caps;
@@ -156,7 +154,6 @@ static int vmx_cpu_enable(unsigned pcpu)
 	write_cr0((read_cr0() | c->cr0_fixed0) & c->cr0_fixed1);
 	write_cr4((read_cr4() | c->cr4_fixed0 | CR4_VMXE) & c->cr4_fixed1);
 	struct vmx_cpu *cpu = &vmx_cpus[pcpu];
-	cpu->loaded_tsc_aux = ~0ull; /* unknown: load on the first entry */
 	cpu->vmxon_pa = page_alloc();
 	if (!cpu->vmxon_pa)
 		return -1;
@@ -411,8 +408,8 @@ static void do_flush(struct vcpu *v)
 	s->flush_pending = false;
 }
 
-/* The syscall MSRs and TSC_AUX have no VMCS fields: the real MSRs hold
- * the running vCPU's values. */
+/* The syscall MSRs have no VMCS fields: the real MSRs hold the running
+ * vCPU's values (TSC_AUX too: hv/core/sched.c loads it). */
 static void load_msrs_before_entry(struct vcpu *v)
 {
 	struct vmx_vcpu *s = VX(v);
@@ -424,10 +421,6 @@ static void load_msrs_before_entry(struct vcpu *v)
 		wrmsr(MSR_CSTAR, s->cstar);
 		wrmsr(MSR_SFMASK, s->sfmask);
 		cpu->syscall_msr_owner = v;
-	}
-	if ((ctl_proc2 & PROC2_RDTSCP) && cpu->loaded_tsc_aux != v->msr_tsc_aux) {
-		wrmsr(MSR_TSC_AUX, v->msr_tsc_aux);
-		cpu->loaded_tsc_aux = v->msr_tsc_aux;
 	}
 }
 
@@ -525,6 +518,7 @@ static bool vmx_tdp_format(struct pg_format *f)
 }
 
 static void vmx_flush_tdp(struct vcpu *v) { VX(v)->flush_pending = true; }
+static bool vmx_tdp_flush_pending(struct vcpu *v) { return VX(v)->flush_pending; }
 
 static void vmx_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
@@ -625,6 +619,7 @@ const struct vcpu_ops vmx_ops = {
 	.tdp_format = vmx_tdp_format,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_free = vmx_vcpu_free,
+	.switch_in = vmx_load,
 	.run = vmx_run,
 	.get_rip = vmx_get_rip,
 	.set_rip = vmx_set_rip,
@@ -636,6 +631,7 @@ const struct vcpu_ops vmx_ops = {
 	.cr4_allowed = vmx_cr4_allowed,
 	.vcpu_unload = vmx_vcpu_unload,
 	.flush_tdp = vmx_flush_tdp,
+	.tdp_flush_pending = vmx_tdp_flush_pending,
 	.set_slice = vmx_set_slice,
 	.state_msr = vmx_state_msr,
 	.dump = vmx_dump,

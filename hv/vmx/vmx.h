@@ -94,7 +94,6 @@ struct vmx_vcpu {
 	unsigned cpu;              /* where the VMCS is active, or VMX_NO_CPU */
 	uint16_t vpid;             /* 0: VPIDs not in use */
 	uint32_t proc_ctls;        /* primary controls as in the VMCS */
-	bool windows;              /* interrupt/NMI-window exiting is on */
 	uint64_t eptp;
 	uint64_t cr2;              /* not in the VMCS: loaded around entry */
 	bool launched;
@@ -143,8 +142,20 @@ const char *vmx_insn_error_name(unsigned n);
 /* vmx_events.c: IDT-vectoring info into the event state after an exit;
  * the planned event into the VM-entry fields (and the window controls)
  * before an entry. */
-void vmx_complete_events(struct vcpu *v);
-void vmx_inject_events(struct vcpu *v);
+void vmx_complete_events_slow(struct vcpu *v, uint32_t idt_vectoring);
+void vmx_inject_events_slow(struct vcpu *v);
+/* Inline: the common exit (nothing pending, nothing in flight) stays cheap. */
+static inline void vmx_complete_events(struct vcpu *v)
+{
+	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
+	if (__builtin_expect(idt & (1u << 31), 0))
+		vmx_complete_events_slow(v, idt);
+}
+static inline void vmx_inject_events(struct vcpu *v)
+{
+	if (__builtin_expect(v->ev.pending != 0, 0))
+		vmx_inject_events_slow(v);
+}
 /* The "virtual NMIs" pin control is on (NMI blocking tracked by the CPU). */
 bool vmx_virtual_nmis(void);
 /* vmx_cr.c: guest-visible CR0/CR3/CR4 (shadows for the bits Nestor owns). */

@@ -25,11 +25,8 @@ static bool soft_event(unsigned type)
 	return type == EVENT_SW_INT || type == EVENT_PRIV_SW_EXCEPTION || type == EVENT_SW_EXCEPTION;
 }
 
-void vmx_complete_events(struct vcpu *v)
+void vmx_complete_events_slow(struct vcpu *v, uint32_t idt)
 {
-	uint32_t idt = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO);
-	if (__builtin_expect(!(idt & INTR_INFO_VALID), 1))
-		return;
 	struct vcpu_event *f = &v->ev.in_flight;
 	f->valid = true;
 	f->type = (idt >> INTR_TYPE_SHIFT) & 7;
@@ -61,11 +58,9 @@ static void write_entry_event(struct vcpu *v, const struct event_plan *p)
 		VX(v)->cr2 = p->payload; /* #PF: CR2 first (vmx_enter loads it) */
 }
 
-void vmx_inject_events(struct vcpu *v)
+void vmx_inject_events_slow(struct vcpu *v)
 {
 	struct vmx_vcpu *s = VX(v);
-	if (__builtin_expect(!v->ev.pending && !s->windows, 1))
-		return;
 	uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	struct event_gate g = {
 		.intr_ok = (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)),
@@ -88,5 +83,9 @@ void vmx_inject_events(struct vcpu *v)
 		vmwrite(VMCS_PROC_BASED_CTLS, proc);
 		s->proc_ctls = proc;
 	}
-	s->windows = p.intr_window || p.nmi_window;
+	/* Keep the inject step running while a window is armed. */
+	if (p.intr_window || p.nmi_window)
+		v->ev.pending |= EV_BACKEND;
+	else
+		v->ev.pending &= (uint8_t)~EV_BACKEND;
 }

@@ -87,6 +87,7 @@ static inline void invlpg(uint64_t va) { __asm__ volatile("invlpg (%0)" ::"r"(va
 
 /* MSR numbers (Intel SDM Vol 4; AMD APM Vol 2 appendix A). */
 #define MSR_EFER 0xC0000080u
+#define MSR_TSC_AUX 0xC0000103u
 #define EFER_SCE (1u << 0)
 #define EFER_LME (1u << 8)
 #define EFER_LMA (1u << 10)

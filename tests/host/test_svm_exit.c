@@ -8,9 +8,12 @@
 #include "hv/svm/svm_exit.h"
 #include "hv/svm/vmcb.h"
 
+static uint64_t test_efer;
+static uint16_t test_cs_attrib;
+
 static struct vm_exit decode(uint64_t code, uint64_t info1, uint64_t info2, uint64_t rip, uint64_t next_rip)
 {
-	struct svm_exit_raw raw = { code, info1, info2, rip, next_rip, 0x1234c0000080ull };
+	struct svm_exit_raw raw = { code, info1, info2, rip, next_rip, 0x1234c0000080ull, &test_efer, &test_cs_attrib };
 	struct vm_exit e;
 	memset(&e, 0xa5, sizeof(e)); /* every field must be set by the decoder */
 	svm_exit_decode(&raw, &e);
@@ -121,9 +124,25 @@ TEST(events_and_failures)
 	CHECK_EQ(e.u.cr.gpr, 0xff); /* no decode assists */
 	e = decode(SVM_EXIT_CR0_WRITE + 4, (1ull << 63) | 3, 0, 0, 0);
 	CHECK_EQ(e.u.cr.gpr, 3);
+	CHECK_EQ(e.u.cr.type, CR_ACCESS_MOV_TO);
+	CHECK(!e.u.cr.lm64);
 	e = decode(SVM_EXIT_CR0_READ + 3, 0, 0, 0, 0);
 	CHECK_EQ(e.u.cr.cr, 3);
 	CHECK(!e.u.cr.write);
+	CHECK_EQ(e.u.cr.type, CR_ACCESS_MOV_FROM);
+	/* 64-bit code: EFER.LMA and CS.L; compatibility mode is not. */
+	test_efer = 1u << 10;
+	test_cs_attrib = 1u << 9;
+	e = decode(SVM_EXIT_CR0_WRITE + 4, 0, 0, 0, 0);
+	CHECK(e.u.cr.lm64);
+	test_cs_attrib = 0;
+	e = decode(SVM_EXIT_CR0_WRITE + 4, 0, 0, 0, 0);
+	CHECK(!e.u.cr.lm64);
+	test_efer = 0;
+	e = decode(SVM_EXIT_VINTR, 0, 0, 0, 0);
+	CHECK_EQ(e.reason, EXIT_INTR_WINDOW);
+	e = decode(SVM_EXIT_IRET, 0, 0, 0, 0);
+	CHECK_EQ(e.reason, EXIT_NMI_WINDOW);
 	e = decode(0x401, 0, 0, 0, 0); /* AVIC: never enabled */
 	CHECK_EQ(e.reason, EXIT_UNHANDLED);
 	CHECK_STR(svm_exit_name(SVM_EXIT_NPF), "NPF");
