@@ -187,9 +187,8 @@ static void svm_pick_asid(struct vcpu *v, struct svm_vcpu *s, struct svm_cpu *cp
 }
 
 /* Translate the VMCB's exit into the vendor-neutral record. */
-static void svm_translate_exit(struct vcpu *v, struct vm_exit *e)
+static void svm_translate_exit(const struct vcpu *v, const struct vmcb *vmcb, struct vm_exit *e)
 {
-	const struct vmcb *vmcb = S(v)->vmcb;
 	struct svm_exit_raw raw = {
 		.exitcode = vmcb->control.exitcode,
 		.exitinfo1 = vmcb->control.exitinfo1,
@@ -212,6 +211,17 @@ static void svm_switch_in(struct vcpu *v)
 		svm_pick_asid(v, s, cpu);
 }
 
+static __attribute__((noinline)) void svm_do_entry_work(struct svm_vcpu *s, struct vmcb *vmcb)
+{
+	uint8_t work = __atomic_exchange_n(&s->entry_work, 0, __ATOMIC_ACQUIRE);
+	if ((work & SVM_WORK_FLUSH) && !vmcb->control.tlb_control)
+		vmcb->control.tlb_control = svm_tlb_flush_cmd;
+	/* VMRUN loads CR2 from the VMCB (APM 15.5.1), but Bochs 2.7's does not:
+	 * the real register is set too, which costs nothing on hardware. */
+	if (work & SVM_WORK_CR2)
+		write_cr2(vmcb->save.cr2);
+}
+
 static void svm_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct svm_vcpu *s = S(v);
@@ -220,23 +230,14 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	svm_inject_events(v);
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
-	if (s->flush_pending) {
-		if (!vmcb->control.tlb_control)
-			vmcb->control.tlb_control = svm_tlb_flush_cmd;
-		s->flush_pending = false;
-	}
+	if (__builtin_expect(s->entry_work != 0, 0))
+		svm_do_entry_work(s, vmcb);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
 	 * exits the guest whatever the guest's IF (APM 15.21.1). No CLGI
 	 * first: a timer tick taken by the host between STI and VMRUN only
 	 * costs one slice, and Bochs leaves INTR masked after CLGI+VMRUN when
 	 * the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets the
 	 * pending interrupt reach the host's handler (APM 15.17). */
-	/* VMRUN loads CR2 from the VMCB (APM 15.5.1), but Bochs 2.7's does not:
-	 * the real register is set too, which costs nothing on hardware. */
-	if (s->load_cr2) {
-		write_cr2(vmcb->save.cr2);
-		s->load_cr2 = false;
-	}
 	__asm__ volatile("sti" ::: "memory");
 	svm_vmrun(s->vmcb_pa, v->gpr, cpu->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
@@ -244,8 +245,8 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->control.eventinj = 0;
 	v->gpr[GPR_RAX] = vmcb->save.rax;
 	v->gpr[GPR_RSP] = vmcb->save.rsp;
-	svm_complete_events(v);
-	svm_translate_exit(v, e);
+	svm_complete_events(v, vmcb);
+	svm_translate_exit(v, vmcb, e);
 }
 
 static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }
@@ -295,7 +296,7 @@ static void svm_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
 	}
 	/* The write was intercepted, not executed: do the TLB flush it
 	 * implies (SDM Vol 3A 4.10.4.1) for this vCPU's ASID. */
-	S(v)->flush_pending = true;
+	svm_entry_work_add(S(v), SVM_WORK_FLUSH);
 }
 
 static uint64_t svm_cr4_allowed(void) { return svm_guest_cr4_allowed; }
@@ -312,8 +313,11 @@ static bool svm_tdp_format(struct pg_format *f)
 	return npt_fmt_build(f, &p);
 }
 
-static void svm_flush_tdp(struct vcpu *v) { S(v)->flush_pending = true; }
-static bool svm_tdp_flush_pending(struct vcpu *v) { return S(v)->flush_pending; }
+static void svm_flush_tdp(struct vcpu *v) { svm_entry_work_add(S(v), SVM_WORK_FLUSH); }
+static bool svm_tdp_flush_pending(struct vcpu *v)
+{
+	return __atomic_load_n(&S(v)->entry_work, __ATOMIC_ACQUIRE) & SVM_WORK_FLUSH;
+}
 
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
@@ -330,7 +334,7 @@ static bool svm_state_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 		if (write) {
 			/* LMA is the CPU's to set; SVME stays on under the guest. */
 			g->efer = (*val & ~(uint64_t)EFER_LMA) | (g->efer & EFER_LMA) | EFER_SVME;
-			S(v)->flush_pending = true;
+			svm_entry_work_add(S(v), SVM_WORK_FLUSH);
 		} else {
 			*val = g->efer & ~(uint64_t)EFER_SVME;
 		}

@@ -15,8 +15,11 @@
 struct svm_vcpu {
 	struct vmcb *vmcb;
 	uint64_t vmcb_pa, iopm_pa, msrpm_pa, self_pa;
-	bool flush_pending;
-	bool load_cr2;        /* Nestor set the guest's CR2 (an injected #PF) */
+	/* Work for the next VMRUN, one byte so the common entry tests it
+	 * once: SVM_WORK_FLUSH (flush this ASID's TLB: a TDP change, an
+	 * intercepted CR/EFER write) and SVM_WORK_CR2 (Nestor set the guest's
+	 * CR2 for an injected #PF). Set with svm_entry_work_add(). */
+	uint8_t entry_work;
 	/* NMIs (APM 15.20): after Nestor injects one the CPU blocks further
 	 * NMIs until the guest's IRET, which Nestor intercepts to know. */
 	bool nmi_masked;
@@ -36,6 +39,14 @@ struct svm_cpu {
 
 static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
 
+#define SVM_WORK_FLUSH 0x01
+#define SVM_WORK_CR2 0x02
+/* Atomic: a TDP flush may be requested from another CPU. */
+static inline void svm_entry_work_add(struct svm_vcpu *s, uint8_t bits)
+{
+	__atomic_fetch_or(&s->entry_work, bits, __ATOMIC_RELEASE);
+}
+
 /* svm_events.c: before VMRUN, the vCPU's events into EVENTINJ and the
  * window intercepts; after #VMEXIT, EXITINTINFO into the event state.
  * The checks inline here keep the common exit (nothing pending) cheap. */
@@ -46,9 +57,9 @@ static inline void svm_inject_events(struct vcpu *v)
 	if (__builtin_expect(v->ev.pending != 0, 0))
 		svm_inject_events_slow(v);
 }
-static inline void svm_complete_events(struct vcpu *v)
+static inline void svm_complete_events(struct vcpu *v, const struct vmcb *vmcb)
 {
-	if (__builtin_expect(S(v)->vmcb->control.exitintinfo & SVM_EVENT_VALID, 0))
+	if (__builtin_expect(vmcb->control.exitintinfo & SVM_EVENT_VALID, 0))
 		svm_complete_events_slow(v);
 }
 

@@ -89,7 +89,7 @@ void svm_inject_events_slow(struct vcpu *v)
 					 (ev->has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)ev->error << 32) : 0);
 		if (p.has_payload) {
 			vmcb->save.cr2 = p.payload;
-			s->load_cr2 = true;
+			svm_entry_work_add(s, SVM_WORK_CR2);
 		}
 		if (ev->type == EVENT_NMI) {
 			s->nmi_masked = true;

@@ -427,7 +427,10 @@ static void load_msrs_before_entry(struct vcpu *v)
 static void vmx_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *s = VX(v);
-	vmx_load(v);
+	/* switch_in made the VMCS current; an exit handler that touched
+	 * another vCPU's VMCS (vmx_load of it) may have changed that. */
+	if (__builtin_expect(vmx_cpus[v->pcpu].current_vmcs != s->vmcs_pa, 0))
+		vmx_load(v);
 	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 	if (!s->save_preempt && (ctl_pin & PIN_PREEMPTION_TIMER))
 		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
