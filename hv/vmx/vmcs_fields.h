@@ -1,7 +1,10 @@
 /*
- * vmcs_fields.h - the VMCS field encodings Nestor uses, as one X-macro list
- * (Intel SDM Vol 3D appendix B "Field Encoding in VMCS"). The enum and
- * the name table for dumps are generated from it, so they cannot drift.
+ * vmcs_fields.h - the VMCS field encodings, as one X-macro list (Intel SDM
+ * Vol 3D appendix B "Field Encoding in VMCS"): every field of the features
+ * Nestor uses itself or offers to an L1 hypervisor. The enum, the name
+ * table for dumps and nested VMX's VMCS12 (nested/vmcs12.h: its layout,
+ * VMREAD/VMWRITE lookup, copy loops) are generated from it, so they cannot
+ * drift. Width and type follow from the encoding (vmcs_field_width/type).
  *
  * Encoding (SDM 3C 25.11.2): bit 0 access type (high half of a 64-bit
  * field), 9:1 index, 11:10 type (control, read-only, guest, host),
@@ -99,6 +102,7 @@
 	X(GUEST_TR_AR, 0x4822)                                \
 	X(GUEST_INTERRUPTIBILITY, 0x4824)                     \
 	X(GUEST_ACTIVITY_STATE, 0x4826)                       \
+	X(GUEST_SMBASE, 0x4828)                               \
 	X(GUEST_SYSENTER_CS, 0x482a)                          \
 	X(PREEMPTION_TIMER_VALUE, 0x482e)                     \
 	/* 32-bit host state (B.3.4) */                       \
@@ -108,8 +112,16 @@
 	X(CR4_GUEST_HOST_MASK, 0x6002)                        \
 	X(CR0_READ_SHADOW, 0x6004)                            \
 	X(CR4_READ_SHADOW, 0x6006)                            \
+	X(CR3_TARGET0, 0x6008)                                \
+	X(CR3_TARGET1, 0x600a)                                \
+	X(CR3_TARGET2, 0x600c)                                \
+	X(CR3_TARGET3, 0x600e)                                \
 	/* natural-width read-only data (B.4.2) */            \
 	X(EXIT_QUALIFICATION, 0x6400)                         \
+	X(IO_RCX, 0x6402)                                     \
+	X(IO_RSI, 0x6404)                                     \
+	X(IO_RDI, 0x6406)                                     \
+	X(IO_RIP, 0x6408)                                     \
 	X(GUEST_LINEAR_ADDRESS, 0x640a)                       \
 	/* natural-width guest state (B.4.3) */               \
 	X(GUEST_CR0, 0x6800)                                  \
@@ -151,5 +163,12 @@ enum vmcs_field {
 	VMCS_FIELDS(VMCS_FIELD_ENUM)
 #undef VMCS_FIELD_ENUM
 };
+
+/* Encoding bits 14:13 (SDM 3C 25.11.2). */
+enum vmcs_width { VMCS_W16 = 0, VMCS_W64 = 1, VMCS_W32 = 2, VMCS_WNAT = 3 };
+/* Encoding bits 11:10. */
+enum vmcs_type { VMCS_T_CONTROL = 0, VMCS_T_EXIT_INFO = 1, VMCS_T_GUEST = 2, VMCS_T_HOST = 3 };
+static inline enum vmcs_width vmcs_field_width(unsigned enc) { return (enum vmcs_width)((enc >> 13) & 3); }
+static inline enum vmcs_type vmcs_field_type(unsigned enc) { return (enum vmcs_type)((enc >> 10) & 3); }
 
 #endif
