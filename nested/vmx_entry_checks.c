@@ -43,7 +43,7 @@ bool vmx_pat_valid(uint64_t pat)
 
 static struct vmx_check_result fail(int error, const char *what)
 {
-	struct vmx_check_result r = { error, what };
+	struct vmx_check_result r = { error, 0, what };
 	return r;
 }
 #define CTL_FAIL(what) fail(VMXERR_ENTRY_BAD_CONTROLS, what)

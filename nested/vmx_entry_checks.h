@@ -29,17 +29,36 @@ struct vmx_entry_ctx {
 	const struct vmx_l1_caps *caps;
 	uint8_t maxphyaddr; /* L1's physical-address width (CPUID 0x80000008) */
 	bool l1_long_mode;  /* L1's EFER.LMA at the VMLAUNCH/VMRESUME */
+	/* Reads 8 bytes of L1 guest-physical memory (guest-state checks). */
+	bool (*read_u64)(void *mem, uint64_t gpa, uint64_t *val);
+	void *mem;
 };
 
 struct vmx_check_result {
-	int error;        /* 0, VMXERR_ENTRY_BAD_CONTROLS or VMXERR_ENTRY_BAD_HOST_STATE */
+	int error;        /* 0, VMXERR_ENTRY_BAD_CONTROLS, VMXERR_ENTRY_BAD_HOST_STATE,
+			     or VMX_EXIT_ENTRY_FAIL_GUEST for a guest-state failure */
+	uint32_t qual;    /* guest-state failures: the exit qualification */
 	const char *what; /* the rule that failed */
 };
 
-/* The control checks, then the host-state checks, in the SDM's order;
- * the first failure is returned. */
+/* A guest-state failure is not a VMfail: it is a VM exit into L1 with
+ * basic reason 33 and bit 31 ("VM-entry failure") set (SDM 3C "Checks on
+ * the Guest State Area" and "VM-Entry Failures During or After Loading
+ * Guest State"), with these exit qualifications: */
+#define VMX_EXIT_ENTRY_FAIL_GUEST 33
+#define VMX_ENTRY_FAIL_QUAL_DEFAULT 0
+#define VMX_ENTRY_FAIL_QUAL_PDPTE 2
+#define VMX_ENTRY_FAIL_QUAL_NMI_STI 3 /* NMI injected while blocking by STI */
+#define VMX_ENTRY_FAIL_QUAL_LINK_PTR 4
+
+/* The control checks, then the host-state checks, then the guest-state
+ * checks, in the SDM's order; each returns its first failure. */
 struct vmx_check_result vmx_check_controls(const struct vmcs12 *v, const struct vmx_entry_ctx *c);
 struct vmx_check_result vmx_check_host_state(const struct vmcs12 *v, const struct vmx_entry_ctx *c);
+/* (nested/vmx_guest_checks.c.) The VMCS link pointer's revision word
+ * and the PDPTEs without EPT are in L1 memory: read_u64 fetches them
+ * (false: not L1 RAM, which fails the check). */
+struct vmx_check_result vmx_check_guest_state(const struct vmcs12 *v, const struct vmx_entry_ctx *c);
 
 /* Helpers shared with the guest-state checks. */
 bool vmx_addr_fits(uint64_t addr, uint8_t maxphyaddr);

@@ -5,26 +5,9 @@
 
 #include "nested/vmcs12.h"
 #include "nested/vmx_caps.h"
+#include "tests/host/vmx_caps_fixture.h"
 
-/* A host like Bochs corei7_skylake_x: TRUE controls, EPT with 2M/1G,
- * VPID, unrestricted guest. Allowed-1 halves: everything. */
-static struct vmx_caps skylake(void)
-{
-	struct vmx_caps v = {
-		.basic = (1ull << 55) | (1ull << 54) | (6ull << 50) | (4096ull << 32) | 1,
-		.pinbased = 0xffffffff00000016ull,
-		.procbased = 0xffffffff04006172ull,
-		.procbased2 = 0xffffffff00000000ull,
-		.exit_ctls = 0xffffffff00036dfbull,
-		.entry_ctls = 0xffffffff000011fbull,
-		.cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
-		.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3767ff,
-		.true_ctls = true, .secondary = true, .ept = true, .vpid = true, .unrestricted = true,
-		.ept_4level = true, .ept_wb = true, .ept_2m = true, .ept_1g = true, .ept_exec_only = true,
-		.invept = true, .invvpid = true,
-	};
-	return v;
-}
+static struct vmx_caps skylake(void) { return vmx_caps_fixture(); }
 
 static uint64_t rd(const struct vmx_l1_caps *c, uint32_t msr)
 {

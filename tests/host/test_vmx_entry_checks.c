@@ -5,20 +5,8 @@
 
 #include "hv/vmx/vmcs_fields.h"
 #include "nested/vmx_entry_checks.h"
+#include "tests/host/vmx_caps_fixture.h"
 
-static struct vmx_caps host_caps(void)
-{
-	struct vmx_caps v = {
-		.basic = (1ull << 55) | (1ull << 54) | (6ull << 50) | (4096ull << 32) | 1,
-		.pinbased = 0xffffffff00000016ull, .procbased = 0xffffffff04006172ull,
-		.procbased2 = 0xffffffff00000000ull, .exit_ctls = 0xffffffff00036dfbull,
-		.entry_ctls = 0xffffffff000011fbull, .cr0_fixed0 = 0x80000021, .cr0_fixed1 = 0xffffffff,
-		.cr4_fixed0 = 0x2000, .cr4_fixed1 = 0x3767ff, .true_ctls = true, .secondary = true,
-		.ept = true, .vpid = true, .unrestricted = true, .ept_4level = true, .ept_wb = true,
-		.ept_2m = true, .invept = true, .invvpid = true,
-	};
-	return v;
-}
 
 static struct vmx_caps hc;
 static struct vmx_l1_caps caps;
@@ -26,12 +14,7 @@ static struct vmx_entry_ctx ctx;
 
 static void good(struct vmcs12 *v)
 {
-	hc = host_caps();
-	struct vmx_l1_host h = { .vmx = &hc, .rdtscp = true, .guest_cr4_allowed = ~0ull };
-	vmx_l1_caps_compute(&h, &caps);
-	ctx.caps = &caps;
-	ctx.maxphyaddr = 39;
-	ctx.l1_long_mode = true;
+	vmx_entry_fixture(&hc, &caps, &ctx);
 	memset(v, 0, sizeof(*v));
 	v->revision = VMCS12_REVISION;
 #define SET(name, val) v->field[VMCS12_##name] = (val)
