@@ -64,7 +64,7 @@ static bool msr_list_ok(uint64_t addr, uint64_t count, uint8_t maxphyaddr)
 /* EPTP (SDM 3C 25.6.11): memory type 2:0 UC (0) or WB (6) as offered,
  * 5:3 the walk length minus one (4-level: 3), 6 A/D only if offered,
  * 11:7 reserved, the address within the width. */
-static bool eptp_ok(uint64_t eptp, uint64_t cap, uint8_t maxphyaddr)
+bool vmx_eptp_valid(uint64_t eptp, uint64_t cap, uint8_t maxphyaddr)
 {
 	unsigned type = eptp & 7;
 	if (!((type == 0 && (cap & (1ull << 8))) || (type == 6 && (cap & (1ull << 14)))))
@@ -137,7 +137,7 @@ struct vmx_check_result vmx_check_controls(const struct vmcs12 *v, const struct 
 		return CTL_FAIL("NMI-window exiting without virtual NMIs");
 	if ((proc2 & PROC2_VPID) && !(F(v, VPID) & 0xffff))
 		return CTL_FAIL("enable VPID with VPID 0");
-	if ((proc2 & PROC2_EPT) && !eptp_ok(F(v, EPT_POINTER), k->ept_vpid_cap, w))
+	if ((proc2 & PROC2_EPT) && !vmx_eptp_valid(F(v, EPT_POINTER), k->ept_vpid_cap, w))
 		return CTL_FAIL("EPT pointer: memory type, walk length, A/D bit or reserved bits");
 	if ((proc2 & PROC2_UNRESTRICTED) && !(proc2 & PROC2_EPT))
 		return CTL_FAIL("unrestricted guest without enable EPT");

@@ -64,5 +64,8 @@ struct vmx_check_result vmx_check_guest_state(const struct vmcs12 *v, const stru
 bool vmx_addr_fits(uint64_t addr, uint8_t maxphyaddr);
 bool vmx_canonical(uint64_t addr);
 bool vmx_pat_valid(uint64_t pat);
+/* Is an EPTP one L1 may use (memory type, walk length, A/D, reserved
+ * bits, width: SDM 3C 25.6.11)? */
+bool vmx_eptp_valid(uint64_t eptp, uint64_t ept_vpid_cap, uint8_t maxphyaddr);
 
 #endif
