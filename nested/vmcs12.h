@@ -43,6 +43,9 @@ struct vmcs12 {
 };
 _Static_assert(sizeof(struct vmcs12) <= 4096, "a VMCS12 must fit the 4 KiB region IA32_VMX_BASIC reports");
 
+/* Field `name` (as in hv/vmx/vmcs_fields.h) of a VMCS12, as stored. */
+#define VMCS12_F(v, name) ((v)->field[VMCS12_##name])
+
 /* VM-instruction error numbers (SDM 3C 31.4, "VM Instruction Error
  * Numbers") that the VMCS12 rules produce. */
 #define VMXERR_UNSUPPORTED_FIELD 12

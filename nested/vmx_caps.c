@@ -2,26 +2,21 @@
  * vmx_caps.c - L1's VMX capability MSRs (see vmx_caps.h).
  */
 #include "nested/vmx_caps.h"
+#include "hv/vmx/vmx_arch.h"
 #include "nested/vmcs12.h"
 
 /* Controls the nested VMX emulation supports (SDM 3C 25.6-25.8). */
-#define OFFER_PIN ((1u << 0) | (1u << 3) | (1u << 5)) /* ext-int, NMI exiting, virtual NMIs */
-#define OFFER_PROC                                                                                            \
-	((1u << 2) | (1u << 3) | (1u << 7) | (1u << 9) | (1u << 10) | (1u << 11) | (1u << 12) | (1u << 15) |  \
-	 (1u << 16) | (1u << 19) | (1u << 20) | (1u << 22) | (1u << 23) | (1u << 24) | (1u << 25) |           \
-	 (1u << 28) | (1u << 29) | (1u << 30) | (1u << 31))
-/* interrupt window, TSC offsetting, HLT, INVLPG, MWAIT, RDPMC, RDTSC,
- * CR3 load/store, CR8 load/store, NMI window, MOV-DR, unconditional I/O,
- * I/O bitmaps, MSR bitmaps, MONITOR, PAUSE, secondary controls */
-#define OFFER_PROC2_EPT (1u << 1)
-#define OFFER_PROC2_RDTSCP (1u << 3)
-#define OFFER_PROC2_VPID (1u << 5)
-#define OFFER_PROC2_UNRESTRICTED (1u << 7)
-/* save debug controls, host address-space size, acknowledge interrupt on
- * exit, save/load PAT, save/load EFER */
-#define OFFER_EXIT ((1u << 2) | (1u << 9) | (1u << 15) | (1u << 18) | (1u << 19) | (1u << 20) | (1u << 21))
-/* load debug controls, IA-32e mode guest, load PAT, load EFER */
-#define OFFER_ENTRY ((1u << 2) | (1u << 9) | (1u << 14) | (1u << 15))
+#define OFFER_PIN (PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)
+#define OFFER_PROC                                                                                        \
+	(PROC_INTR_WINDOW | PROC_TSC_OFFSETTING | PROC_HLT_EXITING | PROC_INVLPG_EXITING | PROC_MWAIT_EXITING | \
+	 PROC_RDPMC_EXITING | PROC_RDTSC_EXITING | PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING |            \
+	 PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING | PROC_NMI_WINDOW | PROC_MOV_DR_EXITING |               \
+	 PROC_UNCOND_IO_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_MONITOR_EXITING |          \
+	 PROC_PAUSE_EXITING | PROC_SECONDARY)
+#define OFFER_EXIT                                                                                          \
+	(EXIT_CTL_SAVE_DEBUG | EXIT_CTL_HOST_64 | EXIT_CTL_ACK_INTR | EXIT_CTL_SAVE_PAT | EXIT_CTL_LOAD_PAT | \
+	 EXIT_CTL_SAVE_EFER | EXIT_CTL_LOAD_EFER)
+#define OFFER_ENTRY (ENTRY_CTL_LOAD_DEBUG | ENTRY_CTL_IA32E | ENTRY_CTL_LOAD_PAT | ENTRY_CTL_LOAD_EFER)
 
 static uint32_t host_may1(uint64_t cap) { return (uint32_t)(cap >> 32); }
 
@@ -53,15 +48,15 @@ void vmx_l1_caps_compute(const struct vmx_l1_host *h, struct vmx_l1_caps *c)
 
 	uint32_t proc2 = 0;
 	if (v->secondary && v->ept && v->ept_4level && v->ept_wb) {
-		proc2 |= OFFER_PROC2_EPT;
+		proc2 |= PROC2_EPT;
 		if (v->unrestricted)
-			proc2 |= OFFER_PROC2_UNRESTRICTED; /* only with EPT (SDM 3C 26.2.1.1) */
+			proc2 |= PROC2_UNRESTRICTED; /* only with EPT (SDM 3C 26.2.1.1) */
 	}
 	if (v->secondary && v->vpid && v->invvpid)
-		proc2 |= OFFER_PROC2_VPID;
-	if (v->secondary && h->rdtscp && (host_may1(v->procbased2) & OFFER_PROC2_RDTSCP))
-		proc2 |= OFFER_PROC2_RDTSCP;
-	if (!(proc & (1u << 31)))
+		proc2 |= PROC2_VPID;
+	if (v->secondary && h->rdtscp && (host_may1(v->procbased2) & PROC2_RDTSCP))
+		proc2 |= PROC2_RDTSCP;
+	if (!(proc & PROC_SECONDARY))
 		proc2 = 0;
 	c->proc2 = (uint64_t)proc2 << 32;
 
@@ -70,7 +65,7 @@ void vmx_l1_caps_compute(const struct vmx_l1_host *h, struct vmx_l1_caps *c)
 	 * individual-address 40, single 41, all 42, single keeping globals 43.
 	 * EPT A/D flags (21) are not offered (not emulated yet). */
 	uint64_t cap = 0;
-	if (proc2 & OFFER_PROC2_EPT) {
+	if (proc2 & PROC2_EPT) {
 		cap |= (1ull << 6) | (1ull << 14) | (1ull << 20) | (1ull << 25) | (1ull << 26);
 		if (v->ept_exec_only)
 			cap |= 1ull << 0;
@@ -79,7 +74,7 @@ void vmx_l1_caps_compute(const struct vmx_l1_host *h, struct vmx_l1_caps *c)
 		if (v->ept_1g)
 			cap |= 1ull << 17;
 	}
-	if (proc2 & OFFER_PROC2_VPID)
+	if (proc2 & PROC2_VPID)
 		cap |= (1ull << 32) | (1ull << 40) | (1ull << 41) | (1ull << 42) | (1ull << 43);
 	c->ept_vpid_cap = cap;
 
@@ -117,12 +112,12 @@ bool vmx_l1_caps_read(const struct vmx_l1_caps *c, uint32_t msr, uint64_t *val)
 	/* Present only if the control that enables its feature may be 1
 	 * (SDM 3D A.3.3, A.10, A.11). */
 	case MSR_IA32_VMX_PROCBASED_CTLS2:
-		if (!((c->proc >> 32) & (1u << 31)))
+		if (!((c->proc >> 32) & PROC_SECONDARY))
 			return false;
 		*val = c->proc2;
 		return true;
 	case MSR_IA32_VMX_EPT_VPID_CAP:
-		if (!(c->proc2 & ((uint64_t)(OFFER_PROC2_EPT | OFFER_PROC2_VPID) << 32)))
+		if (!(c->proc2 & ((uint64_t)(PROC2_EPT | PROC2_VPID) << 32)))
 			return false;
 		*val = c->ept_vpid_cap;
 		return true;

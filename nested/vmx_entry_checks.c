@@ -4,27 +4,11 @@
  * named in SDM Vol 3C chapter 25 ("Virtual Machine Control Structures").
  */
 #include "nested/vmx_entry_checks.h"
+#include "hv/vmx/vmx_arch.h"
 #include "hv/x86/asm.h"
 
-#define F(v, name) ((v)->field[VMCS12_##name])
+#define F VMCS12_F
 
-#define PIN_NMI_EXIT (1u << 3)
-#define PIN_VIRTUAL_NMIS (1u << 5)
-#define PIN_PREEMPT_TIMER (1u << 6)
-#define PROC_NMI_WINDOW (1u << 22)
-#define PROC_IO_BITMAPS (1u << 25)
-#define PROC_MSR_BITMAPS (1u << 28)
-#define PROC_SECONDARY (1u << 31)
-#define PROC2_EPT (1u << 1)
-#define PROC2_VPID (1u << 5)
-#define PROC2_UNRESTRICTED (1u << 7)
-#define EXIT_HOST_64 (1u << 9)
-#define EXIT_SAVE_PREEMPT (1u << 22)
-#define EXIT_LOAD_PAT (1u << 19)
-#define EXIT_LOAD_EFER (1u << 21)
-#define ENTRY_IA32E (1u << 9)
-#define ENTRY_SMM (1u << 10)
-#define ENTRY_DUAL_MONITOR (1u << 11)
 
 bool vmx_addr_fits(uint64_t addr, uint8_t maxphyaddr) { return maxphyaddr >= 64 || !(addr >> maxphyaddr); }
 
@@ -127,11 +111,11 @@ struct vmx_check_result vmx_check_controls(const struct vmcs12 *v, const struct 
 		return CTL_FAIL("secondary processor-based controls: a bit the capability MSR does not allow");
 	if (F(v, CR3_TARGET_COUNT) > ((k->misc >> 16) & 0x1ff))
 		return CTL_FAIL("CR3-target count above the number IA32_VMX_MISC reports");
-	if ((proc & PROC_IO_BITMAPS) && (!page_addr_ok(F(v, IO_BITMAP_A), w) || !page_addr_ok(F(v, IO_BITMAP_B), w)))
+	if ((proc & PROC_USE_IO_BITMAPS) && (!page_addr_ok(F(v, IO_BITMAP_A), w) || !page_addr_ok(F(v, IO_BITMAP_B), w)))
 		return CTL_FAIL("I/O-bitmap address not 4-KiB aligned or beyond the physical-address width");
-	if ((proc & PROC_MSR_BITMAPS) && !page_addr_ok(F(v, MSR_BITMAP), w))
+	if ((proc & PROC_USE_MSR_BITMAPS) && !page_addr_ok(F(v, MSR_BITMAP), w))
 		return CTL_FAIL("MSR-bitmap address not 4-KiB aligned or beyond the physical-address width");
-	if (!(pin & PIN_NMI_EXIT) && (pin & PIN_VIRTUAL_NMIS))
+	if (!(pin & PIN_NMI_EXITING) && (pin & PIN_VIRTUAL_NMIS))
 		return CTL_FAIL("virtual NMIs without NMI exiting");
 	if (!(pin & PIN_VIRTUAL_NMIS) && (proc & PROC_NMI_WINDOW))
 		return CTL_FAIL("NMI-window exiting without virtual NMIs");
@@ -145,7 +129,7 @@ struct vmx_check_result vmx_check_controls(const struct vmcs12 *v, const struct 
 	/* VM-exit controls. */
 	if (!vmx_ctl_fits(k->true_exit, exit))
 		return CTL_FAIL("VM-exit controls: a bit the capability MSR does not allow");
-	if (!(pin & PIN_PREEMPT_TIMER) && (exit & EXIT_SAVE_PREEMPT))
+	if (!(pin & PIN_PREEMPTION_TIMER) && (exit & EXIT_CTL_SAVE_PREEMPT))
 		return CTL_FAIL("save VMX-preemption timer value without the preemption timer");
 	if (!msr_list_ok(F(v, EXIT_MSR_STORE_ADDR), F(v, EXIT_MSR_STORE_COUNT), w))
 		return CTL_FAIL("VM-exit MSR-store list: address not 16-byte aligned or beyond the width");
@@ -160,7 +144,7 @@ struct vmx_check_result vmx_check_controls(const struct vmcs12 *v, const struct 
 		return CTL_FAIL(bad);
 	if (!msr_list_ok(F(v, ENTRY_MSR_LOAD_ADDR), F(v, ENTRY_MSR_LOAD_COUNT), w))
 		return CTL_FAIL("VM-entry MSR-load list: address not 16-byte aligned or beyond the width");
-	if (entry & (ENTRY_SMM | ENTRY_DUAL_MONITOR))
+	if (entry & (ENTRY_CTL_SMM | ENTRY_CTL_DUAL_MONITOR))
 		return CTL_FAIL("entry to SMM / deactivate dual-monitor treatment outside SMM");
 	return fail(0, 0);
 }
@@ -174,7 +158,7 @@ struct vmx_check_result vmx_check_host_state(const struct vmcs12 *v, const struc
 {
 	const struct vmx_l1_caps *k = c->caps;
 	uint32_t exit = (uint32_t)F(v, EXIT_CTLS), entry = (uint32_t)F(v, ENTRY_CTLS);
-	bool host64 = exit & EXIT_HOST_64;
+	bool host64 = exit & EXIT_CTL_HOST_64;
 	uint64_t cr4 = F(v, HOST_CR4);
 
 	/* Control registers and MSRs. Bits 63:32 of CR0/CR4 are reserved
@@ -187,9 +171,9 @@ struct vmx_check_result vmx_check_host_state(const struct vmcs12 *v, const struc
 		return HOST_FAIL("host CR3 beyond the physical-address width");
 	if (!vmx_canonical(F(v, HOST_SYSENTER_ESP)) || !vmx_canonical(F(v, HOST_SYSENTER_EIP)))
 		return HOST_FAIL("host IA32_SYSENTER_ESP/EIP not canonical");
-	if ((exit & EXIT_LOAD_PAT) && !vmx_pat_valid(F(v, HOST_IA32_PAT)))
+	if ((exit & EXIT_CTL_LOAD_PAT) && !vmx_pat_valid(F(v, HOST_IA32_PAT)))
 		return HOST_FAIL("host IA32_PAT: a byte that is not a memory type");
-	if (exit & EXIT_LOAD_EFER) {
+	if (exit & EXIT_CTL_LOAD_EFER) {
 		uint64_t efer = F(v, HOST_IA32_EFER);
 		if (efer & ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 			return HOST_FAIL("host IA32_EFER: reserved bits set");
@@ -217,7 +201,7 @@ struct vmx_check_result vmx_check_host_state(const struct vmcs12 *v, const struc
 
 	/* Address-space size. */
 	if (!c->l1_long_mode) {
-		if (host64 || (entry & ENTRY_IA32E))
+		if (host64 || (entry & ENTRY_CTL_IA32E))
 			return HOST_FAIL("host address-space size or IA-32e mode guest set outside IA-32e mode");
 	} else if (!host64) {
 		return HOST_FAIL("host address-space size clear in IA-32e mode");

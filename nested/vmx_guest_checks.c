@@ -6,18 +6,11 @@
  * exit into L1 (see vmx_entry_checks.h).
  */
 #include "nested/vmx_entry_checks.h"
+#include "hv/vmx/vmx_arch.h"
 #include "hv/x86/asm.h"
 
-#define F(v, name) ((v)->field[VMCS12_##name])
+#define F VMCS12_F
 
-#define PROC_SECONDARY (1u << 31)
-#define PROC2_EPT (1u << 1)
-#define PROC2_UNRESTRICTED (1u << 7)
-#define PIN_VIRTUAL_NMIS (1u << 5)
-#define ENTRY_LOAD_DEBUG (1u << 2)
-#define ENTRY_IA32E (1u << 9)
-#define ENTRY_LOAD_PAT (1u << 14)
-#define ENTRY_LOAD_EFER (1u << 15)
 
 #define AR_TYPE(ar) ((ar) & 0xf)
 #define AR_S (1u << 4)
@@ -252,7 +245,7 @@ struct vmx_check_result vmx_check_guest_state(const struct vmcs12 *v, const stru
 	uint32_t pin = (uint32_t)F(v, PIN_BASED_CTLS), proc = (uint32_t)F(v, PROC_BASED_CTLS);
 	uint32_t proc2 = (proc & PROC_SECONDARY) ? (uint32_t)F(v, PROC_BASED_CTLS2) : 0;
 	uint32_t entry = (uint32_t)F(v, ENTRY_CTLS);
-	bool unrestricted = proc2 & PROC2_UNRESTRICTED, ia32e = entry & ENTRY_IA32E;
+	bool unrestricted = proc2 & PROC2_UNRESTRICTED, ia32e = entry & ENTRY_CTL_IA32E;
 	uint64_t cr0 = F(v, GUEST_CR0), cr4 = F(v, GUEST_CR4);
 
 	/* Control registers: the VMX fixed bits (PE and PG exempt with
@@ -271,7 +264,7 @@ struct vmx_check_result vmx_check_guest_state(const struct vmcs12 *v, const stru
 		return FAIL("guest CR4.PCIDE set outside IA-32e mode");
 	if (!vmx_addr_fits(F(v, GUEST_CR3), c->maxphyaddr))
 		return FAIL("guest CR3 beyond the physical-address width");
-	if (entry & ENTRY_LOAD_DEBUG) {
+	if (entry & ENTRY_CTL_LOAD_DEBUG) {
 		/* DEBUGCTL: LBR 0, BTF 1, bits 15:6 (no bit Nestor cannot
 		 * back is needed by L2s; bits 5:2 and 63:16 are reserved). */
 		if (F(v, GUEST_IA32_DEBUGCTL) & ~0xffc3ull)
@@ -281,9 +274,9 @@ struct vmx_check_result vmx_check_guest_state(const struct vmcs12 *v, const stru
 	}
 	if (!vmx_canonical(F(v, GUEST_SYSENTER_ESP)) || !vmx_canonical(F(v, GUEST_SYSENTER_EIP)))
 		return FAIL("guest IA32_SYSENTER_ESP/EIP not canonical");
-	if ((entry & ENTRY_LOAD_PAT) && !vmx_pat_valid(F(v, GUEST_IA32_PAT)))
+	if ((entry & ENTRY_CTL_LOAD_PAT) && !vmx_pat_valid(F(v, GUEST_IA32_PAT)))
 		return FAIL("guest IA32_PAT: a byte that is not a memory type");
-	if (entry & ENTRY_LOAD_EFER) {
+	if (entry & ENTRY_CTL_LOAD_EFER) {
 		uint64_t efer = F(v, GUEST_IA32_EFER);
 		if (efer & ~(uint64_t)(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 			return FAIL("guest IA32_EFER: reserved bits set");

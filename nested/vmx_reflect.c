@@ -2,33 +2,11 @@
  * vmx_reflect.c - did L1 ask for an L2 exit (see vmx_reflect.h)?
  */
 #include "nested/vmx_reflect.h"
+#include "hv/vmx/vmx_arch.h"
 #include "nested/vmx_pfec.h"
 
-#define F(v, name) ((v)->field[VMCS12_##name])
+#define F VMCS12_F
 
-#define PIN_EXTINT (1u << 0)
-#define PIN_NMI (1u << 3)
-#define PIN_PREEMPT (1u << 6)
-#define PROC_INTR_WINDOW (1u << 2)
-#define PROC_HLT (1u << 7)
-#define PROC_INVLPG (1u << 9)
-#define PROC_MWAIT (1u << 10)
-#define PROC_RDPMC (1u << 11)
-#define PROC_RDTSC (1u << 12)
-#define PROC_CR3_LOAD (1u << 15)
-#define PROC_CR3_STORE (1u << 16)
-#define PROC_CR8_LOAD (1u << 19)
-#define PROC_CR8_STORE (1u << 20)
-#define PROC_NMI_WINDOW (1u << 22)
-#define PROC_MOV_DR (1u << 23)
-#define PROC_UNCOND_IO (1u << 24)
-#define PROC_IO_BITMAPS (1u << 25)
-#define PROC_MTF (1u << 27)
-#define PROC_MSR_BITMAPS (1u << 28)
-#define PROC_MONITOR (1u << 29)
-#define PROC_PAUSE (1u << 30)
-#define PROC_SECONDARY (1u << 31)
-#define PROC2_WBINVD (1u << 6)
 
 /* Bit n of the bitmap page at gpa; a bitmap L1 placed outside its RAM
  * reads as all ones (the exit goes to L1, which can only be right). */
@@ -45,8 +23,8 @@ static bool bitmap_bit(const struct vmx_l1_mem *mem, uint64_t gpa, uint32_t n)
  * wraps past 0xFFFF. */
 static bool io_wants(const struct vmcs12 *v, uint32_t proc, uint64_t qual, const struct vmx_l1_mem *mem)
 {
-	if (!(proc & PROC_IO_BITMAPS))
-		return proc & PROC_UNCOND_IO;
+	if (!(proc & PROC_USE_IO_BITMAPS))
+		return proc & PROC_UNCOND_IO_EXITING;
 	unsigned port = (qual >> 16) & 0xffff, size = (qual & 7) + 1;
 	if (port + size - 1 > 0xffff)
 		return true;
@@ -63,7 +41,7 @@ static bool io_wants(const struct vmcs12 *v, uint32_t proc, uint64_t qual, const
  * MSRs outside both ranges always exit. */
 static bool msr_wants(const struct vmcs12 *v, uint32_t proc, uint32_t msr, bool write, const struct vmx_l1_mem *mem)
 {
-	if (!(proc & PROC_MSR_BITMAPS))
+	if (!(proc & PROC_USE_MSR_BITMAPS))
 		return true;
 	uint32_t base;
 	if (msr <= 0x1fff)
@@ -87,7 +65,7 @@ static bool cr_wants(const struct vmcs12 *v, uint32_t proc, const struct vmx_exi
 		if (cr == 4)
 			return ((f->cr_value ^ F(v, CR4_READ_SHADOW)) & F(v, CR4_GUEST_HOST_MASK)) != 0;
 		if (cr == 3) {
-			if (!(proc & PROC_CR3_LOAD))
+			if (!(proc & PROC_CR3_LOAD_EXITING))
 				return false;
 			uint64_t n = F(v, CR3_TARGET_COUNT);
 			for (uint64_t i = 0; i < n && i < 4; i++)
@@ -96,13 +74,13 @@ static bool cr_wants(const struct vmcs12 *v, uint32_t proc, const struct vmx_exi
 			return true;
 		}
 		if (cr == 8)
-			return proc & PROC_CR8_LOAD;
+			return proc & PROC_CR8_LOAD_EXITING;
 		return true;
 	case 1: /* MOV from CR */
 		if (cr == 3)
-			return proc & PROC_CR3_STORE;
+			return proc & PROC_CR3_STORE_EXITING;
 		if (cr == 8)
-			return proc & PROC_CR8_STORE;
+			return proc & PROC_CR8_STORE_EXITING;
 		return true;
 	case 2: /* CLTS: only if L1 owns TS and its shadow has TS set */
 		return (mask0 & 8) && (shadow0 & 8);
@@ -121,7 +99,7 @@ static bool exception_wants(const struct vmcs12 *v, uint32_t pin, const struct v
 {
 	unsigned type = (f->intr_info >> 8) & 7, vector = f->intr_info & 0xff;
 	if (type == 2)
-		return pin & PIN_NMI;
+		return pin & PIN_NMI_EXITING;
 	if (vector > 31)
 		return true;
 	if (vector == 14) {
@@ -138,25 +116,25 @@ bool vmx_l1_wants_exit(const struct vmcs12 *v, const struct vmx_exit_facts *f, c
 	uint32_t proc2 = (proc & PROC_SECONDARY) ? (uint32_t)F(v, PROC_BASED_CTLS2) : 0;
 	switch (f->reason) {
 	case VMX_EXIT_EXCEPTION_NMI: return exception_wants(v, pin, f);
-	case VMX_EXIT_EXTINT: return pin & PIN_EXTINT;
+	case VMX_EXIT_EXTINT: return pin & PIN_EXTINT_EXITING;
 	case VMX_EXIT_INTR_WINDOW: return proc & PROC_INTR_WINDOW;
 	case VMX_EXIT_NMI_WINDOW: return proc & PROC_NMI_WINDOW;
-	case VMX_EXIT_HLT: return proc & PROC_HLT;
-	case VMX_EXIT_INVLPG: return proc & PROC_INVLPG;
-	case VMX_EXIT_RDPMC: return proc & PROC_RDPMC;
+	case VMX_EXIT_HLT: return proc & PROC_HLT_EXITING;
+	case VMX_EXIT_INVLPG: return proc & PROC_INVLPG_EXITING;
+	case VMX_EXIT_RDPMC: return proc & PROC_RDPMC_EXITING;
 	case VMX_EXIT_RDTSC:
-	case VMX_EXIT_RDTSCP: return proc & PROC_RDTSC;
+	case VMX_EXIT_RDTSCP: return proc & PROC_RDTSC_EXITING;
 	case VMX_EXIT_CR_ACCESS: return cr_wants(v, proc, f);
-	case VMX_EXIT_DR_ACCESS: return proc & PROC_MOV_DR;
+	case VMX_EXIT_DR_ACCESS: return proc & PROC_MOV_DR_EXITING;
 	case VMX_EXIT_IO: return io_wants(v, proc, f->qual, mem);
 	case VMX_EXIT_RDMSR: return msr_wants(v, proc, f->msr, false, mem);
 	case VMX_EXIT_WRMSR: return msr_wants(v, proc, f->msr, true, mem);
-	case VMX_EXIT_MWAIT: return proc & PROC_MWAIT;
-	case VMX_EXIT_MTF: return proc & PROC_MTF;
-	case VMX_EXIT_MONITOR: return proc & PROC_MONITOR;
-	case VMX_EXIT_PAUSE: return proc & PROC_PAUSE;
-	case VMX_EXIT_PREEMPTION_TIMER: return pin & PIN_PREEMPT;
-	case VMX_EXIT_WBINVD: return proc2 & PROC2_WBINVD;
+	case VMX_EXIT_MWAIT: return proc & PROC_MWAIT_EXITING;
+	case VMX_EXIT_MTF: return proc & PROC_MONITOR_TRAP_FLAG;
+	case VMX_EXIT_MONITOR: return proc & PROC_MONITOR_EXITING;
+	case VMX_EXIT_PAUSE: return proc & PROC_PAUSE_EXITING;
+	case VMX_EXIT_PREEMPTION_TIMER: return pin & PIN_PREEMPTION_TIMER;
+	case VMX_EXIT_WBINVD: return proc2 & PROC2_WBINVD_EXITING;
 	default:
 		/* CPUID, INVD, GETSEC, XSETBV, the VMX instructions, triple
 		 * fault, task switch, INIT, SIPI ... exit unconditionally;

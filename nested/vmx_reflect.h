@@ -16,39 +16,8 @@
 #include <stdint.h>
 
 #include "nested/vmcs12.h"
+#include "hv/vmx/vmx_arch.h"
 #include "nested/vmx_insn.h"
-
-/* Basic exit reasons (SDM 3D appendix C). */
-enum vmx_exit_reason {
-	VMX_EXIT_EXCEPTION_NMI = 0,
-	VMX_EXIT_EXTINT = 1,
-	VMX_EXIT_TRIPLE_FAULT = 2,
-	VMX_EXIT_INIT = 3,
-	VMX_EXIT_SIPI = 4,
-	VMX_EXIT_INTR_WINDOW = 7,
-	VMX_EXIT_NMI_WINDOW = 8,
-	VMX_EXIT_TASK_SWITCH = 9,
-	VMX_EXIT_CPUID = 10,
-	VMX_EXIT_HLT = 12,
-	VMX_EXIT_INVD = 13,
-	VMX_EXIT_INVLPG = 14,
-	VMX_EXIT_RDPMC = 15,
-	VMX_EXIT_RDTSC = 16,
-	VMX_EXIT_VMCALL = 18,
-	VMX_EXIT_CR_ACCESS = 28,
-	VMX_EXIT_DR_ACCESS = 29,
-	VMX_EXIT_IO = 30,
-	VMX_EXIT_RDMSR = 31,
-	VMX_EXIT_WRMSR = 32,
-	VMX_EXIT_MWAIT = 36,
-	VMX_EXIT_MTF = 37,
-	VMX_EXIT_MONITOR = 39,
-	VMX_EXIT_PAUSE = 40,
-	VMX_EXIT_PREEMPTION_TIMER = 52,
-	VMX_EXIT_RDTSCP = 51,
-	VMX_EXIT_WBINVD = 54,
-	VMX_EXIT_XSETBV = 55,
-};
 
 /* What the exit says, as the CPU reported it for L2. */
 struct vmx_exit_facts {

@@ -10,83 +10,8 @@
 
 #include "hv/core/vcpu.h"
 #include "hv/vmx/vmcs_fields.h"
+#include "hv/vmx/vmx_arch.h"
 #include "hv/vmx/vmx_decode.h"
-
-/* Pin-based VM-execution controls (SDM 3C 25.6.1, table 25-5). */
-#define PIN_EXTINT_EXITING (1u << 0)
-#define PIN_NMI_EXITING (1u << 3)
-#define PIN_VIRTUAL_NMIS (1u << 5)
-#define PIN_PREEMPTION_TIMER (1u << 6)
-
-/* Primary processor-based controls (table 25-6). */
-#define PROC_INTR_WINDOW (1u << 2)
-#define PROC_HLT_EXITING (1u << 7)
-#define PROC_NMI_WINDOW (1u << 22)
-#define PROC_USE_IO_BITMAPS (1u << 25)
-#define PROC_USE_MSR_BITMAPS (1u << 28)
-#define PROC_SECONDARY (1u << 31)
-
-/* Secondary processor-based controls (table 25-7). */
-#define PROC2_EPT (1u << 1)
-#define PROC2_RDTSCP (1u << 3)
-#define PROC2_VPID (1u << 5)
-#define PROC2_UNRESTRICTED (1u << 7)
-#define PROC2_INVPCID (1u << 12)
-
-/* VM-exit controls (table 25-13). */
-#define EXIT_CTL_HOST_64 (1u << 9)
-#define EXIT_CTL_SAVE_PAT (1u << 18)
-#define EXIT_CTL_LOAD_PAT (1u << 19)
-#define EXIT_CTL_SAVE_EFER (1u << 20)
-#define EXIT_CTL_LOAD_EFER (1u << 21)
-#define EXIT_CTL_SAVE_PREEMPT (1u << 22)
-
-/* VM-entry controls (table 25-15). */
-#define ENTRY_CTL_IA32E (1u << 9)
-#define ENTRY_CTL_LOAD_PAT (1u << 14)
-#define ENTRY_CTL_LOAD_EFER (1u << 15)
-
-/* Interruption-information fields (SDM 3C 25.8.3, 25.9.2, 25.9.3). */
-#define INTR_INFO_VALID (1u << 31)
-#define INTR_INFO_ERROR_VALID (1u << 11)
-#define INTR_TYPE_SHIFT 8
-#define INTR_TYPE_EXTINT 0
-#define INTR_TYPE_NMI 2
-#define INTR_TYPE_HW_EXCEPTION 3
-#define INTR_TYPE_SW_INT 4
-#define INTR_TYPE_PRIV_SW_EXCEPTION 5
-#define INTR_TYPE_SW_EXCEPTION 6
-
-/* Basic exit reasons Nestor names (SDM 3D appendix C). */
-#define VMX_EXIT_REASON_ENTRY_FAILURE (1u << 31)
-enum vmx_exit_reason {
-	VMX_EXIT_EXCEPTION_NMI = 0,
-	VMX_EXIT_EXTINT = 1,
-	VMX_EXIT_TRIPLE_FAULT = 2,
-	VMX_EXIT_INIT = 3,
-	VMX_EXIT_SIPI = 4,
-	VMX_EXIT_INTR_WINDOW = 7,
-	VMX_EXIT_NMI_WINDOW = 8,
-	VMX_EXIT_CPUID = 10,
-	VMX_EXIT_HLT = 12,
-	VMX_EXIT_VMCALL = 18,
-	VMX_EXIT_VMCLEAR = 19,
-	VMX_EXIT_VMXON = 27,
-	VMX_EXIT_CR_ACCESS = 28,
-	VMX_EXIT_IO = 30,
-	VMX_EXIT_RDMSR = 31,
-	VMX_EXIT_WRMSR = 32,
-	VMX_EXIT_INVALID_GUEST_STATE = 33,
-	VMX_EXIT_MSR_LOADING = 34,
-	VMX_EXIT_MACHINE_CHECK = 41,
-	VMX_EXIT_EPT_VIOLATION = 48,
-	VMX_EXIT_EPT_MISCONFIG = 49,
-	VMX_EXIT_INVEPT = 50,
-	VMX_EXIT_PREEMPTION_TIMER = 52,
-	VMX_EXIT_INVVPID = 53,
-	VMX_EXIT_VMFUNC = 59,
-	VMX_EXIT_REASON_MAX = 70
-};
 
 /* Per-vCPU backend state: one page, touched only by the vCPU's CPU. */
 struct vmx_vcpu {
