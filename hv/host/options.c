@@ -51,6 +51,8 @@ static const struct cmdline_option hv_option_table[] = {
 	  .help = "deliberately fail, to test the fault reporter" },
 	{ .name = "mmio_fast", .type = CMDLINE_BOOL, .dest = &parsed.mmio_fast,
 	  .help = "switch an MMIO page to the cheap exit after its first access (default on)" },
+	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &parsed.smp,
+	  .help = "start every CPU the ACPI MADT lists and run vCPUs on all of them (default on)" },
 	{ .name = "help", .type = CMDLINE_FLAG, .dest = &parsed.help, .help = "print this list and stop" },
 };
 #define NOPTS (sizeof(hv_option_table) / sizeof(hv_option_table[0]))
@@ -71,6 +73,7 @@ int hv_options_parse(const char *cmdline, struct hv_options *opts)
 		.exit = EXIT_MODE_HALT,
 		.selftest = SELFTEST_NONE,
 		.mmio_fast = true,
+		.smp = true,
 	};
 	int errors = cmdline_parse(cmdline, strlen(cmdline), hv_option_table, NOPTS, report_option_error, 0);
 	if (parsed.baud == 0 || 115200 % parsed.baud) {
