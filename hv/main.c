@@ -12,6 +12,7 @@
 #include "hv/host/options.h"
 #include "hv/core/sched.h"
 #include "hv/host/selftest.h"
+#include "hv/host/lapic.h"
 #include "hv/host/lapic_timer.h"
 #include "hv/host/tsc.h"
 #include "hv/core/vm.h"
@@ -103,6 +104,7 @@ void ap_main(unsigned cpu)
 	if (!smp_ap_claim(cpu))
 		return; /* given up by the boot CPU: halt */
 	cpu_tables_init(cpu);
+	lapic_init(); /* kick IPIs reach it (SDM 3A 11.4.7.2: software enable) */
 	bool ok = virt_ops->cpu_enable(cpu) == 0;
 	if (ok)
 		cpu_setup_common();

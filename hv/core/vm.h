@@ -48,7 +48,7 @@ struct vm {
 	struct guest_opts opts;
 	char module_string[256]; /* opts' strings point into this copy */
 	struct spinlock lock;    /* see the top of this file */
-	volatile bool stopped;
+	bool stopped;            /* claimed atomically; read after calls that may change it */
 	int exit_status;
 	char stop_reason[160];
 

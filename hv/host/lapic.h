@@ -1,7 +1,7 @@
 /*
- * lapic.h - this CPU's local APIC in xAPIC mode (Intel SDM Vol 3A
- * chapter 11): register access, its ID, EOI and inter-processor
- * interrupts. Every CPU's APIC answers at the same physical address; each
+ * lapic.h - this CPU's local APIC (Intel SDM Vol 3A chapter 11), in
+ * xAPIC or x2APIC mode as the firmware left it: register access, its ID,
+ * EOI and inter-processor interrupts (APIC IDs up to 254). Every CPU's APIC answers at the same physical address; each
  * CPU reaches its own (SDM 3A 11.4.1).
  */
 #ifndef NESTOR_HOST_LAPIC_H

@@ -220,7 +220,7 @@ void smp_start(const struct mb2_info *info, const struct mem_map *map, uint64_t 
 		if (c->apic_id == bsp_id)
 			continue;
 		if (c->apic_id > 0xfe) {
-			log_warn("smp", "CPU with x2APIC ID %u left out: Nestor drives APICs in xAPIC mode (IDs 0-254)",
+			log_warn("smp", "CPU with APIC ID %u left out: Nestor starts CPUs with APIC IDs 0-254",
 				 c->apic_id);
 			continue;
 		}
@@ -231,7 +231,7 @@ void smp_start(const struct mb2_info *info, const struct mem_map *map, uint64_t 
 		}
 		if (start_ap(ncpus, (uint8_t)c->apic_id, (uint8_t)(page >> 12))) {
 			online |= 1ull << ncpus;
-			log_info("smp", "CPU %u (APIC ID %u) is up, %s on", ncpus, c->apic_id, "virtualization");
+			log_info("smp", "CPU %u (APIC ID %u) is up, virtualization on", ncpus, c->apic_id);
 			ncpus++;
 		} else {
 			smp_apic_ids[ncpus] = ~0u;
