@@ -75,8 +75,9 @@ static const uint8_t *map_phys(void *ctx, uint64_t pa, uint64_t len)
 }
 
 /* The RSDP: GRUB's copy (tags 15, 14), else the BIOS areas of ACPI 5.2.5.1. */
-static const uint8_t *find_rsdp(const struct mb2_info *info, size_t *avail)
+static const uint8_t *find_rsdp(const struct mb2_info *info, size_t *avail, const char **from)
 {
+	*from = "the boot information";
 	if (info->rsdp_v2) {
 		*avail = info->rsdp_v2_size;
 		return info->rsdp_v2;
@@ -85,6 +86,7 @@ static const uint8_t *find_rsdp(const struct mb2_info *info, size_t *avail)
 		*avail = info->rsdp_v1_size;
 		return info->rsdp_v1;
 	}
+	*from = "the BIOS areas";
 	uint64_t ebda = (uint64_t)ebda_seg << 4;
 	long off;
 	if (ebda >= 0x80000 && ebda + EBDA_SCAN_LEN <= LOW_MEM_END &&
@@ -183,7 +185,8 @@ void smp_start(const struct mb2_info *info, const struct mem_map *map, uint64_t 
 		return;
 	}
 	size_t avail = 0;
-	const uint8_t *rsdp = find_rsdp(info, &avail);
+	const char *from;
+	const uint8_t *rsdp = find_rsdp(info, &avail, &from);
 	struct acpi_window w = { mapped };
 	static struct madt_info madt;
 	char err[128];
@@ -195,8 +198,8 @@ void smp_start(const struct mb2_info *info, const struct mem_map *map, uint64_t 
 		log_warn("smp", "ACPI: %s: only the boot CPU runs vCPUs", err);
 		return;
 	}
-	log_info("smp", "ACPI MADT: %u enabled CPU%s (%u disabled entries), boot CPU APIC ID %u", madt.ncpus,
-		 madt.ncpus == 1 ? "" : "s", madt.disabled, bsp_id);
+	log_info("smp", "ACPI MADT: %u enabled CPU%s (%u disabled entries), boot CPU APIC ID %u (RSDP from %s)",
+		 madt.ncpus, madt.ncpus == 1 ? "" : "s", madt.disabled, bsp_id, from);
 	if (madt.ncpus <= 1)
 		return;
 	uint64_t page = trampoline_page(info, map);
