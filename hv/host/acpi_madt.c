@@ -12,13 +12,7 @@
 #define MADT_CPU_ENABLED 1u
 
 /* Every table with a checksum sums to zero over its bytes (5.2.5.3, 5.2.6). */
-static bool sums_to_zero(const uint8_t *p, size_t len)
-{
-	uint8_t s = 0;
-	for (size_t i = 0; i < len; i++)
-		s = (uint8_t)(s + p[i]);
-	return s == 0;
-}
+static bool sums_to_zero(const uint8_t *p, size_t len) { return byte_sum(p, len) == 0; }
 
 static bool rsdp_valid(const uint8_t *p, size_t avail)
 {
