@@ -181,10 +181,10 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 	unsigned n = 0;
 	for (unsigned i = 0; i < vm->nvcpus && n < sizeof(where); i++)
 		n += (unsigned)fmt_snprintf(where + n, sizeof(where) - n, "%s%u", i ? "," : "", place[i]);
-	log_info("vm", "%s: %s, %llu MiB %s, %u vCPU%s on CPU %s, entry 0x%llx%s%s", name,
+	log_info("vm", "%s: %s, %llu MiB %s, %u vCPU%s, entry 0x%llx, on CPU %s%s%s", name,
 		 guest_kind_name(vm->opts.kind), (unsigned long long)(vm->ram_size >> 20),
-		 guest_mode_name(vm->opts.mode), vm->nvcpus, vm->nvcpus == 1 ? "" : "s", where,
-		 (unsigned long long)start.rip, vm->opts.cmdline[0] ? ", cmdline: " : "", vm->opts.cmdline);
+		 guest_mode_name(vm->opts.mode), vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
+		 (unsigned long long)start.rip, where, vm->opts.cmdline[0] ? ", cmdline: " : "", vm->opts.cmdline);
 	return vm;
 }
 
