@@ -193,6 +193,7 @@ void kmain(uint32_t magic, uint64_t info)
 	 * a slice, and kick IPIs reach a CPU): the legacy PICs must not
 	 * deliver anything. */
 	pic_mask_all();
+	smp_selftest_no_sipi = options.selftest == SELFTEST_NO_SIPI;
 	smp_start(&boot_info, &phys_map, mapped, options.smp);
 	cpu_setup_common();
 	if (virt_ops->needs_host_timer && !lapic_timer_check(1ull << 32))

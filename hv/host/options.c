@@ -11,7 +11,7 @@
 static const char *const console_words[] = { "serial", "vga", "both", 0 };
 static const char *const loglevel_words[] = { "error", "warn", "info", "debug", 0 };
 static const char *const exit_words[] = { "halt", "qemu", "bochs", 0 };
-static const char *const selftest_words[] = { "none", "pagefault", "panic", "stackoverflow", 0 };
+static const char *const selftest_words[] = { "none", "pagefault", "panic", "stackoverflow", "nosipi", 0 };
 
 /* serial=com1..com4, off, or an I/O port number. */
 static bool parse_serial(const char *v, size_t len, void *dest)
@@ -48,7 +48,8 @@ static const struct cmdline_option hv_option_table[] = {
 	{ .name = "exit", .type = CMDLINE_ENUM, .dest = &parsed.exit, .words = exit_words,
 	  .help = "at the end: halt, or end the emulator with pass/fail (qemu: isa-debug-exit 0xf4; bochs)" },
 	{ .name = "selftest", .type = CMDLINE_ENUM, .dest = &parsed.selftest, .words = selftest_words,
-	  .help = "deliberately fail, to test the fault reporter" },
+	  .help = "deliberately fail, to test the fault reporter (nosipi: send the first AP no start-up IPI, "
+		  "to test that a CPU that does not start is left out)" },
 	{ .name = "mmio_fast", .type = CMDLINE_BOOL, .dest = &parsed.mmio_fast,
 	  .help = "switch an MMIO page to the cheap exit after its first access (default on)" },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &parsed.smp,

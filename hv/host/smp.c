@@ -42,6 +42,7 @@ static volatile uint32_t ap_state[MAX_CPUS];
 static uint64_t online = 1;
 static unsigned ncpus = 1;
 static uint16_t ebda_seg;
+bool smp_selftest_no_sipi;
 
 void smp_note_ebda(void)
 {
@@ -144,7 +145,8 @@ static bool start_ap(unsigned idx, uint8_t apic_id, uint8_t vector)
 	if (!lapic_send_ipi(apic_id, ICR_INIT | ICR_LEVEL_ASSERT))
 		log_warn("smp", "INIT to APIC ID %u stayed pending", apic_id);
 	delay_us(INIT_DELAY_US);
-	for (int sipi = 0; sipi < 2 && ap_state[idx] == AP_BOOTING; sipi++) {
+	bool send = !(smp_selftest_no_sipi && idx == 1);
+	for (int sipi = 0; send && sipi < 2 && ap_state[idx] == AP_BOOTING; sipi++) {
 		lapic_send_ipi(apic_id, ICR_STARTUP | vector);
 		delay_us(SIPI_DELAY_US);
 	}
@@ -242,7 +244,7 @@ void smp_start(const struct mb2_info *info, const struct mem_map *map, uint64_t 
 	}
 	if (madt.dropped)
 		log_warn("smp", "%u more CPUs in the MADT than Nestor reads (%d)", madt.dropped, MADT_MAX_CPUS);
-	log_info("smp", "%u CPU%s run vCPUs", ncpus, ncpus == 1 ? "" : "s");
+	log_info("smp", "%u CPU%s vCPUs", ncpus, ncpus == 1 ? " runs" : "s run");
 }
 
 void smp_kick(unsigned cpu)

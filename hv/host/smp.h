@@ -23,6 +23,8 @@ void smp_note_ebda(void);
  * host page tables (mapped = bytes identity-mapped), the frame allocator,
  * TSC calibration and virtualization on the boot CPU (virt_ops). */
 void smp_start(const struct mb2_info *info, const struct mem_map *map, uint64_t mapped, bool enabled);
+/* selftest=nosipi: the first AP gets its INIT but no start-up IPI. */
+extern bool smp_selftest_no_sipi;
 /* How many CPUs run, and which (bit i = CPU index i). */
 unsigned smp_ncpus(void);
 uint64_t smp_online(void);
