@@ -2,10 +2,40 @@
 #include "drivers/console.h"
 #include "drivers/uart16550.h"
 #include "drivers/vga_text.h"
+#include "hv/host/percpu.h"
 #include "hv/lib/format.h"
+#include "hv/lib/spinlock.h"
 
 enum log_level console_log_level = LOG_LEVEL_INFO;
 static int vga_enabled;
+
+/*
+ * Locking: one console for every CPU. The lock is held for a whole
+ * kprintf / log line (so lines from two CPUs do not mix) and may be taken
+ * again by the CPU holding it (a fault report printed while printing, or
+ * a caller that groups several lines with console_lock()).
+ */
+static struct spinlock console_spin = SPINLOCK_INIT;
+static volatile unsigned console_owner; /* this_cpu() + 1 of the holder, or 0 */
+static unsigned console_depth;
+
+void console_lock(void)
+{
+	unsigned me = this_cpu() + 1;
+	if (console_owner != me) {
+		spin_lock(&console_spin);
+		console_owner = me;
+	}
+	console_depth++;
+}
+
+void console_unlock(void)
+{
+	if (--console_depth)
+		return;
+	console_owner = 0;
+	spin_unlock(&console_spin);
+}
 
 void console_enable_vga(int on) { vga_enabled = on; }
 
@@ -18,8 +48,10 @@ void console_putc(char c)
 
 void console_puts(const char *s)
 {
+	console_lock();
 	while (*s)
 		console_putc(*s++);
+	console_unlock();
 }
 
 void console_flush(void) { uart_drain(); }
@@ -30,7 +62,12 @@ static void console_put_cb(void *ctx, char c)
 	console_putc(c);
 }
 
-void kvprintf(const char *fmt, va_list ap) { fmt_vformat(console_put_cb, 0, fmt, ap); }
+void kvprintf(const char *fmt, va_list ap)
+{
+	console_lock();
+	fmt_vformat(console_put_cb, 0, fmt, ap);
+	console_unlock();
+}
 
 void kprintf(const char *fmt, ...)
 {
@@ -53,8 +90,10 @@ void klog(enum log_level level, const char *subsys, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	console_lock();
 	kprintf("%s: %s", subsys, level_tag[level]);
 	kvprintf(fmt, ap);
 	console_putc('\n');
+	console_unlock();
 	va_end(ap);
 }

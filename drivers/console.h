@@ -25,6 +25,10 @@ void klog(enum log_level level, const char *subsys, const char *fmt, ...)
 
 /* Which sinks are on; serial is on once uart_init succeeded. */
 void console_enable_vga(int on);
+/* Hold the console across several prints (one CPU's report stays in one
+ * piece); nests, and kprintf/klog take it themselves. */
+void console_lock(void);
+void console_unlock(void);
 void console_flush(void);
 
 #endif

@@ -38,6 +38,13 @@
  *                 handler runs, until its IRET). Returns 0, or -22.
  *   HC_TOUCH_COUNT (8) returns how many first-touch faults of
  *                 HC_PERM_UNMAP_UNTIL_TOUCHED ranges Nestor has handled.
+ *   HC_SMP_INFO (32) where the calling vCPU runs: RAX = 0, RBX = the
+ *                 physical CPU (0 = the boot CPU), RCX = the vCPU's index
+ *                 in its VM, RDX = how many physical CPUs Nestor runs
+ *                 vCPUs on, RSI = the other physical CPUs (bit i = CPU i)
+ *                 that are running a vCPU's time slice at this moment (so
+ *                 a nonzero RSI proves another CPU runs a guest while this
+ *                 one does). The only hypercall that returns more than RAX.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
  * (each line appears on Nestor's console as "[NAME] line"), the QEMU
@@ -64,6 +71,7 @@
 #define HC_RAISE_EVENT 7
 #define HC_TOUCH_COUNT 8
 #define HC_PERM_UNMAP_UNTIL_TOUCHED 8
+#define HC_SMP_INFO 32
 #define HC_EVENT_INTR 0
 #define HC_EVENT_NMI 1
 /* Reserved while work is under way: 9-15 events and TDP tests, 16-23

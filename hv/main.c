@@ -1,5 +1,6 @@
 /*
- * main.c - the boot CPU's path from boot_entry64 to running guests.
+ * main.c - the boot CPU's path from boot_entry64 to running guests, and
+ * an AP's from ap_entry64 (hv/host/ap_boot.asm) to its run loop.
  */
 #include "boot/mb2_info.h"
 #include "drivers/console.h"
@@ -11,11 +12,13 @@
 #include "hv/host/options.h"
 #include "hv/core/sched.h"
 #include "hv/host/selftest.h"
+#include "hv/host/lapic.h"
 #include "hv/host/lapic_timer.h"
 #include "hv/host/tsc.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/host/shutdown.h"
+#include "hv/host/smp.h"
 #include "hv/host/virt_detect.h"
 #include "mm/host_paging.h"
 #include "mm/mem_map.h"
@@ -26,6 +29,7 @@
 #define HOST_TIMER_COUNT 0x100000
 
 void kmain(uint32_t magic, uint64_t info);
+void ap_main(unsigned cpu);
 
 static struct hv_options options;
 static struct virt_caps virt;
@@ -82,6 +86,31 @@ static void setup_screen_console(enum console_kind kind)
 				    "messages go to the serial port only",
 			 fb->width, fb->height);
 	}
+}
+
+/* What every CPU turns on for itself: x87/SSE state is switched per vCPU
+ * with FXSAVE, which needs CR4.OSFXSR; on SVM the APIC timer ends slices. */
+static void cpu_setup_common(void)
+{
+	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
+	if (virt_ops->needs_host_timer)
+		lapic_timer_start(HOST_TIMER_COUNT);
+}
+
+/* An AP, on its own stack (ap_boot.asm): its tables, virtualization on,
+ * then its run loop. */
+void ap_main(unsigned cpu)
+{
+	if (!smp_ap_claim(cpu))
+		return; /* given up by the boot CPU: halt */
+	cpu_tables_init(cpu);
+	lapic_init(); /* kick IPIs reach it (SDM 3A 11.4.7.2: software enable) */
+	bool ok = virt_ops->cpu_enable(cpu) == 0;
+	if (ok)
+		cpu_setup_common();
+	smp_ap_report(cpu, ok);
+	if (ok)
+		sched_run_ap(cpu);
 }
 
 void kmain(uint32_t magic, uint64_t info)
@@ -141,6 +170,7 @@ void kmain(uint32_t magic, uint64_t info)
 	for (size_t i = 0; i < phys_map.count; i++)
 		if (phys_map.ranges[i].type == MEM_USABLE && phys_map.ranges[i].end > top)
 			top = phys_map.ranges[i].end;
+	smp_note_ebda(); /* page 0 is unmapped from here on */
 	uint64_t mapped = host_paging_init(top);
 	log_info("mm", "host page tables: %llu GiB identity-mapped, W^X", (unsigned long long)(mapped >> 30));
 	pages_init(&phys_map, &boot_info);
@@ -160,15 +190,14 @@ void kmain(uint32_t magic, uint64_t info)
 	if (virt_ops->cpu_enable(0) < 0)
 		panic("could not turn on %s on the boot CPU", virt_ops->name);
 	/* Guests run with host interrupts enabled (so the APIC timer can end
-	 * a slice): the legacy PICs must not deliver anything. x87/SSE state
-	 * is switched per vCPU with FXSAVE, which needs CR4.OSFXSR. */
+	 * a slice, and kick IPIs reach a CPU): the legacy PICs must not
+	 * deliver anything. */
 	pic_mask_all();
-	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	if (virt_ops->needs_host_timer) {
-		lapic_timer_start(HOST_TIMER_COUNT);
-		if (!lapic_timer_check(1ull << 32))
-			log_warn("sched", "the local APIC timer does not tick: a guest that spins will not be preempted");
-	}
+	smp_selftest_no_sipi = options.selftest == SELFTEST_NO_SIPI;
+	smp_start(&boot_info, &phys_map, mapped, options.smp);
+	cpu_setup_common();
+	if (virt_ops->needs_host_timer && !lapic_timer_check(1ull << 32))
+		log_warn("sched", "the local APIC timer does not tick: a guest that spins will not be preempted");
 
 	for (int pass = 0; pass < 3; pass++) {
 		for (size_t i = 0; i < boot_info.module_count; i++) {

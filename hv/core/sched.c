@@ -1,35 +1,54 @@
 /*
- * sched.c - the per-physical-CPU run loop: pick the next runnable vCPU
- * round-robin, enter it, dispatch its exit, repeat. A time slice (VMX
- * preemption timer, or the host's APIC timer on SVM) makes a spinning
- * guest give up the CPU; HLT and the yield hypercall give it up early.
+ * sched.c - the per-physical-CPU run loops: each CPU picks its next
+ * runnable vCPU round-robin (those with v->pcpu == this CPU), enters it,
+ * dispatches its exits, repeats. A time slice (VMX preemption timer, or
+ * the host's APIC timer on SVM) makes a spinning guest give up the CPU;
+ * HLT and the yield hypercall give it up early. A CPU with nothing to run
+ * waits in HLT for a kick (hv/host/smp.h).
  *
- * Each vCPU belongs to one physical CPU (v->pcpu); only the boot CPU runs
- * vCPUs until the SMP issue starts the others. A vCPU that moves to
- * another CPU is first unloaded on its old one (virt_ops->vcpu_unload).
+ * The boot CPU starts the others' loops (sched_run), runs its own, waits
+ * for every AP's loop to end and prints the summary. A loop ends when no
+ * VM that is waited for (wait=no) is left; whichever CPU sees that first
+ * stops the rest, which kicks their CPUs.
+ *
+ * Locking: a vCPU is run only by its CPU. A VM of more than one vCPU may
+ * have exits on several CPUs at once: vm->lock serializes their dispatch
+ * (devices, TDP tables, statistics); v->in_guest says whether v may be
+ * in guest mode, for kicks and TDP flushes (hv/core/tdp.c). A VM of one
+ * vCPU takes no lock and never clears in_guest, keeping its exit path
+ * as short as on one CPU (CPUID round trip in `make bench`).
  */
 #include "hv/core/sched.h"
 #include "drivers/console.h"
 #include "hv/exit/exits.h"
 #include "hv/core/vm.h"
+#include "hv/host/lapic.h"
+#include "hv/host/smp.h"
 #include "hv/x86/asm.h"
 
 /* About 10 ms of a few-GHz TSC. */
 #define SLICE_TSC_TICKS 20000000ull
+
+static volatile bool sched_started;
+static volatile unsigned aps_running;
+/* The vCPU each CPU is running a slice of, or NULL (HC_SMP_INFO). */
+static struct vcpu *volatile cpu_current[MAX_CPUS];
+static uint64_t cpu_slices[MAX_CPUS];
 
 /* x87/SSE state: each vCPU's lives in struct vcpu (v->fpu), swapped when
  * another vCPU takes the CPU so no guest sees another's registers. */
 static void fpu_save(uint8_t *area) { __asm__ volatile("fxsave %0" : "=m"(*(uint8_t(*)[512])area)); }
 static void fpu_restore(const uint8_t *area) { __asm__ volatile("fxrstor %0" ::"m"(*(const uint8_t(*)[512])area)); }
 
-static struct vcpu *pick_next(unsigned *cursor)
+static struct vcpu *pick_next(unsigned cpu, unsigned *cursor)
 {
 	unsigned total = nvms * GUEST_VCPUS_MAX;
 	for (unsigned n = 0; n < total; n++) {
 		unsigned i = (*cursor + 1 + n) % total;
 		struct vm *vm = &vms[i / GUEST_VCPUS_MAX];
 		unsigned vi = i % GUEST_VCPUS_MAX;
-		if (vm->stopped || vi >= vm->nvcpus || vm->vcpus[vi].state != VCPU_RUNNABLE)
+		if (vm->stopped || vi >= vm->nvcpus || vm->vcpus[vi].pcpu != cpu ||
+		    vm->vcpus[vi].state != VCPU_RUNNABLE)
 			continue;
 		*cursor = i;
 		return &vm->vcpus[vi];
@@ -37,14 +56,18 @@ static struct vcpu *pick_next(unsigned *cursor)
 	return 0;
 }
 
-/* No vCPU can run: every VM left has all its vCPUs halted, and nothing
- * can wake them (no interrupts are delivered yet), so stop them all. */
+/* A VM none of whose vCPUs can run: all halted, and nothing can wake them
+ * (no interrupts are delivered yet), so stop it. */
 static void stop_stuck_vms(void)
 {
-	for (unsigned i = 0; i < nvms; i++)
-		if (!vms[i].stopped)
-			vm_stop(&vms[i], -1,
-				"all vCPUs halted and nothing can wake them (Nestor delivers no interrupts yet)");
+	for (unsigned i = 0; i < nvms; i++) {
+		struct vm *vm = &vms[i];
+		bool runnable = false;
+		for (unsigned k = 0; k < vm->nvcpus; k++)
+			runnable |= vm->vcpus[k].state == VCPU_RUNNABLE;
+		if (!vm->stopped && !runnable)
+			vm_stop(vm, -1, "all vCPUs halted and nothing can wake them (Nestor delivers no interrupts yet)");
+	}
 }
 
 /* When only VMs that are not waited for (wait=no) remain, stop them. */
@@ -71,13 +94,19 @@ static bool foreground_running(void)
  * per-CPU state (SVM: its ASID here). */
 static void switch_in(struct vcpu *v)
 {
+	struct vm *vm = v->vm;
 	fpu_restore(v->fpu);
 	if (host_has_tsc_aux())
 		wrmsr(MSR_TSC_AUX, v->msr_tsc_aux);
 	virt_ops->switch_in(v);
 	v->tdp_ran = true;
-	if (v->vm->tdp_deferred.n)
-		vm_tdp_release(v->vm);
+	if (vm->tdp_deferred.n) {
+		if (vm->nvcpus > 1)
+			spin_lock(&vm->lock);
+		vm_tdp_release(vm);
+		if (vm->nvcpus > 1)
+			spin_unlock(&vm->lock);
+	}
 }
 
 /* Enter v until it yields, halts or its VM stops. */
@@ -85,28 +114,46 @@ static void run_vcpu(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	enum exit_action a;
-	/* Nothing here but entering and dispatching: everything else is off
-	 * the common exit path (CPUID round trip in `make bench`). */
+	if (vm->nvcpus == 1) {
+		/* Nothing here but entering and dispatching: everything else
+		 * is off the common exit path (CPUID round trip in `make bench`). */
+		do {
+			struct vm_exit e;
+			/* Every TDP change up to this generation is flushed by
+			 * this entry (the backend flushes before it enters). */
+			virt_ops->run(v, &e);
+			a = exit_dispatch(v, &e);
+		} while (a == EXIT_ACTION_RESUME && !vm->stopped);
+		return;
+	}
 	do {
 		struct vm_exit e;
-		/* Every TDP change up to this generation is flushed by this
-		 * entry (the backend flushes before it enters). */
+		/* in_guest before the entry's flush check, with a full
+		 * barrier: a TDP change on another CPU either is seen by
+		 * this entry or sees in_guest and waits for it (tdp.c). */
+		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		virt_ops->run(v, &e);
+		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+		spin_lock(&vm->lock);
 		a = exit_dispatch(v, &e);
+		spin_unlock(&vm->lock);
 	} while (a == EXIT_ACTION_RESUME && !vm->stopped);
 }
 
-bool sched_run(void)
+/* One CPU's loop, until no VM that is waited for is left. */
+static void cpu_loop(unsigned cpu)
 {
 	unsigned cursor = ~0u;
 	struct vcpu *last = 0;
 	uint8_t host_fpu[512] __attribute__((aligned(16)));
 	fpu_save(host_fpu);
 	while (foreground_running()) {
-		struct vcpu *v = pick_next(&cursor);
+		struct vcpu *v = pick_next(cpu, &cursor);
 		if (!v) {
 			stop_stuck_vms();
-			break;
+			if (!pick_next(cpu, &cursor) && foreground_running())
+				smp_idle();
+			continue;
 		}
 		if (v != last) {
 			if (last)
@@ -115,14 +162,51 @@ bool sched_run(void)
 			last = v;
 		}
 		virt_ops->set_slice(v, SLICE_TSC_TICKS);
+		cpu_current[cpu] = v;
+		cpu_slices[cpu]++;
 		run_vcpu(v);
+		cpu_current[cpu] = 0;
 	}
 	if (last)
 		fpu_save(last->fpu);
 	fpu_restore(host_fpu);
+}
+
+uint64_t sched_busy_cpus(void)
+{
+	uint64_t m = 0;
+	for (unsigned c = 0; c < MAX_CPUS; c++)
+		if (cpu_current[c])
+			m |= 1ull << c;
+	return m;
+}
+
+void sched_run_ap(unsigned cpu)
+{
+	while (!sched_started)
+		smp_idle();
+	cpu_loop(cpu);
+	__atomic_sub_fetch(&aps_running, 1, __ATOMIC_RELEASE);
+	smp_kick(0);
+}
+
+bool sched_run(void)
+{
+	aps_running = smp_ncpus() - 1;
+	sched_started = true;
+	smp_kick_others();
+	cpu_loop(0);
+	while (__atomic_load_n(&aps_running, __ATOMIC_ACQUIRE))
+		smp_idle();
 
 	unsigned passed = 0, counted = 0;
+	console_lock();
 	kprintf("summary:\n");
+	if (smp_ncpus() > 1)
+		for (unsigned c = 0; c < smp_ncpus(); c++)
+			kprintf("summary: cpu %u (APIC ID %u): %llu vCPU slices, %llu kick IPIs taken\n", c,
+				percpu_area[c].apic_id, (unsigned long long)cpu_slices[c],
+				(unsigned long long)percpu_area[c].kicks);
 	for (unsigned i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
 		uint64_t total = 0;
@@ -137,5 +221,6 @@ bool sched_run(void)
 	}
 	kprintf("summary: %u VM%s, %u exited with status 0, %u did not\n", nvms, nvms == 1 ? "" : "s", passed,
 		counted - passed);
+	console_unlock();
 	return passed == counted;
 }

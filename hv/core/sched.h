@@ -1,11 +1,17 @@
-/* sched.h - run every VM's vCPUs until all VMs have stopped. */
+/* sched.h - run every VM's vCPUs, on every CPU, until all VMs have stopped. */
 #ifndef NESTOR_SCHED_H
 #define NESTOR_SCHED_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
-/* Round-robin over runnable vCPUs of all VMs on this CPU. Returns when
- * every VM has stopped; the result is true if every VM exited with 0. */
+/* On the boot CPU: start the APs' loops, run its own (round-robin over
+ * its runnable vCPUs), wait for the APs, print the summary. Returns true
+ * if every VM that was waited for exited with 0. */
 bool sched_run(void);
+/* On an AP that is up: wait for sched_run, then run this CPU's loop. */
+void sched_run_ap(unsigned cpu);
+/* The CPUs that are running a vCPU's slice right now (bit i = CPU i). */
+uint64_t sched_busy_cpus(void);
 
 #endif

@@ -16,13 +16,18 @@
  *    runs off the exit path: when a vCPU takes the CPU, and before new
  *    pages are queued.
  *
- * Locking: the VM's TDP tables and this state are changed only by exits
- * of the VM's own vCPUs, which run on one physical CPU for now. With SMP
- * (the interrupts/SMP issue) changes take the VM's TDP lock and
- * vm_tdp_changed() also kicks vCPUs running elsewhere.
+ * Locking: the VM's TDP tables and this state are changed only while the
+ * VM is created or by exits of the VM's own vCPUs, under vm->lock when it
+ * has more than one (hv/core/vm.h). Its vCPUs may be in guest mode on
+ * other CPUs meanwhile, using the old entries: vm_tdp_changed() marks each
+ * one's flush, kicks those in guest mode elsewhere and waits until each
+ * has left guest mode or entered again with the flush done, so when it
+ * returns no CPU uses a removed translation.
  */
 #include "drivers/console.h"
 #include "hv/core/vm.h"
+#include "hv/host/percpu.h"
+#include "hv/x86/asm.h"
 #include "mm/pages.h"
 
 static uint64_t tdp_page_alloc(void *opaque)
@@ -89,6 +94,20 @@ void vm_tdp_changed(struct vm *vm)
 	vm->tdp_gen++;
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		virt_ops->flush_tdp(&vm->vcpus[i]);
+	if (vm->nvcpus == 1)
+		return; /* only the caller's vCPU, which is not in guest mode */
+	/* Pairs with the barrier after in_guest is set (sched.c): either that
+	 * entry sees the flush request, or this sees in_guest. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	unsigned me = this_cpu();
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		if (v->pcpu == me || !v->in_guest)
+			continue;
+		vcpu_kick(v);
+		while (__atomic_load_n(&v->in_guest, __ATOMIC_ACQUIRE) && virt_ops->tdp_flush_pending(v))
+			cpu_relax();
+	}
 }
 
 /* Free the waiting pages every vCPU that ran has flushed past. */

@@ -2,6 +2,7 @@
  * exit handlers and devices make of a vCPU (hv/core/event.h). */
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
+#include "hv/host/smp.h"
 
 const struct vcpu_ops *virt_ops;
 
@@ -34,4 +35,23 @@ void vcpu_set_intr_source(struct vcpu *v, const struct intr_source_ops *ops, voi
 {
 	v->ev.intr_ops = ops;
 	v->ev.intr_ctx = ctx;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (v->pcpu != this_cpu() && __atomic_load_n(&v->in_guest, __ATOMIC_SEQ_CST))
+		smp_kick(v->pcpu);
+}
+
+_Static_assert(sizeof(((struct vcpu *)0)->state) == sizeof(unsigned), "vcpu_wake's compare-and-swap");
+
+void vcpu_wake(struct vcpu *v)
+{
+	unsigned halted = VCPU_HALTED;
+	if (__atomic_compare_exchange_n((unsigned *)&v->state, &halted, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE) &&
+	    v->pcpu != this_cpu())
+		smp_kick(v->pcpu); /* its CPU may be idle in HLT */
+	else
+		vcpu_kick(v);
 }

@@ -12,8 +12,10 @@
  * tests the vendor.
  *
  * Locking: a vCPU's state is touched only by the physical CPU it runs on
- * (v->pcpu); moving it to another CPU goes through vcpu_unload on the old
- * one first (see sched.c).
+ * (v->pcpu), except what other CPUs may request: events (atomic ops on
+ * v->ev.pending), a TDP flush (flush_tdp, then a kick), the run state
+ * (vcpu_wake, vm_stop). Moving it to another CPU goes through vcpu_unload
+ * on the old one first (see sched.c).
  */
 #ifndef NESTOR_VCPU_H
 #define NESTOR_VCPU_H
@@ -153,6 +155,10 @@ struct vcpu {
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
 	/* It ever took a CPU (hv/core/tdp.c: it may cache TDP entries). */
 	bool tdp_ran;
+	/* It may be in guest mode on v->pcpu: exact for a VM of several
+	 * vCPUs (set around each entry, hv/core/sched.c); always true for a
+	 * VM of one, whose exit path stays free of it. */
+	volatile bool in_guest;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 
@@ -204,6 +210,13 @@ struct vcpu_ops {
 };
 
 extern const struct vcpu_ops *virt_ops;
+
+/* Something is pending for v: a halted v becomes runnable, and its CPU
+ * (if another) is kicked so its loop picks it up. */
+void vcpu_wake(struct vcpu *v);
+/* v must re-evaluate its events soon: if it may be in guest mode on
+ * another CPU, a host IPI makes it exit. */
+void vcpu_kick(struct vcpu *v);
 extern const struct vcpu_ops vmx_ops, svm_ops;
 
 const char *exit_reason_name(enum exit_reason r);

@@ -11,6 +11,8 @@
  */
 #include "hv/core/vm.h"
 #include "drivers/console.h"
+#include "hv/core/placement.h"
+#include "hv/host/smp.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 #include "hv/load/loader.h"
@@ -19,6 +21,7 @@
 
 struct vm vms[MAX_VMS];
 unsigned nvms;
+static unsigned placement_rr; /* the default round-robin over CPUs (placement.h) */
 
 static void report_opt_error(void *ctx, const char *msg)
 {
@@ -139,6 +142,16 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		return 0;
 	}
 
+	/* Where the vCPUs run: cpus=, else spread (passthrough: boot CPU). */
+	unsigned place[GUEST_VCPUS_MAX];
+	uint64_t allowed = vm->opts.cpus ? vm->opts.cpus : vm->opts.mode == GUEST_MODE_PASSTHROUGH ? 1 : 0;
+	unsigned rr = placement_rr;
+	if (place_vcpus(allowed, smp_online(), vm->opts.vcpus, &rr, place, err, sizeof(err)) < 0) {
+		log_err("vm", "%s skipped: %s", name, err);
+		vm_free_resources(vm);
+		return 0;
+	}
+
 	vm->nvcpus = vm->opts.vcpus;
 	for (unsigned i = 0; i < vm->nvcpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
@@ -150,25 +163,37 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		v->fpu[24] = 0x80;
 		v->fpu[25] = 0x1f;
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_HALTED; /* APs wait for INIT/SIPI */
+		v->pcpu = 0; /* set up here on the boot CPU, then moved */
 		if (virt_ops->vcpu_init(v, &start, vm->tdp.root) < 0) {
 			log_err("vm", "%s skipped: could not set up vCPU %u (out of memory?)", name, i);
 			vm_free_resources(vm);
 			return 0;
 		}
+		if (place[i] != 0) {
+			virt_ops->vcpu_unload(v); /* VMCLEAR here before another CPU loads it */
+			v->pcpu = place[i];
+		}
+		v->in_guest = vm->nvcpus == 1; /* see struct vcpu */
 	}
+	placement_rr = rr;
 	nvms++;
-	log_info("vm", "%s: %s, %llu MiB %s, %u vCPU%s, entry 0x%llx%s%s", name, guest_kind_name(vm->opts.kind),
-		 (unsigned long long)(vm->ram_size >> 20), guest_mode_name(vm->opts.mode), vm->nvcpus,
-		 vm->nvcpus == 1 ? "" : "s", (unsigned long long)start.rip, vm->opts.cmdline[0] ? ", cmdline: " : "",
-		 vm->opts.cmdline);
+	char where[64];
+	unsigned n = 0;
+	for (unsigned i = 0; i < vm->nvcpus && n < sizeof(where); i++)
+		n += (unsigned)fmt_snprintf(where + n, sizeof(where) - n, "%s%u", i ? "," : "", place[i]);
+	log_info("vm", "%s: %s, %llu MiB %s, %u vCPU%s, entry 0x%llx, on CPU %s%s%s", name,
+		 guest_kind_name(vm->opts.kind), (unsigned long long)(vm->ram_size >> 20),
+		 guest_mode_name(vm->opts.mode), vm->nvcpus, vm->nvcpus == 1 ? "" : "s",
+		 (unsigned long long)start.rip, where, vm->opts.cmdline[0] ? ", cmdline: " : "", vm->opts.cmdline);
 	return vm;
 }
 
 void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 {
-	if (vm->stopped)
+	/* Any CPU may stop any VM (its own exits, the end of the run): the
+	 * first one does it. */
+	if (__atomic_exchange_n(&vm->stopped, true, __ATOMIC_SEQ_CST))
 		return;
-	vm->stopped = true;
 	vm->exit_status = status;
 	va_list ap;
 	va_start(ap, fmt);
@@ -176,13 +201,19 @@ void vm_stop(struct vm *vm, int status, const char *fmt, ...)
 	va_end(ap);
 	for (unsigned i = 0; i < vm->nvcpus; i++)
 		vm->vcpus[i].state = VCPU_STOPPED;
+	console_lock();
 	log_info("vm", "%s stopped: status %d (%s)", vm->opts.name, status, vm->stop_reason);
 	vm_print_stats(vm);
+	console_unlock();
+	/* Its vCPUs on other CPUs leave guest mode, and idle CPUs look
+	 * again whether their run is over. */
+	smp_kick_others();
 }
 
 void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *why)
 {
 	struct vm *vm = v->vm;
+	console_lock();
 	log_err("vm", "%s vCPU %u: %s", vm->opts.name, v->index, why);
 	kprintf("    exit %s (%s, 0x%x) at RIP %016llx, qualification/EXITINFO1 0x%llx, info2 0x%llx\n",
 		exit_reason_name(e->reason), virt_ops->exit_name(e->hw_reason), e->hw_reason,
@@ -201,6 +232,7 @@ void vm_stop_with_report(struct vcpu *v, const struct vm_exit *e, const char *wh
 			(unsigned long long)v->gpr[i + 2], names[i + 3], (unsigned long long)v->gpr[i + 3]);
 	virt_ops->dump(v);
 	vm_stop(vm, -1, "%s", why);
+	console_unlock();
 }
 
 void vm_print_stats(const struct vm *vm)

@@ -1,6 +1,13 @@
 /*
  * vm.h - a virtual machine: its vCPUs, memory regions, TDP tables,
  * emulated devices and exit statistics.
+ *
+ * Locking: a VM's vCPUs may run on several physical CPUs. For a VM of
+ * more than one vCPU, `lock` is held around the dispatch of every exit
+ * (hv/core/sched.c), so everything exits touch (devices, TDP tables and
+ * their deferred frees, regions, statistics, the console line) is changed
+ * by one CPU at a time; a VM of one vCPU has one CPU and takes no lock.
+ * `stopped` is claimed atomically (vm_stop may run on any CPU).
  */
 #ifndef NESTOR_VM_H
 #define NESTOR_VM_H
@@ -12,6 +19,7 @@
 #include "hv/dev/irq.h"
 #include "hv/host/percpu.h"
 #include "hv/load/guest_opts.h"
+#include "hv/lib/spinlock.h"
 #include "hv/load/mb1_info.h"
 #include "hv/core/vcpu.h"
 #include "mm/pgfmt.h"
@@ -39,7 +47,8 @@ struct vm {
 	unsigned id;
 	struct guest_opts opts;
 	char module_string[256]; /* opts' strings point into this copy */
-	bool stopped;
+	struct spinlock lock;    /* see the top of this file */
+	bool stopped;            /* claimed atomically; read after calls that may change it */
 	int exit_status;
 	char stop_reason[160];
 

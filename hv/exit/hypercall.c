@@ -2,7 +2,10 @@
 #include "drivers/console.h"
 #include "hv/exit/exits.h"
 #include "hv/guest_abi.h"
+#include "hv/core/sched.h"
 #include "hv/core/vm.h"
+#include "hv/host/percpu.h"
+#include "hv/host/smp.h"
 
 /* Forget the first-touch ranges overlapping [gpa, gpa+size). */
 static void drop_touch_ranges(struct vm *vm, uint64_t gpa, uint64_t size)
@@ -105,6 +108,12 @@ enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 		break;
 	case HC_TOUCH_COUNT:
 		ret = (int64_t)vm->touch_faults;
+		break;
+	case HC_SMP_INFO:
+		v->gpr[GPR_RBX] = v->pcpu;
+		v->gpr[GPR_RCX] = v->index;
+		v->gpr[GPR_RDX] = smp_ncpus();
+		v->gpr[GPR_RSI] = sched_busy_cpus() & ~(1ull << this_cpu());
 		break;
 	default:
 		ret = NESTOR_ENOSYS;

@@ -4,6 +4,7 @@
  * a symbolised backtrace) and stop with the fail status.
  */
 #include "hv/host/exception.h"
+#include "hv/host/percpu.h"
 #include "drivers/console.h"
 #include "hv/host/backtrace.h"
 #include "hv/host/shutdown.h"
@@ -44,9 +45,10 @@ const char *exception_name(uint64_t vector)
 void exception_report_and_stop(struct int_frame *f)
 {
 	uint64_t cr2 = read_cr2();
-	kprintf("\n*** Nestor fault: vector %llu (%s), error code 0x%llx\n",
+	console_lock(); /* the report in one piece; hv_finish ends the run */
+	kprintf("\n*** Nestor fault: vector %llu (%s), error code 0x%llx, on CPU %u\n",
 		(unsigned long long)f->vector, exception_name(f->vector),
-		(unsigned long long)f->error_code);
+		(unsigned long long)f->error_code, this_cpu());
 	kprintf("    RIP %016llx ", (unsigned long long)f->rip);
 	backtrace_print_symbol(f->rip);
 	kprintf("\n    CR2 %016llx  CR3 %016llx  RFLAGS %016llx\n", (unsigned long long)cr2,

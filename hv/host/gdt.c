@@ -2,6 +2,7 @@
 #include "hv/host/percpu.h"
 #include "hv/host/idt.h"
 #include "hv/lib/string.h"
+#include "hv/x86/asm.h"
 
 struct cpu_stacks cpu_stacks[MAX_CPUS] __attribute__((section(".bss.stacks")));
 struct percpu percpu_area[MAX_CPUS];
@@ -20,6 +21,7 @@ void cpu_tables_init(uint32_t cpu_index)
 	struct cpu_stacks *st = &cpu_stacks[cpu_index];
 
 	memset(pc, 0, sizeof(*pc));
+	pc->self = pc;
 	pc->cpu_index = cpu_index;
 	pc->gdt[0] = 0;
 	pc->gdt[1] = 0x00209a0000000000ull; /* 64-bit code: L, P, S, type 0xA */
@@ -54,6 +56,7 @@ void cpu_tables_init(uint32_t cpu_index)
 			 : "m"(gdtr), "i"(GDT_SEL_CODE64), "i"(GDT_SEL_DATA), "r"((uint16_t)GDT_SEL_TSS)
 			 : "rax", "memory");
 	idt_load();
+	wrmsr(MSR_GS_BASE, (uint64_t)pc);
 }
 
 int addr_on_cpu_stack(uint64_t addr)

@@ -11,7 +11,7 @@
 static const char *const console_words[] = { "serial", "vga", "both", 0 };
 static const char *const loglevel_words[] = { "error", "warn", "info", "debug", 0 };
 static const char *const exit_words[] = { "halt", "qemu", "bochs", 0 };
-static const char *const selftest_words[] = { "none", "pagefault", "panic", "stackoverflow", 0 };
+static const char *const selftest_words[] = { "none", "pagefault", "panic", "stackoverflow", "nosipi", 0 };
 
 /* serial=com1..com4, off, or an I/O port number. */
 static bool parse_serial(const char *v, size_t len, void *dest)
@@ -48,9 +48,12 @@ static const struct cmdline_option hv_option_table[] = {
 	{ .name = "exit", .type = CMDLINE_ENUM, .dest = &parsed.exit, .words = exit_words,
 	  .help = "at the end: halt, or end the emulator with pass/fail (qemu: isa-debug-exit 0xf4; bochs)" },
 	{ .name = "selftest", .type = CMDLINE_ENUM, .dest = &parsed.selftest, .words = selftest_words,
-	  .help = "deliberately fail, to test the fault reporter" },
+	  .help = "deliberately fail, to test the fault reporter (nosipi: send the first AP no start-up IPI, "
+		  "to test that a CPU that does not start is left out)" },
 	{ .name = "mmio_fast", .type = CMDLINE_BOOL, .dest = &parsed.mmio_fast,
 	  .help = "switch an MMIO page to the cheap exit after its first access (default on)" },
+	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &parsed.smp,
+	  .help = "start every CPU the ACPI MADT lists and run vCPUs on all of them (default on)" },
 	{ .name = "help", .type = CMDLINE_FLAG, .dest = &parsed.help, .help = "print this list and stop" },
 };
 #define NOPTS (sizeof(hv_option_table) / sizeof(hv_option_table[0]))
@@ -71,6 +74,7 @@ int hv_options_parse(const char *cmdline, struct hv_options *opts)
 		.exit = EXIT_MODE_HALT,
 		.selftest = SELFTEST_NONE,
 		.mmio_fast = true,
+		.smp = true,
 	};
 	int errors = cmdline_parse(cmdline, strlen(cmdline), hv_option_table, NOPTS, report_option_error, 0);
 	if (parsed.baud == 0 || 115200 % parsed.baud) {

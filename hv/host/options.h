@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VGA, CONSOLE_BOTH };
-enum selftest_kind { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_PANIC, SELFTEST_STACK_OVERFLOW };
+enum selftest_kind { SELFTEST_NONE, SELFTEST_PAGEFAULT, SELFTEST_PANIC, SELFTEST_STACK_OVERFLOW, SELFTEST_NO_SIPI };
 
 struct hv_options {
 	uint64_t serial_port; /* 0 = no serial console */
@@ -17,6 +17,7 @@ struct hv_options {
 	unsigned selftest; /* enum selftest_kind */
 	bool help;
 	bool mmio_fast;
+	bool smp;
 };
 
 /* Parse the multiboot2 command line into opts (defaults first). Every

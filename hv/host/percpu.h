@@ -46,13 +46,29 @@ _Static_assert(sizeof(struct tss64) == 104, "TSS layout (SDM 3A 8.7)");
 #define GDT_SEL_DATA 0x10
 #define GDT_SEL_TSS 0x18
 
+/* One CPU's own state; IA32_GS_BASE points at it while the host runs
+ * (VMX host state and SVM's VMSAVE/VMLOAD of the host keep it across
+ * guest entries), so this_percpu() is one GS-relative load. */
 struct percpu {
+	struct percpu *self;
 	uint64_t gdt[5]; /* null, code64, data, TSS (two slots) */
 	struct tss64 tss;
 	uint32_t cpu_index;
+	uint32_t apic_id;
+	uint64_t kicks;  /* kick IPIs taken (hv/host/lapic.c) */
 };
 
 extern struct percpu percpu_area[MAX_CPUS];
+
+static inline struct percpu *this_percpu(void)
+{
+	struct percpu *p;
+	__asm__("movq %%gs:0, %0" : "=r"(p));
+	return p;
+}
+
+/* The index (0 = the boot CPU) of the CPU running this code. */
+static inline unsigned this_cpu(void) { return this_percpu()->cpu_index; }
 
 /* Load this CPU's GDT, TSS (with IST stacks) and the shared IDT. */
 void cpu_tables_init(uint32_t cpu_index);

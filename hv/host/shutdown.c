@@ -2,6 +2,7 @@
 #include "hv/host/shutdown.h"
 #include "drivers/console.h"
 #include "hv/host/backtrace.h"
+#include "hv/host/percpu.h"
 #include "hv/x86/asm.h"
 
 enum exit_mode hv_exit_mode = EXIT_MODE_HALT;
@@ -46,10 +47,11 @@ void panic(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
+	console_lock(); /* the report in one piece; hv_finish ends the run */
 	kprintf("\n*** Nestor panic: ");
 	kvprintf(fmt, ap);
 	va_end(ap);
-	kprintf("\n    backtrace:\n");
+	kprintf("\n    on CPU %u, backtrace:\n", this_cpu());
 	backtrace_here();
 	hv_finish(false, "panic");
 }

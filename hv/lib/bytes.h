@@ -5,6 +5,7 @@
 #ifndef NESTOR_LIB_BYTES_H
 #define NESTOR_LIB_BYTES_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 static inline uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
@@ -15,6 +16,16 @@ static inline uint32_t rd32(const uint8_t *p)
 }
 
 static inline uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* Byte sum mod 256: 0 over a firmware table whose checksum is right
+ * (ACPI 5.2.5.3 / 5.2.6, the MP specification's tables). */
+static inline uint8_t byte_sum(const uint8_t *p, size_t len)
+{
+	uint8_t s = 0;
+	for (size_t i = 0; i < len; i++)
+		s = (uint8_t)(s + p[i]);
+	return s;
+}
 
 static inline void wr32(uint8_t *p, uint32_t v)
 {

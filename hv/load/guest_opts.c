@@ -3,6 +3,7 @@
  */
 #include "hv/load/guest_opts.h"
 
+#include "hv/lib/cpu_list.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
@@ -86,6 +87,8 @@ static bool parse_page_addr(const char *v, size_t len, void *dest)
 	return true;
 }
 
+static bool parse_cpus(const char *v, size_t len, void *dest) { return cpu_list_parse(v, len, dest); }
+
 struct raw_opts {
 	char name[GUEST_NAME_MAX];
 	unsigned kind;
@@ -97,10 +100,11 @@ struct raw_opts {
 	bool wait;
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
+	uint64_t cpus;
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_COUNT };
+       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -161,6 +165,11 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.name = "unbacked", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->unbacked : NULL,
 		.parse = parse_range, .expect = "0xADDRESS+SIZE, page aligned",
 		.help = "nothing there: reads return all ones, writes are dropped" };
+	t[OPT_CPUS] = (struct cmdline_option){
+		.name = "cpus", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->cpus : NULL,
+		.parse = parse_cpus, .expect = "a list of physical CPUs such as 1, 0-1 or 0,2-3 (CPUs 0-63)",
+		.help = "the physical CPUs this VM's vCPUs run on, dealt round-robin (default: spread "
+			"over all CPUs; passthrough: the boot CPU)" };
 }
 
 static bool is_space(char c)
@@ -305,6 +314,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->testdev = raw.testdev;
 	out->mmio_uart = raw.mmio_uart;
 	out->unbacked = raw.unbacked;
+	out->cpus = raw.cpus;
 
 	if (raw.name[0]) {
 		for (const char *p = raw.name; *p; p++) {

@@ -23,6 +23,8 @@
  *   entry=ADDR                  required for realmode (below 1M); for
  *                               other kinds it overrides the image's entry
  *   load=ADDR                   where to load a raw image (optional)
+ *   cpus=LIST                   physical CPUs for the vCPUs, e.g. 1, 0-1,
+ *                               0,2-3 [spread over all; passthrough: 0]
  */
 #ifndef NESTOR_HV_GUEST_OPTS_H
 #define NESTOR_HV_GUEST_OPTS_H
@@ -77,6 +79,7 @@ struct guest_opts {
 	bool wait;                 /* the run waits for this VM (default) */
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
+	uint64_t cpus;             /* cpus=LIST: bit i = physical CPU i; 0 = not given */
 	/* The guest's own command line: points into the module string just
 	 * after " -- " (NUL-terminated there), or "" if there is none. */
 	const char *cmdline;

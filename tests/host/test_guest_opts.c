@@ -86,6 +86,20 @@ TEST(wait_option)
 	CHECK_EQ(parse("name=a wait=maybe"), 1);
 }
 
+TEST(cpus_option)
+{
+	CHECK_EQ(parse("name=a"), 0);
+	CHECK_EQ(g.cpus, 0); /* not given: placement spreads */
+	CHECK_EQ(parse("name=a cpus=1"), 0);
+	CHECK_EQ(g.cpus, 2);
+	CHECK_EQ(parse("name=a cpus=0-1,4"), 0);
+	CHECK_EQ(g.cpus, 0x13);
+	CHECK_EQ(parse("name=a cpus=2-1"), 1);
+	CHECK(strstr(errs.msg[0], "option 'cpus': '2-1' is not a list of physical CPUs") != NULL);
+	CHECK_EQ(parse("name=a cpus="), 1);
+	CHECK_EQ(parse("name=a cpus=64"), 1);
+}
+
 TEST(device_regions)
 {
 	CHECK_EQ(parse("name=a rom=img@0xd0000000 romd=img2@0xD0010000 testdev=0xc0000000 "

@@ -7,23 +7,29 @@
 #   timeout  the emulator was still running after TIMEOUT seconds
 #   other:N  anything else (e.g. a triple fault), with the exit status
 # Platforms: qemu-bios qemu-uefi qemu-usb qemu-pxe (SVM on QEMU TCG), bochs-intel
-# (VT-x, corei7_skylake_x), bochs-amd (SVM, ryzen). See ../shared/PLATFORM.md.
+# (VT-x, corei7_skylake_x), bochs-amd (SVM, ryzen), and with two CPUs:
+# qemu-smp2 (-smp 2 with single-threaded TCG: the multi-threaded one
+# faults with guests on several CPUs, PLATFORM.md), bochs-intel-smp2 and
+# bochs-amd-smp2 (cpu: count=2), qemu-uefi-smp2 (OVMF, -smp 2 as above).
+# See ../shared/PLATFORM.md.
 plat=$1; iso=$2; log=$3; limit=${4:-120}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : > "$log"
 QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu ${QEMU_CPU:-max} -m 256M -display none -monitor none -no-reboot
  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial file:$log ${QEMU_EXTRA:-}"
+# Two CPUs, single-threaded TCG (-accel replaces -machine's accel=).
+QEMU_SMP2=$(echo "$QEMU" | sed 's/-machine pc,accel=tcg/-machine pc -accel tcg,thread=single -smp 2/')
 
 run_bochs() {
-	model=$1
+	model=$1; count=${2:-1}
 	cat > "$work/bochsrc" <<RC
 megs: 256
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$iso, status=inserted
 boot: cdrom
-cpu: model=$model, count=1, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
+cpu: model=$model, count=$count, ips=50000000, reset_on_triple_fault=0, ignore_bad_msrs=1
 clock: sync=none, time0=local
 com1: enabled=1, mode=file, dev=$log
 port_e9_hack: enabled=1
@@ -57,7 +63,9 @@ RC
 
 case $plat in
 qemu-bios) timeout "$limit" $QEMU -cdrom "$iso" >/dev/null 2>&1 ;;
-qemu-uefi)
+qemu-smp2) timeout "$limit" $QEMU_SMP2 -cdrom "$iso" >/dev/null 2>&1 ;;
+qemu-uefi|qemu-uefi-smp2)
+	[ "$plat" = qemu-uefi-smp2 ] && QEMU=$QEMU_SMP2
 	cp /usr/share/OVMF/OVMF_VARS_4M.fd "$work/vars.fd"
 	timeout "$limit" $QEMU -drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE_4M.fd \
 		-drive if=pflash,format=raw,file="$work/vars.fd" -cdrom "$iso" >/dev/null 2>&1 ;;
@@ -74,6 +82,8 @@ qemu-pxe)
 		-device e1000,netdev=n0 -boot n >/dev/null 2>&1 ;;
 bochs-intel) run_bochs corei7_skylake_x; exit 0 ;;
 bochs-amd) run_bochs ryzen; exit 0 ;;
+bochs-intel-smp2) run_bochs corei7_skylake_x 2; exit 0 ;;
+bochs-amd-smp2) run_bochs ryzen 2; exit 0 ;;
 *) echo "emu.sh: unknown platform '$plat'" >&2; exit 2 ;;
 esac
 rc=$?
