@@ -75,6 +75,18 @@
 #define NESTOR_ENOSYS (-38)
 #define NESTOR_EFAULT (-14)
 
+/*
+ * Firmware tables (kinds multiboot, elf64, realmode of an isolated VM):
+ * ACPI (RSDP in 0xE0000-0xFFFFF, XSDT, MADT, FADT) and the MP table
+ * ("_MP_" in 0xF0000-0xFFFFF) describe one local APIC per vCPU (APIC ID =
+ * vCPU index) at GUEST_LAPIC_GPA and one IOAPIC with ID GUEST_IOAPIC_ID at
+ * GUEST_IOAPIC_GPA (GSI base 0, 24 pins); ISA IRQ0 is on GSI 2, IRQ9 is
+ * level/active-high, every other ISA IRQ n on GSI n.
+ */
+#define GUEST_LAPIC_GPA 0xfee00000u
+#define GUEST_IOAPIC_GPA 0xfec00000u
+#define GUEST_IOAPIC_ID 8
+
 #define GUEST_DEBUG_EXIT_PORT 0xf4
 #define GUEST_COM1_PORT 0x3f8
 #define FW_CFG_PORT_SEL 0x510

@@ -16,6 +16,12 @@ static inline uint32_t rd32(const uint8_t *p)
 
 static inline uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
 static inline void wr32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;
