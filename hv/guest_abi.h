@@ -48,12 +48,35 @@
 #define NESTOR_GUEST_ABI_H
 
 #define NESTOR_CPUID_BASE 0x40000000u
-#define NESTOR_CPUID_MAX 0x40000001u
+#define NESTOR_CPUID_MAX 0x40000010u  /* highest leaf of Nestor's range */
+#define NESTOR_CPUID_INFO 0x40000001u
 #define NESTOR_CPUID_SIG_EBX 0x7473654eu /* "Nest" */
 #define NESTOR_CPUID_SIG_ECX 0x654e726fu /* "orNe" */
 #define NESTOR_CPUID_SIG_EDX 0x726f7473u /* "stor" */
 /* Leaf 0x40000001: EAX = ABI version, EBX = VM id, ECX = vCPU index. */
 #define NESTOR_ABI_VERSION 1
+/* Leaf 0x40000010 (the timing leaf VMware defined): EAX = TSC kHz,
+ * EBX = bus (local APIC timer) kHz. */
+#define NESTOR_CPUID_TIMING 0x40000010u
+
+/*
+ * KVM-compatible clock (Linux Documentation/virt/kvm/x86/cpuid.rst and
+ * msr.rst), so unmodified guests know the TSC rate and the time: leaf
+ * 0x40000100 EAX = 0x40000101, EBX:ECX:EDX = "KVMKVMKVM\0\0\0"; leaf
+ * 0x40000101 EAX = KVM_FEATURE_CLOCKSOURCE2, plus
+ * KVM_FEATURE_CLOCKSOURCE_STABLE_BIT when the host TSC is invariant; the
+ * MSRs below (see hv/dev/kvmclock.h).
+ */
+#define KVM_CPUID_BASE 0x40000100u
+#define KVM_CPUID_FEATURES 0x40000101u
+#define KVM_CPUID_SIG_EBX 0x4b4d564bu /* "KVMK" */
+#define KVM_CPUID_SIG_ECX 0x564b4d56u /* "VMKV" */
+#define KVM_CPUID_SIG_EDX 0x0000004du /* "M\0\0\0" */
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
+#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00u
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01u
+#define PVCLOCK_TSC_STABLE_BIT 0x01
 
 #define HC_PRINT 1
 #define HC_EXIT 2

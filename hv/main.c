@@ -13,6 +13,7 @@
 #include "hv/host/selftest.h"
 #include "hv/host/lapic_timer.h"
 #include "hv/host/tsc.h"
+#include "hv/host/host_rtc.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/host/shutdown.h"
@@ -152,6 +153,7 @@ void kmain(uint32_t magic, uint64_t info)
 	}
 	virt_print(&virt);
 	tsc_calibrate();
+	host_rtc_read();
 
 	selftest_run((enum selftest_kind)options.selftest);
 
