@@ -69,6 +69,9 @@ struct vm {
 
 	struct vm_devices dev;   /* hv/dev/device.h */
 	struct irq_lines irq;    /* hv/dev/irq.h */
+	/* Isolated VMs: the 8259 pair (hv/dev/pic_dev.h), the context of the
+	 * local APIC's ExtINT input. */
+	struct pic_dev *pic;
 	struct vm_console console;
 	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_WALL_CLOCK_NEW and its
 	 * structure's version; a bad guest address was logged. */
