@@ -72,6 +72,8 @@ struct vm {
 	/* Isolated VMs: the 8259 pair (hv/dev/pic_dev.h), the context of the
 	 * local APIC's ExtINT input. */
 	struct pic_dev *pic;
+	/* ... and the CMOS RTC, whose port 0x70 bit 7 masks NMIs. */
+	struct rtc_dev *rtc;
 	struct vm_console console;
 	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_WALL_CLOCK_NEW and its
 	 * structure's version; a bad guest address was logged. */

@@ -5,7 +5,7 @@
  *   every VM:  UART at COM1 (0x3f8), debug-exit (0xf4), fw_cfg (0x510),
  *              each vCPU's test interrupt source (HC_RAISE_EVENT)
  *   isolated:  the PC's 8259 pair (0x20, 0xa0, ELCR 0x4d0), 8254 PIT
- *              (0x40-0x43, port B 0x61);
+ *              (0x40-0x43, port B 0x61), CMOS RTC (0x70-0x71);
  *              testdev= / mmio_uart= / unbacked= / rom= / romd= regions
  *   (a passthrough VM reaches the host's own PIC, PIT and RTC)
  *
@@ -15,6 +15,7 @@
 #include "hv/dev/device.h"
 #include "hv/dev/pic_dev.h"
 #include "hv/dev/pit_dev.h"
+#include "hv/dev/rtc_dev.h"
 #include "hv/dev/simple_devices.h"
 #include "hv/dev/uart.h"
 #include "hv/guest_abi.h"
@@ -46,7 +47,8 @@ int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 	    test_intr_create(vm, err, errlen))
 		return -1;
 	if (o->mode == GUEST_MODE_ISOLATED &&
-	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen)))
+	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen) ||
+	     !(vm->rtc = rtc_create(vm, err, errlen))))
 		return -1;
 
 	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;

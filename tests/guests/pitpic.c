@@ -14,7 +14,8 @@ const char guest_name[] = "pitpic";
 #define PIT_HZ 1193182u
 #define PIC1 0x20
 #define PIC2 0xa0
-#define VEC_IRQ0 0x20
+#define VEC_BASE 0x20
+#define VEC_IRQ0 VEC_BASE
 
 static uint32_t tsc_khz;
 static volatile uint32_t irq0_count, irq0_isr_seen;
@@ -145,20 +146,6 @@ static void check_port61(void)
 	guest_check(c1 == c2, "port 0x61 gate off: channel 2 holds 0x%x (then 0x%x)", c1, c2);
 }
 
-static void pic_init(void)
-{
-	outb(PIC1, 0x11);
-	outb(PIC1 + 1, VEC_IRQ0);
-	outb(PIC1 + 1, 0x04);
-	outb(PIC1 + 1, 0x01);
-	outb(PIC2, 0x11);
-	outb(PIC2 + 1, VEC_IRQ0 + 8);
-	outb(PIC2 + 1, 0x02);
-	outb(PIC2 + 1, 0x01);
-	outb(PIC1 + 1, 0xfe); /* IRQ0 only */
-	outb(PIC2 + 1, 0xff);
-}
-
 /* IF=1 until count passes want or ms elapse (the guest's own loop makes
  * exits; the interrupt comes between them). */
 static uint32_t wait_irqs(uint32_t want, uint32_t ms)
@@ -183,7 +170,7 @@ static void check_pic(void)
 	outb(0x4d1, 0);
 
 	guest_set_intr_gate(VEC_IRQ0, irq0_stub);
-	pic_init();
+	guest_pic_init(VEC_BASE, 0xfe, 0xff);
 	outb(0x43, 0x34);
 	outb(0x40, (uint8_t)(PIT_HZ / 1000));
 	outb(0x40, (uint8_t)((PIT_HZ / 1000) >> 8));
@@ -223,11 +210,11 @@ static void check_pic(void)
 int guest_main(const struct mb_info *mbi)
 {
 	(void)mbi;
-	if (!nestor_present()) {
+	tsc_khz = guest_tsc_khz();
+	if (!tsc_khz) {
 		guest_skip("pitpic (no Nestor: no known TSC rate)");
 		return 0;
 	}
-	tsc_khz = cpuid(NESTOR_CPUID_TIMING, 0).eax;
 	check_counting();
 	check_port61();
 	check_pic();

@@ -123,6 +123,12 @@ void guest_set_intr_gate(unsigned vector, void (*stub)(void));
 	__asm__(".text\n.globl " #name "\n" #name ":\n\tpushal\n\tcld\n\tcall " #body              \
 		"\n\tpopal\n\tiret\n")
 
+/* Initialise the 8259 pair (vectors vector_base and vector_base + 8,
+ * cascade on IR2, 8086 mode) and set its masks (lib/pic.c). */
+void guest_pic_init(uint8_t vector_base, uint8_t master_mask, uint8_t slave_mask);
+/* The TSC rate Nestor reports (CPUID 0x40000010), 0 without Nestor. */
+uint32_t guest_tsc_khz(void);
+
 /* rdmsr/wrmsr that survive a #GP: return -1 on success, else the vector. */
 int rdmsr_safe(uint32_t msr, uint64_t *value);
 int wrmsr_safe(uint32_t msr, uint64_t value);
