@@ -112,6 +112,7 @@
 
 #define GUEST_DEBUG_EXIT_PORT 0xf4
 #define GUEST_COM1_PORT 0x3f8
+#define GUEST_COM1_IRQ 4
 #define FW_CFG_PORT_SEL 0x510
 #define FW_CFG_PORT_DATA 0x511
 /* fw_cfg keys (QEMU docs/specs/fw_cfg.rst): signature "QEMU", id,

@@ -2,7 +2,7 @@
  * platform.c - the devices every VM gets, and those its module options
  * add. A new device model is one file plus one line here.
  *
- *   every VM:  UART at COM1 (0x3f8), debug-exit (0xf4), fw_cfg (0x510),
+ *   every VM:  UART at COM1 (0x3f8, IRQ4), debug-exit (0xf4), fw_cfg (0x510),
  *              each vCPU's test interrupt source (HC_RAISE_EVENT)
  *   isolated:  the PC's 8259 pair (0x20, 0xa0, ELCR 0x4d0), 8254 PIT
  *              (0x40-0x43, port B 0x61), CMOS RTC (0x70-0x71);
@@ -42,7 +42,7 @@ static int add_rom(struct vm *vm, const struct guest_rom_ref *ref, struct testde
 int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 {
 	const struct guest_opts *o = &vm->opts;
-	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, err, errlen);
+	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, GUEST_COM1_IRQ, err, errlen);
 	if (!com1 || debug_exit_create(vm, GUEST_DEBUG_EXIT_PORT, err, errlen) || fw_cfg_create(vm, err, errlen) ||
 	    test_intr_create(vm, err, errlen))
 		return -1;

@@ -33,6 +33,19 @@ __attribute__((used)) static void irq0_body(void)
 }
 GUEST_INTR_STUB(irq0_stub, irq0_body);
 
+/* COM1's transmitter-empty interrupt: note IIR, turn ETBEI off (the
+ * 8250 driver's stop_tx), EOI. */
+static volatile uint32_t irq4_count;
+static volatile uint8_t irq4_iir;
+__attribute__((used)) static void irq4_body(void)
+{
+	irq4_iir = inb(GUEST_COM1_PORT + 2);
+	outb(GUEST_COM1_PORT + 1, 0x00);
+	irq4_count++;
+	outb(PIC1, 0x20);
+}
+GUEST_INTR_STUB(irq4_stub, irq4_body);
+
 /* A latched channel 0 count with the TSC just before and after. */
 struct sample {
 	uint16_t count;
@@ -207,6 +220,40 @@ static void check_pic(void)
 	outb(PIC1 + 1, 0xff);
 }
 
+static void check_uart_irq(void)
+{
+	const uint16_t com = GUEST_COM1_PORT;
+	guest_console_drain();
+	guest_set_intr_gate(VEC_BASE + GUEST_COM1_IRQ, irq4_stub);
+	outb(PIC1 + 1, (uint8_t)~(1u << GUEST_COM1_IRQ));
+	uint8_t mcr = inb(com + 4);
+	outb(com + 4, mcr | 0x08); /* OUT2: the PC wires the interrupt through it */
+	outb(com + 1, 0x02);       /* ETBEI with the THR empty: an interrupt */
+	uint64_t t0 = rdtsc();
+	__asm__ volatile("sti");
+	while (!irq4_count && rdtsc() - t0 < (uint64_t)tsc_khz * 50)
+		(void)inb(0x61);
+	__asm__ volatile("cli");
+	uint8_t after = inb(com + 2);
+	uint32_t first = irq4_count;
+
+	outb(com + 4, mcr & ~0x08); /* OUT2 off: the line stays low */
+	outb(com + 1, 0x02);
+	__asm__ volatile("sti");
+	spin_tsc((uint64_t)tsc_khz * 2);
+	__asm__ volatile("cli");
+	uint32_t gated = irq4_count;
+	uint8_t iir = inb(com + 2);
+	uint8_t iir2 = inb(com + 2);
+	outb(com + 1, 0x00);
+	outb(com + 4, mcr);
+	outb(PIC1 + 1, 0xff);
+	guest_check(first == 1 && (irq4_iir & 0x0f) == 0x02 && (after & 0x0f) == 0x01,
+		    "UART IRQ4: transmitter empty (IIR 0x%02x) delivered once, then IIR 0x%02x", irq4_iir, after);
+	guest_check(gated == first && (iir & 0x0f) == 0x02 && (iir2 & 0x0f) == 0x01,
+		    "UART with OUT2 clear: no IRQ4; IIR 0x%02x pending, cleared by reading it (0x%02x)", iir, iir2);
+}
+
 int guest_main(const struct mb_info *mbi)
 {
 	(void)mbi;
@@ -218,6 +265,7 @@ int guest_main(const struct mb_info *mbi)
 	check_counting();
 	check_port61();
 	check_pic();
+	check_uart_irq();
 	guest_say("%d checks failed", guest_failures());
 	return 0;
 }
