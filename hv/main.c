@@ -14,6 +14,7 @@
 #include "hv/host/lapic_timer.h"
 #include "hv/host/tsc.h"
 #include "hv/host/host_rtc.h"
+#include "hv/exit/exits.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/host/shutdown.h"
@@ -154,6 +155,7 @@ void kmain(uint32_t magic, uint64_t info)
 	virt_print(&virt);
 	tsc_calibrate();
 	host_rtc_read();
+	cpuid_init();
 
 	selftest_run((enum selftest_kind)options.selftest);
 
