@@ -38,12 +38,13 @@ static unsigned fw_cfg_cpus(void)
 	return lo | (unsigned)inb(FW_CFG_PORT_DATA) << 8;
 }
 
-/* The ACPI table with signature sig listed in the XSDT, checksum checked. */
-static uint32_t xsdt_find(uint32_t xsdt, const char *sig)
+/* The ACPI table with signature sig listed in the XSDT (entry size 8) or
+ * the RSDT (4) at sdt. */
+static uint32_t sdt_find(uint32_t sdt, unsigned entry, const char *sig)
 {
-	unsigned n = (r32(xsdt + 4) - 36) / 8;
+	unsigned n = (r32(sdt + 4) - 36) / entry;
 	for (unsigned i = 0; i < n; i++) {
-		uint32_t t = r32(xsdt + 36 + 8 * i);
+		uint32_t t = r32(sdt + 36 + entry * i);
 		if (!memcmp(phys(t), sig, 4))
 			return t;
 	}
@@ -55,13 +56,20 @@ static void check_acpi(bool nestor, unsigned want_cpus)
 	uint32_t rsdp = scan(0xe0000, 0x100000, "RSD PTR ", 8);
 	if (!guest_check(rsdp != 0, "RSDP found at 0x%x", rsdp))
 		return;
-	guest_check(sum(rsdp, 20) == 0 && phys(rsdp)[15] >= 2 && sum(rsdp, r32(rsdp + 20)) == 0,
-		    "RSDP revision %u, both checksums right", phys(rsdp)[15]);
-	uint32_t rsdt = r32(rsdp + 16), xsdt = r32(rsdp + 24);
-	guest_check(!memcmp(phys(rsdt), "RSDT", 4) && sum(rsdt, r32(rsdt + 4)) == 0, "RSDT checksum right");
-	if (!guest_check(!memcmp(phys(xsdt), "XSDT", 4) && sum(xsdt, r32(xsdt + 4)) == 0, "XSDT checksum right"))
+	/* ACPI 1.0 (revision 0, SeaBIOS's) has no XSDT: the RSDT then. */
+	bool v2 = phys(rsdp)[15] >= 2;
+	guest_check_nestor(nestor, sum(rsdp, 20) == 0 && v2 && sum(rsdp, r32(rsdp + 20)) == 0,
+			   "RSDP revision %u, both checksums right", phys(rsdp)[15]);
+	uint32_t rsdt = r32(rsdp + 16), xsdt = v2 ? r32(rsdp + 24) : 0;
+	if (!guest_check(!memcmp(phys(rsdt), "RSDT", 4) && sum(rsdt, r32(rsdt + 4)) == 0, "RSDT checksum right"))
 		return;
-	uint32_t fadt = xsdt_find(xsdt, "FACP"), madt = xsdt_find(xsdt, "APIC");
+	if (v2 && !guest_check(!memcmp(phys(xsdt), "XSDT", 4) && sum(xsdt, r32(xsdt + 4)) == 0, "XSDT checksum right"))
+		return;
+	uint32_t sdt = v2 ? xsdt : rsdt, entry = v2 ? 8 : 4;
+	uint32_t fadt = sdt_find(sdt, entry, "FACP"), madt = sdt_find(sdt, entry, "APIC");
+	if (v2)
+		guest_check(sdt_find(rsdt, 4, "FACP") == fadt && sdt_find(rsdt, 4, "APIC") == madt,
+			    "RSDT and XSDT list the same FADT and MADT");
 	if (!guest_check(fadt && sum(fadt, r32(fadt + 4)) == 0, "FADT listed, checksum right"))
 		return;
 	uint32_t dsdt = r32(fadt + 40);
@@ -121,7 +129,7 @@ static void check_mp(bool nestor, unsigned want_cpus)
 		e += 8;
 	}
 	guest_check(e - t == r16(t + 4), "MP entries fill the table exactly (%u bytes)", e - t);
-	guest_check(procs == want_cpus && bsps == 1, "MP: %u processors, %u BSP", procs, bsps);
+	guest_check_nestor(nestor, procs == want_cpus && bsps == 1, "MP: %u processors, %u BSP", procs, bsps);
 	guest_check(ioapics == 1, "MP: %u IOAPIC", ioapics);
 	guest_check_nestor(nestor, irq0_pin == 2, "MP: ISA IRQ0 on IOAPIC pin %u", irq0_pin);
 }
