@@ -40,9 +40,11 @@
  *                 HC_PERM_UNMAP_UNTIL_TOUCHED ranges Nestor has handled.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
- * (each line appears on Nestor's console as "[NAME] line"), the QEMU
- * debug-exit port 0xf4 (a write of V ends the VM with status V), and QEMU's
- * fw_cfg (selector 0x510, data 0x511) with the keys below.
+ * (each line appears on Nestor's console as "[NAME] line"; the
+ * transmitter-empty interrupt on IRQ4), the QEMU debug-exit port 0xf4 (a
+ * write of V ends the VM with status V), QEMU's fw_cfg (selector 0x510,
+ * data 0x511) with the keys below, and the PC's 8259 pair (0x20, 0xa0,
+ * ELCR 0x4d0), 8254 PIT (0x40-0x43, port 0x61) and CMOS RTC (0x70, IRQ8).
  */
 #ifndef NESTOR_GUEST_ABI_H
 #define NESTOR_GUEST_ABI_H
