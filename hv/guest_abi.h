@@ -47,20 +47,45 @@
  *                 one does). The only hypercall that returns more than RAX.
  *
  * Devices of an isolated VM: a 16550 UART at the COM1 ports 0x3f8-0x3ff
- * (each line appears on Nestor's console as "[NAME] line"), the QEMU
- * debug-exit port 0xf4 (a write of V ends the VM with status V), and QEMU's
- * fw_cfg (selector 0x510, data 0x511) with the keys below.
+ * (each line appears on Nestor's console as "[NAME] line"; the
+ * transmitter-empty interrupt on IRQ4), the QEMU debug-exit port 0xf4 (a
+ * write of V ends the VM with status V), QEMU's fw_cfg (selector 0x510,
+ * data 0x511) with the keys below, and the PC's 8259 pair (0x20, 0xa0,
+ * ELCR 0x4d0), 8254 PIT (0x40-0x43, port 0x61) and CMOS RTC (0x70, IRQ8).
  */
 #ifndef NESTOR_GUEST_ABI_H
 #define NESTOR_GUEST_ABI_H
 
 #define NESTOR_CPUID_BASE 0x40000000u
-#define NESTOR_CPUID_MAX 0x40000001u
+#define NESTOR_CPUID_MAX 0x40000010u  /* highest leaf of Nestor's range */
+#define NESTOR_CPUID_INFO 0x40000001u
 #define NESTOR_CPUID_SIG_EBX 0x7473654eu /* "Nest" */
 #define NESTOR_CPUID_SIG_ECX 0x654e726fu /* "orNe" */
 #define NESTOR_CPUID_SIG_EDX 0x726f7473u /* "stor" */
 /* Leaf 0x40000001: EAX = ABI version, EBX = VM id, ECX = vCPU index. */
 #define NESTOR_ABI_VERSION 1
+/* Leaf 0x40000010 (the timing leaf VMware defined): EAX = TSC kHz,
+ * EBX = bus (local APIC timer) kHz. */
+#define NESTOR_CPUID_TIMING 0x40000010u
+
+/*
+ * KVM-compatible clock (Linux Documentation/virt/kvm/x86/cpuid.rst and
+ * msr.rst), so unmodified guests know the TSC rate and the time: leaf
+ * 0x40000100 EAX = 0x40000101, EBX:ECX:EDX = "KVMKVMKVM\0\0\0"; leaf
+ * 0x40000101 EAX = KVM_FEATURE_CLOCKSOURCE2, plus
+ * KVM_FEATURE_CLOCKSOURCE_STABLE_BIT when the host TSC is invariant; the
+ * MSRs below (see hv/dev/kvmclock.h).
+ */
+#define KVM_CPUID_BASE 0x40000100u
+#define KVM_CPUID_FEATURES 0x40000101u
+#define KVM_CPUID_SIG_EBX 0x4b4d564bu /* "KVMK" */
+#define KVM_CPUID_SIG_ECX 0x564b4d56u /* "VMKV" */
+#define KVM_CPUID_SIG_EDX 0x0000004du /* "M\0\0\0" */
+#define KVM_FEATURE_CLOCKSOURCE2 (1u << 3)
+#define KVM_FEATURE_CLOCKSOURCE_STABLE_BIT (1u << 24)
+#define MSR_KVM_WALL_CLOCK_NEW 0x4b564d00u
+#define MSR_KVM_SYSTEM_TIME_NEW 0x4b564d01u
+#define PVCLOCK_TSC_STABLE_BIT 0x01
 
 #define HC_PRINT 1
 #define HC_EXIT 2
@@ -83,8 +108,21 @@
 #define NESTOR_ENOSYS (-38)
 #define NESTOR_EFAULT (-14)
 
+/*
+ * Firmware tables (kinds multiboot, elf64, realmode of an isolated VM):
+ * ACPI (RSDP in 0xE0000-0xFFFFF, XSDT, MADT, FADT) and the MP table
+ * ("_MP_" in 0xF0000-0xFFFFF) describe one local APIC per vCPU (APIC ID =
+ * vCPU index) at GUEST_LAPIC_GPA and one IOAPIC with ID GUEST_IOAPIC_ID at
+ * GUEST_IOAPIC_GPA (GSI base 0, 24 pins); ISA IRQ0 is on GSI 2, IRQ9 is
+ * level/active-high, every other ISA IRQ n on GSI n.
+ */
+#define GUEST_LAPIC_GPA 0xfee00000u
+#define GUEST_IOAPIC_GPA 0xfec00000u
+#define GUEST_IOAPIC_ID 8
+
 #define GUEST_DEBUG_EXIT_PORT 0xf4
 #define GUEST_COM1_PORT 0x3f8
+#define GUEST_COM1_IRQ 4
 #define FW_CFG_PORT_SEL 0x510
 #define FW_CFG_PORT_DATA 0x511
 /* fw_cfg keys (QEMU docs/specs/fw_cfg.rst): signature "QEMU", id,

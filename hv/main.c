@@ -15,6 +15,8 @@
 #include "hv/host/lapic.h"
 #include "hv/host/lapic_timer.h"
 #include "hv/host/tsc.h"
+#include "hv/host/host_rtc.h"
+#include "hv/exit/exits.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
 #include "hv/host/shutdown.h"
@@ -182,6 +184,8 @@ void kmain(uint32_t magic, uint64_t info)
 	}
 	virt_print(&virt);
 	tsc_calibrate();
+	host_rtc_read();
+	cpuid_init();
 
 	selftest_run((enum selftest_kind)options.selftest);
 

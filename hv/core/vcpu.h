@@ -153,6 +153,10 @@ struct vcpu {
 	struct vcpu *next;      /* run queue link */
 	bool yield_requested;
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
+	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_SYSTEM_TIME_NEW, and the
+	 * version last written to its structure. */
+	uint64_t msr_kvm_system_time;
+	uint32_t pvclock_version;
 	/* It ever took a CPU (hv/core/tdp.c: it may cache TDP entries). */
 	bool tdp_ran;
 	/* It may be in guest mode on v->pcpu: exact for a VM of several

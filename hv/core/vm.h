@@ -78,7 +78,17 @@ struct vm {
 
 	struct vm_devices dev;   /* hv/dev/device.h */
 	struct irq_lines irq;    /* hv/dev/irq.h */
+	/* Isolated VMs: the 8259 pair (hv/dev/pic_dev.h), the context of the
+	 * local APIC's ExtINT input. */
+	struct pic_dev *pic;
+	/* ... and the CMOS RTC, whose port 0x70 bit 7 masks NMIs. */
+	struct rtc_dev *rtc;
 	struct vm_console console;
+	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_WALL_CLOCK_NEW and its
+	 * structure's version; a bad guest address was logged. */
+	uint64_t msr_kvm_wall_clock;
+	uint32_t wall_clock_version;
+	bool kvmclock_warned;
 	uint32_t warned_msrs[8];
 	unsigned nwarned_msrs;
 	uint16_t warned_ports[8];

@@ -2,14 +2,20 @@
  * platform.c - the devices every VM gets, and those its module options
  * add. A new device model is one file plus one line here.
  *
- *   every VM:  UART at COM1 (0x3f8), debug-exit (0xf4), fw_cfg (0x510),
+ *   every VM:  UART at COM1 (0x3f8, IRQ4), debug-exit (0xf4), fw_cfg (0x510),
  *              each vCPU's test interrupt source (HC_RAISE_EVENT)
- *   isolated:  testdev= / mmio_uart= / unbacked= / rom= / romd= regions
+ *   isolated:  the PC's 8259 pair (0x20, 0xa0, ELCR 0x4d0), 8254 PIT
+ *              (0x40-0x43, port B 0x61), CMOS RTC (0x70-0x71);
+ *              testdev= / mmio_uart= / unbacked= / rom= / romd= regions
+ *   (a passthrough VM reaches the host's own PIC, PIT and RTC)
  *
  * MMIO pages stay out of the TDP tables until their first access.
  */
 #include "hv/core/vm.h"
 #include "hv/dev/device.h"
+#include "hv/dev/pic_dev.h"
+#include "hv/dev/pit_dev.h"
+#include "hv/dev/rtc_dev.h"
 #include "hv/dev/simple_devices.h"
 #include "hv/dev/uart.h"
 #include "hv/guest_abi.h"
@@ -36,9 +42,13 @@ static int add_rom(struct vm *vm, const struct guest_rom_ref *ref, struct testde
 int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 {
 	const struct guest_opts *o = &vm->opts;
-	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, err, errlen);
+	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, GUEST_COM1_IRQ, err, errlen);
 	if (!com1 || debug_exit_create(vm, GUEST_DEBUG_EXIT_PORT, err, errlen) || fw_cfg_create(vm, err, errlen) ||
 	    test_intr_create(vm, err, errlen))
+		return -1;
+	if (o->mode == GUEST_MODE_ISOLATED &&
+	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen) ||
+	     !(vm->rtc = rtc_create(vm, err, errlen))))
 		return -1;
 
 	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;

@@ -2,8 +2,16 @@
  * uart.c - an emulated 16550 for isolated guests (at COM1 by default, and
  * optionally also as MMIO, one byte per register). Output goes to the
  * VM's console (hv/core/vm_console.c), which prints it per line as
- * "[NAME] line". No input, no interrupts yet: LSR always says the
- * transmitter is empty.
+ * "[NAME] line". The transmitter sends at once, so LSR always says it is
+ * empty. There is no input (no received-data, line-status or modem-status
+ * interrupts).
+ *
+ * Interrupts (PC16550D data sheet, "Interrupt Identification Register"):
+ * the transmitter-holding-register-empty interrupt is pending after each
+ * THR write (the character leaves at once) and when IER's ETBEI is set
+ * while the THR is empty; reading IIR while it is the one identified, or
+ * writing THR, clears it. The interrupt reaches the IRQ line (IRQ4 for
+ * COM1) only while MCR's OUT2 is set, as PC serial ports wire it.
  *
  * State: one instance per registration; touched only by the vCPU whose
  * exit is being handled (the VM's vCPUs run on one physical CPU until the
@@ -15,18 +23,46 @@
 
 #define LCR_DLAB 0x80
 #define LSR_THRE_TEMT 0x60
+#define IER_ETBEI 0x02
+#define IIR_NONE 0x01
+#define IIR_THRE 0x02
+#define IIR_FIFO 0xc0
+#define FCR_FIFO_ENABLE 0x01
+#define MCR_OUT2 0x08
 
 struct vuart {
+	struct vm *vm;
 	uint16_t base;
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
+	bool fifo, thre_pending;
+	unsigned irq;
+	int irq_src;
 };
+
+static bool thre_interrupt(const struct vuart *u) { return u->thre_pending && (u->ier & IER_ETBEI); }
+
+/* The IRQ line follows the interrupt output, gated by OUT2. */
+static void vuart_update_irq(struct vuart *u)
+{
+	if (u->irq_src >= 0)
+		irq_line_set(&u->vm->irq, u->irq_src, u->irq, thre_interrupt(u) && (u->mcr & MCR_OUT2));
+}
+
+static uint8_t vuart_read_iir(struct vuart *u)
+{
+	uint8_t fifo = u->fifo ? IIR_FIFO : 0;
+	if (!thre_interrupt(u))
+		return IIR_NONE | fifo;
+	u->thre_pending = false; /* reading IIR identifying it clears it */
+	return IIR_THRE | fifo;
+}
 
 static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 {
 	switch (reg) {
 	case 0: return (u->lcr & LCR_DLAB) ? u->dll : 0; /* RBR: no input */
 	case 1: return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
-	case 2: return 0x01; /* IIR: no interrupt pending */
+	case 2: return vuart_read_iir(u);
 	case 3: return u->lcr;
 	case 4: return u->mcr;
 	case 5: return LSR_THRE_TEMT;
@@ -39,21 +75,27 @@ static void vuart_write_reg(struct vuart *u, struct vcpu *v, unsigned reg, uint8
 {
 	switch (reg) {
 	case 0:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dll = b;
-		else
+		} else {
 			vm_console_putc(v->vm, (char)b);
+			u->thre_pending = true; /* sent: the THR is empty again */
+		}
 		break;
 	case 1:
-		if (u->lcr & LCR_DLAB)
+		if (u->lcr & LCR_DLAB) {
 			u->dlm = b;
-		else
+		} else {
+			if ((b & IER_ETBEI) && !(u->ier & IER_ETBEI))
+				u->thre_pending = true; /* enabled while empty */
 			u->ier = b & 0x0f;
+		}
 		break;
+	case 2: u->fifo = b & FCR_FIFO_ENABLE; break;
 	case 3: u->lcr = b; break;
 	case 4: u->mcr = b & 0x1f; break;
 	case 7: u->scr = b; break;
-	default: break; /* FCR and read-only registers */
+	default: break; /* read-only registers */
 	}
 }
 
@@ -61,7 +103,9 @@ static uint32_t vuart_pio_read(void *dev, struct vcpu *v, uint16_t port, unsigne
 {
 	(void)v, (void)size;
 	struct vuart *u = dev;
-	return vuart_read_reg(u, (unsigned)(port - u->base));
+	uint8_t val = vuart_read_reg(u, (unsigned)(port - u->base));
+	vuart_update_irq(u);
+	return val;
 }
 
 static void vuart_pio_write(void *dev, struct vcpu *v, uint16_t port, unsigned size, uint32_t value)
@@ -69,6 +113,7 @@ static void vuart_pio_write(void *dev, struct vcpu *v, uint16_t port, unsigned s
 	(void)size;
 	struct vuart *u = dev;
 	vuart_write_reg(u, v, (unsigned)(port - u->base), (uint8_t)value);
+	vuart_update_irq(u);
 }
 
 static const struct pio_ops vuart_pio_ops = { "uart16550", vuart_pio_read, vuart_pio_write };
@@ -76,24 +121,34 @@ static const struct pio_ops vuart_pio_ops = { "uart16550", vuart_pio_read, vuart
 static uint64_t vuart_mmio_read(struct vm_mmio_region *r, struct vcpu *v, uint64_t off, unsigned size)
 {
 	(void)v, (void)size;
-	return off < 8 ? vuart_read_reg(r->dev, (unsigned)off) : 0;
+	if (off >= 8)
+		return 0;
+	uint8_t val = vuart_read_reg(r->dev, (unsigned)off);
+	vuart_update_irq(r->dev);
+	return val;
 }
 
 static void vuart_mmio_write(struct vm_mmio_region *r, struct vcpu *v, uint64_t off, unsigned size, uint64_t val)
 {
 	(void)size;
-	if (off < 8)
+	if (off < 8) {
 		vuart_write_reg(r->dev, v, (unsigned)off, (uint8_t)val);
+		vuart_update_irq(r->dev);
+	}
 }
 
 static const struct mmio_ops vuart_mmio_ops = { "MMIO UART", vuart_mmio_read, vuart_mmio_write };
 
-struct vuart *vuart_create(struct vm *vm, uint16_t port, char *err, size_t errlen)
+struct vuart *vuart_create(struct vm *vm, uint16_t port, unsigned irq, char *err, size_t errlen)
 {
 	struct vuart *u = vm_dev_alloc(vm, sizeof(*u), err, errlen);
 	if (!u)
 		return 0;
+	u->vm = vm;
 	u->base = port;
+	u->irq = irq;
+	u->irq_src = irq_source_alloc(&vm->irq);
+	u->thre_pending = true; /* after reset the THR is empty */
 	if (vm_pio_register(vm, port, 8, &vuart_pio_ops, u, err, errlen))
 		return 0;
 	return u;

@@ -8,8 +8,9 @@
 struct vm;
 struct vuart;
 
-/* A UART at ports [port, port+8). NULL with a message on failure. */
-struct vuart *vuart_create(struct vm *vm, uint16_t port, char *err, size_t errlen);
+/* A UART at ports [port, port+8) raising IRQ line irq. NULL with a
+ * message on failure. */
+struct vuart *vuart_create(struct vm *vm, uint16_t port, unsigned irq, char *err, size_t errlen);
 /* The same UART's registers also at the page gpa (one byte each). */
 int vuart_map_mmio(struct vm *vm, struct vuart *u, uint64_t gpa, char *err, size_t errlen);
 

@@ -6,6 +6,9 @@
 #include "hv/exit/exits.h"
 #include "hv/guest_abi.h"
 #include "hv/core/vm.h"
+#include "hv/dev/clock_math.h"
+#include "hv/dev/kvmclock.h"
+#include "hv/host/tsc.h"
 #include "hv/x86/asm.h"
 
 /* CPUID.1 (SDM Vol 2A CPUID, table 3-10/3-11). */
@@ -25,19 +28,61 @@
 #define CPUID81_ECX_SKINIT (1u << 12)
 #define CPUID81_ECX_TOPOEXT (1u << 22)
 
+/*
+ * Answers computed once at boot (cpuid_init, after the TSC calibration),
+ * so the CPUID exit makes no calls:
+ *  - leaves 0x15 (TSC/crystal ratio) and 0x16 (frequencies), which exist
+ *    on Intel-vendor CPUs (SDM 2A CPUID; Linux reads them only there):
+ *    where the host has them (leaf 0's maximum reaches them), Nestor
+ *    answers from its TSC calibration and the guest crystal clock. Leaf 0
+ *    stays the host's; every Intel CPU that reports a crystal has them;
+ *  - the timing leaf 0x40000010 and the KVM feature leaf 0x40000101.
+ */
+static struct cpuid_regs leaf_15, leaf_16, leaf_timing, leaf_kvm_features;
+static bool has_15, has_16;
+
+void cpuid_init(void)
+{
+	struct cpuid_regs r = cpuid(0, 0);
+	bool intel = r.ebx == 0x756e6547 && r.edx == 0x49656e69 && r.ecx == 0x6c65746e; /* GenuineIntel */
+	has_15 = intel && r.eax >= 0x15;
+	has_16 = intel && r.eax >= 0x16;
+	uint32_t num, den;
+	tsc_crystal_ratio(tsc_hz(), GUEST_CRYSTAL_HZ, &num, &den);
+	leaf_15 = (struct cpuid_regs){ den, num, (uint32_t)GUEST_CRYSTAL_HZ, 0 }; /* TSC = ECX * EBX / EAX */
+	uint32_t mhz = (uint32_t)(tsc_hz() / 1000000);
+	leaf_16 = (struct cpuid_regs){ mhz, mhz, (uint32_t)(GUEST_CRYSTAL_HZ / 1000000), 0 };
+	leaf_timing = (struct cpuid_regs){ (uint32_t)(tsc_hz() / 1000), (uint32_t)(GUEST_CRYSTAL_HZ / 1000), 0, 0 };
+	leaf_kvm_features = (struct cpuid_regs){ kvmclock_features(), 0, 0, 0 };
+}
+
+/* Leaves 0x40000000-0x400001ff: Nestor's own range, then the KVM-
+ * compatible one (hv/guest_abi.h). */
+static struct cpuid_regs hypervisor_leaf(struct vcpu *v, uint32_t leaf)
+{
+	switch (leaf) {
+	case NESTOR_CPUID_BASE:
+		return (struct cpuid_regs){ NESTOR_CPUID_MAX, NESTOR_CPUID_SIG_EBX, NESTOR_CPUID_SIG_ECX,
+					    NESTOR_CPUID_SIG_EDX };
+	case NESTOR_CPUID_INFO:
+		return (struct cpuid_regs){ NESTOR_ABI_VERSION, v->vm->id, v->index, 0 };
+	case NESTOR_CPUID_TIMING:
+		return leaf_timing;
+	case KVM_CPUID_BASE:
+		return (struct cpuid_regs){ KVM_CPUID_FEATURES, KVM_CPUID_SIG_EBX, KVM_CPUID_SIG_ECX,
+					    KVM_CPUID_SIG_EDX };
+	case KVM_CPUID_FEATURES:
+		return leaf_kvm_features;
+	}
+	return (struct cpuid_regs){ 0, 0, 0, 0 };
+}
+
 struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	struct vm *vm = v->vm;
 	struct cpuid_regs r;
-	if (leaf >= NESTOR_CPUID_BASE && leaf <= 0x400000ff) {
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
-		if (leaf == NESTOR_CPUID_BASE)
-			r = (struct cpuid_regs){ NESTOR_CPUID_MAX, NESTOR_CPUID_SIG_EBX, NESTOR_CPUID_SIG_ECX,
-						 NESTOR_CPUID_SIG_EDX };
-		else if (leaf == NESTOR_CPUID_MAX)
-			r = (struct cpuid_regs){ NESTOR_ABI_VERSION, vm->id, v->index, 0 };
-		return r;
-	}
+	if (leaf - NESTOR_CPUID_BASE < 0x200)
+		return hypervisor_leaf(v, leaf);
 	r = cpuid(leaf, subleaf);
 	switch (leaf) {
 	case 1:
@@ -73,6 +118,14 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		break;
 	case 0x8000000a: /* SVM features: none offered */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		break;
+	case 0x15:
+		if (has_15)
+			r = leaf_15;
+		break;
+	case 0x16:
+		if (has_16)
+			r = leaf_16;
 		break;
 	}
 	return r;

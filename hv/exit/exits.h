@@ -32,6 +32,8 @@ void vm_inject_gp(struct vcpu *v);
 void vm_inject_ud(struct vcpu *v);
 
 struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
+/* Read the host's CPUID leaf 0 once (boot CPU, before any guest runs). */
+void cpuid_init(void);
 enum exit_action handle_cpuid(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e);

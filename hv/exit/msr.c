@@ -6,6 +6,8 @@
 #include "drivers/console.h"
 #include "hv/exit/exits.h"
 #include "hv/core/vm.h"
+#include "hv/dev/kvmclock.h"
+#include "hv/guest_abi.h"
 
 #define MSR_TSC 0x10
 #define MSR_FEATURE_CONTROL 0x3a
@@ -114,6 +116,9 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 		else
 			*val = v->msr_mtrr_def_type;
 		return true;
+	case MSR_KVM_WALL_CLOCK_NEW:
+	case MSR_KVM_SYSTEM_TIME_NEW:
+		return kvmclock_msr(v, msr, write, val);
 	case MSR_TSC_AUX:
 		if (!host_has_tsc_aux())
 			return false; /* no RDTSCP, no RDPID: the MSR does not exist */

@@ -31,6 +31,8 @@ static uint64_t mul_div(uint64_t a, uint64_t b, uint64_t c)
 
 uint64_t tsc_to_crystal(uint64_t t) { return mul_div(t, GUEST_CRYSTAL_HZ, host_tsc_hz); }
 uint64_t crystal_to_tsc(uint64_t c) { return mul_div(c, host_tsc_hz, GUEST_CRYSTAL_HZ); }
+uint64_t tsc_to_clock(uint64_t t, uint64_t hz) { return mul_div(t, hz, host_tsc_hz); }
+uint64_t clock_to_tsc(uint64_t c, uint64_t hz) { return mul_div(c, host_tsc_hz, hz); }
 
 /* CPUID 0x15 (SDM 2A CPUID): TSC = ECX * EBX / EAX when all are given. */
 static uint64_t from_cpuid(void)

@@ -25,5 +25,8 @@ uint64_t tsc_hz(void);
  * ticks before its divider), without overflow for any 64-bit input. */
 uint64_t tsc_to_crystal(uint64_t tsc_ticks);
 uint64_t crystal_to_tsc(uint64_t crystal_ticks);
+/* The same for any clock of hz (the PIT's, the RTC's). */
+uint64_t tsc_to_clock(uint64_t tsc_ticks, uint64_t hz);
+uint64_t clock_to_tsc(uint64_t clock_ticks, uint64_t hz);
 
 #endif

@@ -27,6 +27,12 @@ static inline uint8_t byte_sum(const uint8_t *p, size_t len)
 	return s;
 }
 
+static inline void wr16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
 static inline void wr32(uint8_t *p, uint32_t v)
 {
 	p[0] = (uint8_t)v;

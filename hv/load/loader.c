@@ -10,6 +10,10 @@
  *              in real mode at entry=.
  */
 #include "hv/load/loader.h"
+#include "drivers/console.h"
+#include "hv/guest_abi.h"
+#include "hv/load/fw_tables.h"
+#include "hv/x86/asm.h"
 #include "hv/load/elf_load.h"
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
@@ -86,8 +90,47 @@ static void build_identity_tables(struct vm *vm)
 	}
 }
 
+/*
+ * ACPI and MP tables in the BIOS area (hv/load/fw_tables.h), unless a
+ * real-mode image covers [lo, hi) there: then the image wins and the
+ * guest has no tables (said in the log).
+ */
+static int place_fw_tables(struct vm *vm, uint64_t lo, uint64_t hi, char *err, size_t errlen)
+{
+	if (lo < FW_TABLES_GPA + FW_TABLES_MAX && hi > FW_TABLES_GPA) {
+		log_warn("vm", "%s: no ACPI/MP tables: the image covers 0x%x-0x%x", vm->opts.name, FW_TABLES_GPA,
+			 FW_TABLES_GPA + FW_TABLES_MAX);
+		return 0;
+	}
+	struct cpuid_regs id = cpuid(1, 0);
+	struct fw_tables_config c = {
+		.ncpus = vm->opts.vcpus,
+		.lapic_gpa = GUEST_LAPIC_GPA,
+		.ioapic_gpa = GUEST_IOAPIC_GPA,
+		.ioapic_id = GUEST_IOAPIC_ID,
+		.lapic_version = 0x14, /* an integrated xAPIC (SDM 3A 11.4.8) */
+		.ioapic_version = 0x11, /* 82093AA */
+		.cpu_signature = id.eax,
+		.cpu_features = id.edx,
+	};
+	struct fw_tables_layout l;
+	uint8_t *buf = vm_gpa_ptr(vm, FW_TABLES_GPA, FW_TABLES_MAX);
+	if (!buf)
+		return fmt_error(err, errlen, "no RAM at 0x%x for the ACPI/MP tables", FW_TABLES_GPA);
+	return fw_tables_build(&c, buf, FW_TABLES_MAX, FW_TABLES_GPA, &l, err, errlen);
+}
+
 int guest_load(struct vm *vm, const void *image, uint64_t size, struct vcpu_start *st, char *err, size_t errlen)
 {
+	if (vm->opts.mode == GUEST_MODE_ISOLATED && vm->opts.kind != GUEST_KIND_ROM) {
+		uint64_t lo = 0, hi = 0;
+		if (vm->opts.kind == GUEST_KIND_REALMODE) {
+			lo = vm->opts.has_load ? vm->opts.load : vm->opts.entry;
+			hi = lo + size;
+		}
+		if (place_fw_tables(vm, lo, hi, err, errlen) < 0)
+			return -1;
+	}
 	memset(st, 0, sizeof(*st));
 	st->rflags = 2;
 	switch (vm->opts.kind) {

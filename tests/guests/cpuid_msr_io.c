@@ -87,7 +87,7 @@ static void check_cpuid(bool nestor)
 	guest_check(strcmp(sig, "NestorNestor") == 0 && base.eax >= NESTOR_CPUID_MAX,
 		    "CPUID 0x40000000 signature \"%s\", max leaf 0x%08x",
 		    sig, (unsigned)base.eax);
-	struct cpuid_regs info = cpuid(NESTOR_CPUID_MAX, 0);
+	struct cpuid_regs info = cpuid(NESTOR_CPUID_INFO, 0);
 	guest_check(info.eax == NESTOR_ABI_VERSION,
 		    "CPUID 0x40000001 ABI version %u (vm id %u, vcpu %u)",
 		    (unsigned)info.eax, (unsigned)info.ebx, (unsigned)info.ecx);

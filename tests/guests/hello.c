@@ -53,7 +53,7 @@ int guest_main(const struct mb_info *mbi)
 
 	guest_say("cpu vendor %s", cpu_vendor_string());
 	if (nestor_present()) {
-		struct cpuid_regs r = cpuid(NESTOR_CPUID_MAX, 0);
+		struct cpuid_regs r = cpuid(NESTOR_CPUID_INFO, 0);
 		guest_say("nestor present: abi %u, vm id %u, vcpu %u",
 			  (unsigned)r.eax, (unsigned)r.ebx, (unsigned)r.ecx);
 		static const char msg[] = "hello: this line came through HC_PRINT";

@@ -169,5 +169,20 @@ want '^rom_unsupported: skipped \(no Nestor\): writing to ROM with INC'
 want '^rom_unsupported: ok$'; wantnot FAIL
 finish
 
+# SeaBIOS's ACPI and MP tables, read as the guest reads Nestor's.
+run firmware $OK 30 -kernel $G/firmware.elf -smp 2
+want '^firmware: pass: RSDT checksum right$'
+want '^firmware: pass: MADT: 2 enabled local APICs, fw_cfg says 2 CPUs$'
+want '^firmware: pass: MADT: ISA IRQ0 overridden to GSI 2$'
+want '^firmware: pass: MP configuration table checksum right$'
+want '^firmware: 0 checks failed$'; want '^firmware: ok$'; wantnot FAIL
+finish
+
+for g in clocks pitpic rtc; do
+	run $g $OK 30 -kernel $G/$g.elf
+	want "^$g: skipped \(no Nestor"; want "^$g: ok\$"; wantnot FAIL
+	finish
+done
+
 echo "guests: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

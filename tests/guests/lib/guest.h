@@ -113,6 +113,22 @@ const char *exception_name(int vector); /* "#GP" ... */
 /* Run fn(arg); if it raises an exception, abandon it and return the
  * vector (details in guest_last_fault); -1 if fn returned normally. */
 int guest_catch(void (*fn)(void *), void *arg);
+/* Install an interrupt gate for vector (e.g. a device IRQ), extending the
+ * IDT's limit to cover it. stub is made by GUEST_INTR_STUB. */
+void guest_set_intr_gate(unsigned vector, void (*stub)(void));
+/* An interrupt handler stub `name` that saves the registers, calls
+ * void body(void) and returns with IRET. */
+#define GUEST_INTR_STUB(name, body)                                                                   \
+	void name(void);                                                                               \
+	__asm__(".text\n.globl " #name "\n" #name ":\n\tpushal\n\tcld\n\tcall " #body              \
+		"\n\tpopal\n\tiret\n")
+
+/* Initialise the 8259 pair (vectors vector_base and vector_base + 8,
+ * cascade on IR2, 8086 mode) and set its masks (lib/pic.c). */
+void guest_pic_init(uint8_t vector_base, uint8_t master_mask, uint8_t slave_mask);
+/* The TSC rate Nestor reports (CPUID 0x40000010), 0 without Nestor. */
+uint32_t guest_tsc_khz(void);
+
 /* rdmsr/wrmsr that survive a #GP: return -1 on success, else the vector. */
 int rdmsr_safe(uint32_t msr, uint64_t *value);
 int wrmsr_safe(uint32_t msr, uint64_t value);

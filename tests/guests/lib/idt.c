@@ -27,7 +27,8 @@ struct idt_desc {
 extern const uint32_t guest_isr_table[32];
 extern char guest_catch_landing[];
 
-static struct idt_gate idt[32] __attribute__((aligned(8)));
+static struct idt_gate idt[256] __attribute__((aligned(8)));
+static unsigned idt_entries = 32; /* the limit covers these */
 
 /* Shared with guest_catch in entry.asm: the stack of the innermost active
  * catch (0: none) and the vector that ended it. */
@@ -48,7 +49,23 @@ void guest_idt_init(void)
 			.offset_hi = (uint16_t)(a >> 16),
 		};
 	}
-	struct idt_desc d = { sizeof(idt) - 1, (uint32_t)(uintptr_t)idt };
+	struct idt_desc d = { (uint16_t)(idt_entries * sizeof(idt[0]) - 1), (uint32_t)(uintptr_t)idt };
+	__asm__ volatile("lidt %0" : : "m"(d));
+}
+
+void guest_set_intr_gate(unsigned vector, void (*stub)(void))
+{
+	uint32_t a = (uint32_t)(uintptr_t)stub;
+	vector &= 255;
+	idt[vector] = (struct idt_gate){
+		.offset_lo = (uint16_t)a,
+		.selector = CODE_SEL,
+		.type_attr = GATE_INT32,
+		.offset_hi = (uint16_t)(a >> 16),
+	};
+	if (vector >= idt_entries)
+		idt_entries = vector + 1;
+	struct idt_desc d = { (uint16_t)(idt_entries * sizeof(idt[0]) - 1), (uint32_t)(uintptr_t)idt };
 	__asm__ volatile("lidt %0" : : "m"(d));
 }
 
