@@ -13,6 +13,7 @@
 #include "hv/exit/exits.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
+#include "nested/nested.h"
 
 /* About 10 ms of a few-GHz TSC. */
 #define SLICE_TSC_TICKS 20000000ull
@@ -80,6 +81,20 @@ static void switch_in(struct vcpu *v)
 		vm_tdp_release(v->vm);
 }
 
+/* A nested=on vCPU's loop: an exit taken in L2 is routed by nested/
+ * (L0's own, reflected to L1, or emulated for L2). A loop of its own so
+ * that ordinary vCPUs test nothing of it per exit. */
+static void run_nested_vcpu(struct vcpu *v)
+{
+	struct vm *vm = v->vm;
+	enum exit_action a;
+	do {
+		struct vm_exit e;
+		virt_ops->run(v, &e);
+		a = nested_in_l2(v) ? nested_l2_exit(v, &e) : exit_dispatch(v, &e);
+	} while (a == EXIT_ACTION_RESUME && !vm->stopped);
+}
+
 /* Enter v until it yields, halts or its VM stops. */
 static void run_vcpu(struct vcpu *v)
 {
@@ -115,7 +130,10 @@ bool sched_run(void)
 			last = v;
 		}
 		virt_ops->set_slice(v, SLICE_TSC_TICKS);
-		run_vcpu(v);
+		if (v->nested)
+			run_nested_vcpu(v);
+		else
+			run_vcpu(v);
 	}
 	if (last)
 		fpu_save(last->fpu);

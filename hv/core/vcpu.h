@@ -25,6 +25,7 @@
 
 struct vm;
 struct pg_format;
+struct nested_vcpu;
 
 /* General-purpose registers by x86 encoding number (SDM 2A table 2-2),
  * so decoded ModRM register fields index this directly. */
@@ -153,6 +154,8 @@ struct vcpu {
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
 	/* It ever took a CPU (hv/core/tdp.c: it may cache TDP entries). */
 	bool tdp_ran;
+	/* nested=on VMs only (nested/nested.h), else NULL. */
+	struct nested_vcpu *nested;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 

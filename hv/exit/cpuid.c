@@ -6,6 +6,7 @@
 #include "hv/exit/exits.h"
 #include "hv/guest_abi.h"
 #include "hv/core/vm.h"
+#include "nested/nested.h"
 #include "hv/x86/asm.h"
 
 /* CPUID.1 (SDM Vol 2A CPUID, table 3-10/3-11). */
@@ -70,9 +71,13 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		break;
 	case 0x80000001:
 		r.ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_SKINIT | CPUID81_ECX_TOPOEXT);
+		if (v->nested)
+			nested_cpuid(v, leaf, &r);
 		break;
-	case 0x8000000a: /* SVM features: none offered */
+	case 0x8000000a: /* SVM features: none offered, except to nested=on VMs */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		if (v->nested)
+			nested_cpuid(v, leaf, &r);
 		break;
 	}
 	return r;

@@ -33,6 +33,8 @@ void vm_inject_ud(struct vcpu *v);
 
 struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 enum exit_action handle_cpuid(struct vcpu *v, struct vm_exit *e);
+/* Would a real CPU accept this WRMSR value (no #GP)? */
+bool msr_write_valid(uint32_t msr, uint64_t val);
 enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_io(struct vcpu *v, struct vm_exit *e);

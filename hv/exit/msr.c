@@ -6,6 +6,7 @@
 #include "drivers/console.h"
 #include "hv/exit/exits.h"
 #include "hv/core/vm.h"
+#include "nested/nested.h"
 
 #define MSR_TSC 0x10
 #define MSR_FEATURE_CONTROL 0x3a
@@ -47,7 +48,7 @@ static void warn_once(struct vcpu *v, uint32_t msr, bool write)
  */
 static bool is_canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
 
-static bool msr_write_valid(uint32_t msr, uint64_t val)
+bool msr_write_valid(uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_FS_BASE:
@@ -79,6 +80,11 @@ static bool msr_write_valid(uint32_t msr, uint64_t val)
 /* Returns false for an MSR Nestor does not emulate or a value it refuses. */
 static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
+	if (v->nested) {
+		int r = nested_msr(v, msr, write, val);
+		if (r >= 0)
+			return r;
+	}
 	if (write && !msr_write_valid(msr, *val))
 		return false;
 	if (virt_ops->state_msr(v, msr, write, val))
@@ -135,7 +141,8 @@ enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = 0;
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, false, &val)) {
-		warn_once(v, msr, false);
+		if (!nested_owns_msr(v, msr))
+			warn_once(v, msr, false);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;
 	}
@@ -149,7 +156,7 @@ enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = (uint32_t)v->gpr[GPR_RAX] | (v->gpr[GPR_RDX] << 32);
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, true, &val)) {
-		if (msr_write_valid(msr, val))
+		if (msr_write_valid(msr, val) && !nested_owns_msr(v, msr))
 			warn_once(v, msr, true);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;

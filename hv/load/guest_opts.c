@@ -95,12 +95,13 @@ struct raw_opts {
 	struct opt_addr entry;
 	struct opt_addr load;
 	bool wait;
+	bool nested;
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_COUNT };
+       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_NESTED, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -161,6 +162,10 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.name = "unbacked", .type = CMDLINE_CUSTOM, .dest = raw ? &raw->unbacked : NULL,
 		.parse = parse_range, .expect = "0xADDRESS+SIZE, page aligned",
 		.help = "nothing there: reads return all ones, writes are dropped" };
+	t[OPT_NESTED] = (struct cmdline_option){
+		.name = "nested", .type = CMDLINE_BOOL,
+		.dest = raw ? &raw->nested : NULL,
+		.help = "the guest may be a hypervisor: it sees AMD SVM (default off; SVM hosts only)" };
 }
 
 static bool is_space(char c)
@@ -300,6 +305,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->load = raw.load.value;
 	out->cmdline = guest_cmdline;
 	out->wait = raw.wait;
+	out->nested = raw.nested;
 	out->rom = raw.rom;
 	out->romd = raw.romd;
 	out->testdev = raw.testdev;

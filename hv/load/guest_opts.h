@@ -23,6 +23,8 @@
  *   entry=ADDR                  required for realmode (below 1M); for
  *                               other kinds it overrides the image's entry
  *   load=ADDR                   where to load a raw image (optional)
+ *   nested=on|off               [off] the guest sees AMD SVM and may run
+ *                               its own guests (nested/)
  */
 #ifndef NESTOR_HV_GUEST_OPTS_H
 #define NESTOR_HV_GUEST_OPTS_H
@@ -75,6 +77,7 @@ struct guest_opts {
 	bool has_load;
 	uint64_t load;             /* guest-physical */
 	bool wait;                 /* the run waits for this VM (default) */
+	bool nested;               /* nested=on: L1 hypervisor (nested/) */
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	/* The guest's own command line: points into the module string just

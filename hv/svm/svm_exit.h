@@ -105,6 +105,8 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
 		e->reason = EXIT_VIRT_INSN;
+		if (!e->insn_len)
+			e->insn_len = 3; /* 0F 01 D8..DF */
 		break;
 	case SVM_EXIT_INVALID:
 		e->reason = EXIT_ENTRY_FAILED;
