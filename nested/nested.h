@@ -49,6 +49,7 @@ struct nested_vcpu {
 	struct vmcb *vmcb01;
 	uint64_t vmcb01_pa;
 	struct vmcb_control l1_ctl;   /* the checked, sanitised VMCB12 controls */
+	bool maps_known, iopm01_full, msrpm01_full; /* L0's maps intercept all */
 	/* Statistics: exits taken in L2, and how many went to L1. */
 	uint64_t l2_exits, l2_reflected, vmruns, vmruns_failed;
 };

@@ -42,7 +42,11 @@ void svm_vmcb12_copy(struct vmcb *copy, const volatile struct vmcb *l1)
 	 * whatever L1's other vCPUs write meanwhile. */
 	const volatile uint64_t *src = (const volatile uint64_t *)l1;
 	uint64_t *dst = (uint64_t *)copy;
-	for (unsigned i = 0; i < sizeof(*copy) / 8; i++)
+	for (unsigned i = 0; i < SVM_VMCB12_CONTROL_BYTES / 8; i++)
+		dst[i] = src[i];
+	src += 0x400 / 8;
+	dst += 0x400 / 8;
+	for (unsigned i = 0; i < SVM_VMCB12_SAVE_BYTES / 8; i++)
 		dst[i] = src[i];
 }
 

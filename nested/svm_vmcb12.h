@@ -88,7 +88,11 @@ enum vmcb12_check {
 /* Short text for a check (stop reports, test messages). */
 const char *vmcb12_check_name(enum vmcb12_check c);
 
-/* The private copy: the fields VMRUN reads, out of L1 memory. */
+/* The private copy: the fields VMRUN reads, out of L1 memory: the
+ * control area up to 0x100 and the save area 0x400-0x67f (table B-1/B-2;
+ * the rest of the copy is left as it was). */
+#define SVM_VMCB12_CONTROL_BYTES 0x100u
+#define SVM_VMCB12_SAVE_BYTES 0x280u
 void svm_vmcb12_copy(struct vmcb *copy, const volatile struct vmcb *l1);
 
 /* APM 15.5.1 on the copy; VMCB12_OK or the first check that fails. */

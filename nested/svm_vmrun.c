@@ -48,16 +48,31 @@ static void caps_for(struct vcpu *v, struct svm_nested_caps *c)
 	};
 }
 
-/* L1's permission map at pa merged with L0's into dst (a map L1 placed
- * outside its RAM intercepts everything, as all-ones memory would). */
-static void merge_map(struct vcpu *v, uint64_t dst_pa, uint64_t l0_pa, bool l1_on, uint64_t l1_pa, size_t len)
+/* Does L0's map intercept everything? (then it is VMCB02's as it is:
+ * L0 | L1 = L0, and nothing needs merging at each VMRUN) */
+static bool all_ones(uint64_t pa, size_t len)
 {
+	const uint64_t *p = pa_to_ptr(pa);
+	for (size_t i = 0; i < len / 8; i++)
+		if (p[i] != ~0ull)
+			return false;
+	return true;
+}
+
+/* The map for VMCB02: L0's when it intercepts everything, else L1's at
+ * l1_pa merged with L0's into dst (a map L1 placed outside its RAM
+ * intercepts everything, as all-ones memory would). */
+static uint64_t merge_map(struct vcpu *v, uint64_t dst_pa, uint64_t l0_pa, bool l0_full, bool l1_on, uint64_t l1_pa,
+			  size_t len)
+{
+	if (l0_full)
+		return l0_pa;
 	const uint8_t *l1 = l1_on ? vm_gpa_ptr(v->vm, l1_pa & SVM_BITMAP_BASE_MASK, len) : 0;
-	if (l1_on && !l1) {
+	if (l1_on && !l1)
 		memset(pa_to_ptr(dst_pa), 0xff, len);
-		return;
-	}
-	nested_bitmap_merge(pa_to_ptr(dst_pa), pa_to_ptr(l0_pa), l1, len);
+	else
+		nested_bitmap_merge(pa_to_ptr(dst_pa), pa_to_ptr(l0_pa), l1, len);
+	return dst_pa;
 }
 
 static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
@@ -74,11 +89,15 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	memset(&v02->control, 0, sizeof(v02->control));
 	struct vmcb_control *c = &v02->control;
 	svm_merge_intercepts(c, &l0, &l1);
-	merge_map(v, n->iopm02_pa, s->iopm_pa, l1.misc1 & SVM_INTERCEPT1_IOIO, c12->control.iopm_base_pa, SVM_IOPM_SIZE);
-	merge_map(v, n->msrpm02_pa, s->msrpm_pa, l1.misc1 & SVM_INTERCEPT1_MSR, c12->control.msrpm_base_pa,
-		  SVM_MSRPM_SIZE);
-	c->iopm_base_pa = n->iopm02_pa;
-	c->msrpm_base_pa = n->msrpm02_pa;
+	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
+		n->iopm01_full = all_ones(s->iopm_pa, SVM_IOPM_SIZE);
+		n->msrpm01_full = all_ones(s->msrpm_pa, SVM_MSRPM_SIZE);
+		n->maps_known = true;
+	}
+	c->iopm_base_pa = merge_map(v, n->iopm02_pa, s->iopm_pa, n->iopm01_full, l1.misc1 & SVM_INTERCEPT1_IOIO,
+				    c12->control.iopm_base_pa, SVM_IOPM_SIZE);
+	c->msrpm_base_pa = merge_map(v, n->msrpm02_pa, s->msrpm_pa, n->msrpm01_full, l1.misc1 & SVM_INTERCEPT1_MSR,
+				     c12->control.msrpm_base_pa, SVM_MSRPM_SIZE);
 	c->tsc_offset = v01->control.tsc_offset + c12->control.tsc_offset;
 	c->asid = v01->control.asid;
 	/* Host interrupts must exit L2 whatever its IF (V_INTR_MASKING). */
@@ -88,7 +107,7 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	c->np_enable = 1;
 	c->ncr3 = v01->control.ncr3; /* L2-physical = L1-physical */
 
-	v02->save = c12->save;
+	memcpy(&v02->save, &c12->save, SVM_VMCB12_SAVE_BYTES);
 	nested_svm_copy_vmload_state(&v02->save, &v01->save);
 	v02->save.g_pat = v01->save.g_pat; /* no nested paging: L1's PAT */
 	v02->save.dbgctl = 0;               /* no LBR virtualization */

@@ -52,8 +52,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(&in.save.dr7, data + 0x60, 16);
 		memcpy(&in.save.cs, data + 0x70, 16);
 	}
+	memset(&v, 0, sizeof(v));
 	svm_vmcb12_copy(&v, &in);
-	REQUIRE(memcmp(&v, &in, sizeof(v)) == 0);
+	REQUIRE(memcmp(&v, &in, SVM_VMCB12_CONTROL_BYTES) == 0);
+	REQUIRE(memcmp(&v.save, &in.save, SVM_VMCB12_SAVE_BYTES) == 0);
+	/* Beyond the fields VMRUN reads the copy keeps what it had. */
+	memcpy((uint8_t *)&v + 0x400 + SVM_VMCB12_SAVE_BYTES, (uint8_t *)&in + 0x400 + SVM_VMCB12_SAVE_BYTES,
+	       sizeof(v) - 0x400 - SVM_VMCB12_SAVE_BYTES);
+	memcpy((uint8_t *)&v + SVM_VMCB12_CONTROL_BYTES, (uint8_t *)&in + SVM_VMCB12_CONTROL_BYTES,
+	       0x400 - SVM_VMCB12_CONTROL_BYTES);
 	enum vmcb12_check k = svm_vmcb12_check(&v, &caps);
 	REQUIRE((unsigned)k < VMCB12_CHECK_COUNT);
 	REQUIRE(vmcb12_check_name(k) != NULL);

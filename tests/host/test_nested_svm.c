@@ -158,8 +158,13 @@ TEST(vmcb12_copy_is_exact)
 	static struct vmcb src, dst;
 	for (unsigned i = 0; i < sizeof(src); i++)
 		((uint8_t *)&src)[i] = (uint8_t)(i * 7 + 3);
+	memset(&dst, 0, sizeof(dst));
 	svm_vmcb12_copy(&dst, &src);
-	CHECK(memcmp(&src, &dst, sizeof(src)) == 0);
+	CHECK(memcmp(&src, &dst, SVM_VMCB12_CONTROL_BYTES) == 0);
+	CHECK(memcmp(&src.save, &dst.save, SVM_VMCB12_SAVE_BYTES) == 0);
+	CHECK_EQ(dst.save.g_pat, src.save.g_pat); /* the last field VMRUN reads */
+	CHECK_EQ(((uint8_t *)&dst)[0x100], 0);    /* reserved: not copied */
+	CHECK_EQ(((uint8_t *)&dst)[0x680], 0);
 }
 
 TEST(sanitise_int_ctl_and_features_not_offered)

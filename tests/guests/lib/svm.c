@@ -63,7 +63,27 @@ void svm_vmrun_at(uint32_t pa)
 			 : "ebx", "ecx", "edx", "esi", "edi", "memory", "cc");
 }
 
-void svm_run(struct vmcb *v) { svm_vmrun_at((uint32_t)(uintptr_t)v); }
+struct svm_gprs svm_l2_gprs;
+
+/* cdecl: [esp+4] = VMCB address, [esp+8] = the L2 register block. */
+__asm__(".text\n"
+	".globl svm_run_gprs\n"
+	"svm_run_gprs:\n"
+	"push %ebp\n push %ebx\n push %esi\n push %edi\n"
+	"mov 24(%esp), %eax\n"
+	"push %eax\n"                     /* the block, for after VMRUN */
+	"mov 0(%eax), %ebx\n mov 4(%eax), %ecx\n mov 8(%eax), %edx\n"
+	"mov 12(%eax), %esi\n mov 16(%eax), %edi\n mov 20(%eax), %ebp\n"
+	"mov 24(%esp), %eax\n"            /* the VMCB */
+	"vmrun %eax\n"
+	"xchg %ebx, (%esp)\n"             /* ebx = block, L2's ebx on the stack */
+	"mov %ecx, 4(%ebx)\n mov %edx, 8(%ebx)\n mov %esi, 12(%ebx)\n"
+	"mov %edi, 16(%ebx)\n mov %ebp, 20(%ebx)\n"
+	"pop %eax\n mov %eax, 0(%ebx)\n"
+	"pop %edi\n pop %esi\n pop %ebx\n pop %ebp\n"
+	"ret\n");
+
+void svm_run(struct vmcb *v) { svm_run_gprs((uint32_t)(uintptr_t)v, &svm_l2_gprs); }
 
 void svm_iopm_set(uint16_t port) { svm_iopm[port / 8] |= (uint8_t)(1u << (port % 8)); }
 

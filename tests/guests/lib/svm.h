@@ -40,8 +40,18 @@ extern struct vmcb svm_vmcb_page;
 extern uint8_t svm_iopm[3 * 4096], svm_msrpm[2 * 4096];
 struct vmcb *svm_vmcb_flat32(void (*entry)(void), void *stack_top);
 
-/* VMRUN with rAX = v (L2 may change every GPR; they are saved here). */
+/* L2's general registers other than RAX/RSP (those are in the VMCB):
+ * VMRUN and #VMEXIT leave them to the hypervisor (APM 15.5), so the
+ * library keeps them here across L1's own code. */
+struct svm_gprs {
+	uint32_t ebx, ecx, edx, esi, edi, ebp;
+};
+extern struct svm_gprs svm_l2_gprs;
+
+/* VMRUN with rAX = v: L2 runs with svm_l2_gprs, which hold its registers
+ * again after the #VMEXIT; L1's own registers survive. */
 void svm_run(struct vmcb *v);
+void svm_run_gprs(uint32_t pa, struct svm_gprs *g);
 /* VMRUN with any EAX (for the #GP rules). */
 void svm_vmrun_at(uint32_t pa);
 
