@@ -22,6 +22,8 @@
 #include "hv/core/vcpu.h"
 #include "hv/svm/vmcb.h"
 #include "hv/x86/asm.h"
+#include "nested/svm_reflect.h"
+#include "nested/svm_vmcb12.h"
 
 /* VM_CR (APM Vol 2 15.30.1). */
 #define MSR_VM_CR 0xc0010114u
@@ -48,8 +50,13 @@ struct nested_vcpu {
 	/* L1's VMCB (Nestor's VMCB01) while L2 runs. */
 	struct vmcb *vmcb01;
 	uint64_t vmcb01_pa;
-	struct vmcb_control l1_ctl;   /* the checked, sanitised VMCB12 controls */
+	/* From the checked, sanitised VMCB12: what L1 intercepts, and its
+	 * int_ctl (written back with L2's V_TPR/V_IRQ at #VMEXIT). */
+	struct svm_l1_intercepts l1i;
+	uint64_t l1_vintr;
 	bool maps_known, iopm01_full, msrpm01_full; /* L0's maps intercept all */
+	bool caps_known, warned_vm86;
+	struct svm_nested_caps caps;  /* what L1's CPU offers (its CPUID) */
 	/* Statistics: exits taken in L2, and how many went to L1. */
 	uint64_t l2_exits, l2_reflected, vmruns, vmruns_failed;
 };

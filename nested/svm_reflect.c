@@ -55,7 +55,8 @@ static bool l1_wants_io(const struct svm_l1_intercepts *i, uint64_t info1, const
 
 bool svm_l1_wants(const struct svm_l1_intercepts *i, const struct svm_l2_exit *x, const struct walk_mem *l1mem)
 {
-	uint64_t code = x->exitcode;
+	/* A failed VMRUN: -1, or its low 32 bits as QEMU writes it. */
+	uint64_t code = (uint32_t)x->exitcode == 0xffffffffu ? SVM_EXIT_INVALID : x->exitcode;
 
 	if (code == SVM_EXIT_INVALID)
 		return true;

@@ -4,6 +4,7 @@
  * 15.21.1 (int_ctl), table B-1 (control area).
  */
 #include "nested/svm_vmcb12.h"
+#include "hv/lib/string.h"
 #include "hv/x86/asm.h"
 
 #define VMCB_CS_L (1u << 9)  /* attrib bit 9 = descriptor bit 53 */
@@ -38,16 +39,11 @@ const char *vmcb12_check_name(enum vmcb12_check c)
 
 void svm_vmcb12_copy(struct vmcb *copy, const volatile struct vmcb *l1)
 {
-	/* Word by word through a volatile pointer: each word is read once,
-	 * whatever L1's other vCPUs write meanwhile. */
-	const volatile uint64_t *src = (const volatile uint64_t *)l1;
-	uint64_t *dst = (uint64_t *)copy;
-	for (unsigned i = 0; i < SVM_VMCB12_CONTROL_BYTES / 8; i++)
-		dst[i] = src[i];
-	src += 0x400 / 8;
-	dst += 0x400 / 8;
-	for (unsigned i = 0; i < SVM_VMCB12_SAVE_BYTES / 8; i++)
-		dst[i] = src[i];
+	/* One memcpy per area reads each byte once, whatever L1's other
+	 * vCPUs write meanwhile; only the copy is looked at afterwards. */
+	const uint8_t *src = (const uint8_t *)(uintptr_t)l1;
+	memcpy(copy, src, SVM_VMCB12_CONTROL_BYTES);
+	memcpy(&copy->save, src + 0x400, SVM_VMCB12_SAVE_BYTES);
 }
 
 /* The whole map [base & ~0xfff, +size) lies below 2^maxphyaddr. */

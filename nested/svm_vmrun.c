@@ -36,9 +36,14 @@
 
 #define CPUID81_EDX_LM (1u << 29)
 
-static void caps_for(struct vcpu *v, struct svm_nested_caps *c)
+/* What L1's CPU has (its CPUID never changes): judged once. */
+static const struct svm_nested_caps *caps_for(struct vcpu *v)
 {
-	*c = (struct svm_nested_caps){
+	struct nested_vcpu *n = v->nested;
+	if (n->caps_known)
+		return &n->caps;
+	n->caps_known = true;
+	n->caps = (struct svm_nested_caps){
 		.maxphyaddr = (uint8_t)nested_l1_maxphyaddr(v),
 		.long_mode = (vm_cpuid(v, 0x80000001, 0).edx & CPUID81_EDX_LM) != 0,
 		.npt = false,
@@ -46,6 +51,7 @@ static void caps_for(struct vcpu *v, struct svm_nested_caps *c)
 		.cr4_allowed = virt_ops->cr4_allowed(),
 		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME,
 	};
+	return &n->caps;
 }
 
 /* Does L0's map intercept everything? (then it is VMCB02's as it is:
@@ -85,8 +91,11 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	l0.intercept_misc1 &= ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET);
 	struct svm_l1_intercepts l1;
 	svm_l1_intercepts_from(&l1, &c12->control);
+	n->l1i = l1;
+	n->l1_vintr = c12->control.vintr;
 
-	memset(&v02->control, 0, sizeof(v02->control));
+	/* Every input field of the control area is set here; the others
+	 * (AVIC, GHCB, LBR, pause filter) stay 0 from vCPU setup. */
 	struct vmcb_control *c = &v02->control;
 	svm_merge_intercepts(c, &l0, &l1);
 	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
@@ -106,6 +115,7 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	c->eventinj = c12->control.eventinj;
 	c->np_enable = 1;
 	c->ncr3 = v01->control.ncr3; /* L2-physical = L1-physical */
+	c->clean_bits = 0;            /* nothing of VMCB02 is cached */
 
 	memcpy(&v02->save, &c12->save, SVM_VMCB12_SAVE_BYTES);
 	nested_svm_copy_vmload_state(&v02->save, &v01->save);
@@ -128,25 +138,32 @@ enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa
 	n->vmruns++;
 	struct vmcb *c12 = n->vmcb12_copy;
 	svm_vmcb12_copy(c12, l1);
-	struct svm_nested_caps caps;
-	caps_for(v, &caps);
-	enum vmcb12_check k = svm_vmcb12_check(c12, &caps);
-	if (k != VMCB12_OK) {
+	const struct svm_nested_caps *caps = caps_for(v);
+	enum vmcb12_check k = svm_vmcb12_check(c12, caps);
+	/* Not emulated: an L2 in virtual-8086 mode (Bochs stops the whole
+	 * machine on a VMRUN with RFLAGS.VM from a long-mode host). Refused
+	 * like a failed check, and said so. */
+	bool vm86 = k == VMCB12_OK && (c12->save.rflags & (1ull << 17));
+	if (vm86 && !n->warned_vm86) {
+		n->warned_vm86 = true;
+		log_warn("nested", "%s: VMRUN of an L2 in virtual-8086 mode is not emulated: VMEXIT_INVALID (logged once)",
+			 v->vm->opts.name);
+	}
+	if (k != VMCB12_OK || vm86) {
 		n->vmruns_failed++;
 		log_debug("nested", "%s: VMRUN of VMCB 0x%llx: %s: VMEXIT_INVALID", v->vm->opts.name,
-			  (unsigned long long)pa, vmcb12_check_name(k));
+			  (unsigned long long)pa, vm86 ? "virtual-8086 mode" : vmcb12_check_name(k));
 		l1->control.exitcode = SVM_EXIT_INVALID;
 		l1->control.exitinfo1 = 0;
 		l1->control.exitinfo2 = 0;
 		n->gif = false; /* as after any #VMEXIT */
 		return EXIT_ACTION_RESUME;
 	}
-	svm_vmcb12_sanitise(c12, &caps);
+	svm_vmcb12_sanitise(c12, caps);
 	struct vmcb *v01 = s->vmcb;
 	v01->save.rax = v->gpr[GPR_RAX];
 	v01->save.rsp = v->gpr[GPR_RSP];
 	build_vmcb02(v, c12);
-	n->l1_ctl = c12->control;
 	n->vmcb12_pa = pa;
 	n->vmcb01 = v01;
 	n->vmcb01_pa = s->vmcb_pa;
@@ -193,9 +210,10 @@ static enum exit_action emulate_vmexit(struct vcpu *v)
 		d->cpl = g->cpl;
 		struct vmcb_control *dc = &l1->control;
 		const uint64_t vsync = SVM_VINTR_V_TPR | SVM_VINTR_V_IRQ;
-		dc->vintr = (n->l1_ctl.vintr & ~vsync) | (v02->control.vintr & vsync);
+		dc->vintr = (n->l1_vintr & ~vsync) | (v02->control.vintr & vsync);
 		dc->interrupt_shadow = v02->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
-		dc->exitcode = v02->control.exitcode;
+		/* VMRUN of VMCB02 failed: L1 gets the architectural -1. */
+		dc->exitcode = (uint32_t)v02->control.exitcode == 0xffffffffu ? SVM_EXIT_INVALID : v02->control.exitcode;
 		dc->exitinfo1 = v02->control.exitinfo1;
 		dc->exitinfo2 = v02->control.exitinfo2;
 		dc->exitintinfo = v02->control.exitintinfo;
@@ -236,14 +254,12 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		.exc_vector = e->reason == EXIT_EXCEPTION ? e->u.exc.vector : 0,
 		.tdp_origin = tdp ? NESTED_TDP_L0 : NESTED_TDP_NONE,
 	};
-	struct svm_l1_intercepts i;
-	svm_l1_intercepts_from(&i, &n->l1_ctl);
 	struct svm_l2_exit x = {
 		.exitcode = c02->exitcode, .exitinfo1 = c02->exitinfo1,
 		.msr = (uint32_t)v->gpr[GPR_RCX], .tdp_origin = f.tdp_origin,
 	};
 	struct walk_mem mem = { .ptr = l1_mem_ptr, .opaque = v->vm };
-	if (nested_route(nested_l0_needs(&f), svm_l1_wants(&i, &x, &mem)) == NESTED_ROUTE_L1) {
+	if (nested_route(nested_l0_needs(&f), svm_l1_wants(&n->l1i, &x, &mem)) == NESTED_ROUTE_L1) {
 		n->l2_reflected++;
 		return emulate_vmexit(v);
 	}

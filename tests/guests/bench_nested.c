@@ -8,6 +8,7 @@
  * RDTSC as bench_cpuid does; the harness divides and subtracts.
  */
 #include "lib/guest.h"
+#include "lib/bench.h"
 #include "lib/svm.h"
 
 const char guest_name[] = "bench";
@@ -18,39 +19,12 @@ const char guest_name[] = "bench";
 static uint64_t d_cpuid, d_empty;
 static uint8_t l2_stack[8192] __attribute__((aligned(16)));
 
-static uint64_t cpuid_loop(uint32_t n)
-{
-	uint64_t t0 = rdtsc();
-	__asm__ volatile("1:\n\t"
-			 "xor %%eax, %%eax\n\t"
-			 "cpuid\n\t"
-			 "dec %%esi\n\t"
-			 "jnz 1b"
-			 : "+S"(n)
-			 :
-			 : "eax", "ebx", "ecx", "edx", "memory");
-	return rdtsc() - t0;
-}
-
-static uint64_t empty_loop(uint32_t n)
-{
-	uint64_t t0 = rdtsc();
-	__asm__ volatile("1:\n\t"
-			 "xor %%eax, %%eax\n\t"
-			 "dec %%esi\n\t"
-			 "jnz 1b"
-			 : "+S"(n)
-			 :
-			 : "eax", "memory");
-	return rdtsc() - t0;
-}
-
 /* L2: measure, then VMMCALL to L1 for good. */
 static void l2_main(void)
 {
-	cpuid_loop(WARMUP);
-	d_cpuid = cpuid_loop(ITERATIONS);
-	d_empty = empty_loop(ITERATIONS);
+	bench_cpuid_loop(WARMUP);
+	d_cpuid = bench_cpuid_loop(ITERATIONS);
+	d_empty = bench_empty_loop(ITERATIONS);
 	for (;;)
 		__asm__ volatile("vmmcall");
 }

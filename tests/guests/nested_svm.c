@@ -278,6 +278,72 @@ static void check_reflection(void)
 		    (const char *)l2_sig_regs);
 }
 
+/* A hostile L1: VMCBs with random state and controls (L1 intercepts
+ * every exception, shutdown, HLT, all ports and MSRs, VMMCALL, so L2
+ * cannot reach Nestor's devices). Nestor must neither fault nor enter
+ * a bad state: each VMRUN ends in some #VMEXIT (VMEXIT_INVALID when a
+ * check fails, in L0's emulation or in the hardware's). */
+static uint32_t rng = 0x2545f491;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+static uint64_t rnd64(void) { return (uint64_t)rnd() << 32 | rnd(); }
+/* A random value, mostly close to sane (so checks beyond the first pass). */
+static uint64_t fuzz(uint64_t sane)
+{
+	uint32_t r = rnd() & 15;
+	return r < 12 ? sane : r < 15 ? sane ^ (1ull << (rnd() % 64)) : rnd64();
+}
+
+static void check_hostile(void)
+{
+	memset(svm_iopm, 0xff, sizeof(svm_iopm));
+	memset(svm_msrpm, 0xff, sizeof(svm_msrpm));
+	unsigned invalid = 0, ran = 0;
+	for (int i = 0; i < 300; i++) {
+		struct vmcb *v = fresh();
+		struct vmcb_save *s = &v->save;
+		struct vmcb_control *c = &v->control;
+		s->cr0 = fuzz(s->cr0);
+		s->cr3 = fuzz(s->cr3);
+		s->cr4 = fuzz(s->cr4);
+		s->efer = fuzz(s->efer);
+		s->dr6 = fuzz(s->dr6);
+		s->dr7 = fuzz(s->dr7);
+		s->rflags = fuzz(s->rflags);
+		s->cs.attrib = (uint16_t)fuzz(s->cs.attrib);
+		s->ss.attrib = (uint16_t)fuzz(s->ss.attrib);
+		s->cpl = (uint8_t)(rnd() & 3 ? 0 : rnd());
+		s->cs.limit = (uint32_t)fuzz(s->cs.limit);
+		c->eventinj = rnd() & 3 ? 0 : fuzz(0x80000000ull | (rnd() & 0x7ff));
+		c->asid = (uint32_t)fuzz(1 + (rnd() & 7));
+		c->tlb_control = (uint8_t)fuzz(rnd() & 1);
+		c->vintr = rnd64();
+		c->np_enable = rnd() & 7 ? 0 : rnd64();
+		c->lbr_virt = rnd64();
+		c->iopm_base_pa = rnd() & 1 ? c->iopm_base_pa : rnd64() & 0xffffffffffull;
+		c->msrpm_base_pa = rnd() & 1 ? c->msrpm_base_pa : rnd64();
+		c->intercept_cr = rnd();
+		c->intercept_misc1 = rnd() | SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_IOIO |
+				     SVM_INTERCEPT1_MSR;
+		c->intercept_misc2 = (rnd() & ~SVM_INTERCEPT2_VMRUN) | SVM_INTERCEPT2_VMMCALL |
+				     (rnd() & 15 ? SVM_INTERCEPT2_VMRUN : 0);
+		c->intercept_exc = 0xffffffff;
+		c->exitcode = 0x5a5a;
+		svm_run(v);
+		svm_stgi();
+		if (c->exitcode == SVM_EXIT_INVALID)
+			invalid++;
+		else if (c->exitcode != 0x5a5a)
+			ran++;
+	}
+	guest_check(invalid + ran == 300, "300 random VMCBs: %u VMEXIT_INVALID, %u ran L2 to a #VMEXIT", invalid, ran);
+}
+
 static void check_vm_cr_lock(void)
 {
 	/* Last: LOCK stays set. SVMDIS with SVME clear, then LOCK. */
@@ -305,6 +371,7 @@ int guest_main(const struct mb_info *mbi)
 	check_consistency();
 	check_reflection();
 	check_gif();
+	check_hostile();
 	check_vm_cr_lock();
 	guest_say("%d checks failed", guest_failures());
 	return 0;

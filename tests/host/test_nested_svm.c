@@ -254,6 +254,7 @@ TEST(l1_wants_follows_intercept_vectors)
 	CHECK(wants(&all, SVM_EXIT_SHUTDOWN, 0, 0));
 	CHECK(!wants(&none, SVM_EXIT_SHUTDOWN, 0, 0));
 	CHECK(wants(&none, SVM_EXIT_INVALID, 0, 0));
+	CHECK(wants(&none, 0xffffffffull, 0, 0)); /* -1 as QEMU writes it */
 	/* Physical events are L0's even when L1 intercepts INTR/NMI. */
 	struct svm_l1_intercepts intr = l1i(SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_SMI |
 					    SVM_INTERCEPT1_INIT, 0);
