@@ -25,6 +25,7 @@
 #include "hv/host/lapic.h"
 #include "hv/host/smp.h"
 #include "hv/x86/asm.h"
+#include "nested/nested.h"
 
 /* About 10 ms of a few-GHz TSC. */
 #define SLICE_TSC_TICKS 20000000ull
@@ -114,7 +115,7 @@ static void run_vcpu(struct vcpu *v)
 {
 	struct vm *vm = v->vm;
 	enum exit_action a;
-	if (vm->nvcpus == 1) {
+	if (vm->nvcpus == 1 && !v->nested) {
 		/* Nothing here but entering and dispatching: everything else
 		 * is off the common exit path (CPUID round trip in `make bench`). */
 		do {
@@ -126,17 +127,25 @@ static void run_vcpu(struct vcpu *v)
 		} while (a == EXIT_ACTION_RESUME && !vm->stopped);
 		return;
 	}
+	/* Several vCPUs share the VM's state: exits are dispatched under
+	 * vm->lock and in_guest is exact. A nested vCPU's exits taken in L2
+	 * go through the two questions (nested/reflect.h) first. */
+	bool shared = vm->nvcpus > 1;
 	do {
 		struct vm_exit e;
 		/* in_guest before the entry's flush check, with a full
 		 * barrier: a TDP change on another CPU either is seen by
 		 * this entry or sees in_guest and waits for it (tdp.c). */
-		__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
+		if (shared)
+			__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		virt_ops->run(v, &e);
-		__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
-		spin_lock(&vm->lock);
-		a = exit_dispatch(v, &e);
-		spin_unlock(&vm->lock);
+		if (shared) {
+			__atomic_store_n(&v->in_guest, false, __ATOMIC_RELEASE);
+			spin_lock(&vm->lock);
+		}
+		a = v->nested && nested_in_l2(v) ? nested_l2_exit(v, &e) : exit_dispatch(v, &e);
+		if (shared)
+			spin_unlock(&vm->lock);
 	} while (a == EXIT_ACTION_RESUME && !vm->stopped);
 }
 

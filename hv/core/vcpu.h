@@ -27,6 +27,7 @@
 
 struct vm;
 struct pg_format;
+struct nested_vcpu;
 
 /* General-purpose registers by x86 encoding number (SDM 2A table 2-2),
  * so decoded ModRM register fields index this directly. */
@@ -163,6 +164,8 @@ struct vcpu {
 	 * vCPUs (set around each entry, hv/core/sched.c); always true for a
 	 * VM of one, whose exit path stays free of it. */
 	volatile bool in_guest;
+	/* nested=on VMs only (nested/nested.h), else NULL. */
+	struct nested_vcpu *nested;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 

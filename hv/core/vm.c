@@ -18,6 +18,7 @@
 #include "hv/load/loader.h"
 #include "hv/load/rom_image.h"
 #include "mm/pages.h"
+#include "nested/nested.h"
 
 struct vm vms[MAX_VMS];
 unsigned nvms;
@@ -49,8 +50,10 @@ void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len)
 static void vm_free_resources(struct vm *vm)
 {
 	vm_devices_free(vm);
-	for (unsigned i = 0; i < vm->nvcpus; i++)
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		nested_vcpu_free(&vm->vcpus[i]);
 		virt_ops->vcpu_free(&vm->vcpus[i]);
+	}
 	vm_tdp_destroy(vm);
 	if (vm->ram_hpa)
 		pages_free(vm->ram_hpa, vm->ram_size / 4096);
@@ -136,6 +139,11 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		return 0;
 	}
 
+	if (vm->opts.nested && !nested_vm_supported(err, sizeof(err))) {
+		log_err("vm", "%s skipped: %s", name, err);
+		vm_free_resources(vm);
+		return 0;
+	}
 	if (vm_tdp_build(vm)) {
 		log_err("vm", "%s skipped: could not build its TDP tables (out of memory?)", name);
 		vm_free_resources(vm);
@@ -164,7 +172,7 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		v->fpu[25] = 0x1f;
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_HALTED; /* APs wait for INIT/SIPI */
 		v->pcpu = 0; /* set up here on the boot CPU, then moved */
-		if (virt_ops->vcpu_init(v, &start, vm->tdp.root) < 0) {
+		if (virt_ops->vcpu_init(v, &start, vm->tdp.root) < 0 || (vm->opts.nested && nested_vcpu_init(v) < 0)) {
 			log_err("vm", "%s skipped: could not set up vCPU %u (out of memory?)", name, i);
 			vm_free_resources(vm);
 			return 0;
@@ -246,4 +254,7 @@ void vm_print_stats(const struct vm *vm)
 		total += vm->exits[r];
 	}
 	kprintf(" total=%llu\n", (unsigned long long)total);
+	for (unsigned i = 0; i < vm->nvcpus; i++)
+		if (vm->vcpus[i].nested)
+			nested_print_stats(&vm->vcpus[i]);
 }

@@ -9,6 +9,7 @@
 #include "hv/dev/clock_math.h"
 #include "hv/dev/kvmclock.h"
 #include "hv/host/tsc.h"
+#include "nested/nested.h"
 #include "hv/x86/asm.h"
 
 /* CPUID.1 (SDM Vol 2A CPUID, table 3-10/3-11). */
@@ -115,9 +116,13 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		break;
 	case 0x80000001:
 		r.ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_SKINIT | CPUID81_ECX_TOPOEXT);
+		if (v->nested)
+			nested_cpuid(v, leaf, &r);
 		break;
-	case 0x8000000a: /* SVM features: none offered */
+	case 0x8000000a: /* SVM features: none offered, except to nested=on VMs */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		if (v->nested)
+			nested_cpuid(v, leaf, &r);
 		break;
 	case 0x15:
 		if (has_15)

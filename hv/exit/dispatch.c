@@ -6,6 +6,7 @@
 #include "hv/exit/exits.h"
 #include "drivers/console.h"
 #include "hv/core/vm.h"
+#include "nested/nested.h"
 
 static const char *const reason_names[EXIT_REASON_COUNT] = {
 	[EXIT_NONE] = "none",
@@ -78,9 +79,10 @@ static enum exit_action handle_entry_failed(struct vcpu *v, struct vm_exit *e)
 
 static enum exit_action handle_virt_insn(struct vcpu *v, struct vm_exit *e)
 {
-	(void)e;
-	/* VMX/SVM are hidden from guests (CPUID), so these raise #UD as on a
-	 * CPU without them. */
+	/* A nested=on VM's L1 sees SVM (nested/). Others: VMX/SVM are hidden
+	 * (CPUID), so these raise #UD as on a CPU without them. */
+	if (v->nested)
+		return nested_virt_insn(v, e);
 	vm_inject_ud(v);
 	return EXIT_ACTION_RESUME;
 }

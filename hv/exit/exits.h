@@ -35,6 +35,8 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf);
 /* Read the host's CPUID leaf 0 once (boot CPU, before any guest runs). */
 void cpuid_init(void);
 enum exit_action handle_cpuid(struct vcpu *v, struct vm_exit *e);
+/* Would a real CPU accept this WRMSR value (no #GP)? */
+bool msr_write_valid(uint32_t msr, uint64_t val);
 enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_io(struct vcpu *v, struct vm_exit *e);

@@ -8,6 +8,7 @@
 #include "hv/core/vm.h"
 #include "hv/dev/kvmclock.h"
 #include "hv/guest_abi.h"
+#include "nested/nested.h"
 
 #define MSR_TSC 0x10
 #define MSR_FEATURE_CONTROL 0x3a
@@ -49,7 +50,7 @@ static void warn_once(struct vcpu *v, uint32_t msr, bool write)
  */
 static bool is_canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
 
-static bool msr_write_valid(uint32_t msr, uint64_t val)
+bool msr_write_valid(uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_FS_BASE:
@@ -81,6 +82,11 @@ static bool msr_write_valid(uint32_t msr, uint64_t val)
 /* Returns false for an MSR Nestor does not emulate or a value it refuses. */
 static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 {
+	if (v->nested) {
+		int r = nested_msr(v, msr, write, val);
+		if (r >= 0)
+			return r;
+	}
 	if (write && !msr_write_valid(msr, *val))
 		return false;
 	if (virt_ops->state_msr(v, msr, write, val))
@@ -140,7 +146,8 @@ enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = 0;
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, false, &val)) {
-		warn_once(v, msr, false);
+		if (!nested_owns_msr(v, msr))
+			warn_once(v, msr, false);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;
 	}
@@ -154,7 +161,7 @@ enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = (uint32_t)v->gpr[GPR_RAX] | (v->gpr[GPR_RDX] << 32);
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, true, &val)) {
-		if (msr_write_valid(msr, val))
+		if (msr_write_valid(msr, val) && !nested_owns_msr(v, msr))
 			warn_once(v, msr, true);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;

@@ -98,13 +98,14 @@ struct raw_opts {
 	struct opt_addr entry;
 	struct opt_addr load;
 	bool wait;
+	bool nested;
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	uint64_t cpus;
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_COUNT };
+       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_NESTED, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -170,6 +171,10 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.parse = parse_cpus, .expect = "a list of physical CPUs such as 1, 0-1 or 0,2-3 (CPUs 0-63)",
 		.help = "the physical CPUs this VM's vCPUs run on, dealt round-robin (default: spread "
 			"over all CPUs; passthrough: the boot CPU)" };
+	t[OPT_NESTED] = (struct cmdline_option){
+		.name = "nested", .type = CMDLINE_BOOL,
+		.dest = raw ? &raw->nested : NULL,
+		.help = "the guest may be a hypervisor: it sees AMD SVM (default off; SVM hosts only)" };
 }
 
 static bool is_space(char c)
@@ -309,6 +314,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->load = raw.load.value;
 	out->cmdline = guest_cmdline;
 	out->wait = raw.wait;
+	out->nested = raw.nested;
 	out->rom = raw.rom;
 	out->romd = raw.romd;
 	out->testdev = raw.testdev;

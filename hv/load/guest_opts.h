@@ -25,6 +25,8 @@
  *   load=ADDR                   where to load a raw image (optional)
  *   cpus=LIST                   physical CPUs for the vCPUs, e.g. 1, 0-1,
  *                               0,2-3 [spread over all; passthrough: 0]
+ *   nested=on|off               [off] the guest sees AMD SVM and may run
+ *                               its own guests (nested/)
  */
 #ifndef NESTOR_HV_GUEST_OPTS_H
 #define NESTOR_HV_GUEST_OPTS_H
@@ -77,6 +79,7 @@ struct guest_opts {
 	bool has_load;
 	uint64_t load;             /* guest-physical */
 	bool wait;                 /* the run waits for this VM (default) */
+	bool nested;               /* nested=on: L1 hypervisor (nested/) */
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	uint64_t cpus;             /* cpus=LIST: bit i = physical CPU i; 0 = not given */

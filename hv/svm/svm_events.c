@@ -18,6 +18,7 @@
  */
 #include "hv/svm/svm.h"
 #include "hv/core/event.h"
+#include "nested/nested.h"
 
 #define RFLAGS_IF (1ull << 9)
 
@@ -61,10 +62,42 @@ static void set_windows(struct vcpu *v, struct svm_vcpu *s, bool intr, bool nmi)
 		v->ev.pending &= (uint8_t)~EV_BACKEND;
 }
 
+/* EVENTINJ for one event (APM 15.20). */
+static uint64_t eventinj_of(const struct vcpu_event *ev)
+{
+	return ev->vector | ((uint64_t)ev->type << SVM_EVENT_TYPE_SHIFT) | SVM_EVENT_VALID |
+	       (ev->has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)ev->error << 32) : 0);
+}
+
+/* Events while the vCPU runs L2 (nested/): what L0 raised for L2 (an
+ * exception of an instruction it emulated, an event whose delivery an
+ * exit interrupted) goes into VMCB02; L1's interrupts and NMIs wait for
+ * its #VMEXIT (they are not routed into L2 yet), and L1's windows stay
+ * in VMCB01. */
+static void inject_l2_events(struct vcpu *v, struct vmcb *vmcb)
+{
+	struct event_gate g = { .intr_ok = false, .nmi_ok = false };
+	struct event_plan p;
+	event_plan_entry(&v->ev, v, &g, &p);
+	if (!p.inject.valid)
+		return;
+	const struct vcpu_event *ev = &p.inject;
+	vmcb->control.eventinj = eventinj_of(ev);
+	if (p.has_payload) {
+		vmcb->save.cr2 = p.payload;
+		svm_entry_work_add(S(v), SVM_WORK_CR2);
+	}
+	events_delivered(&v->ev, v, &p);
+}
+
 void svm_inject_events_slow(struct vcpu *v)
 {
 	struct svm_vcpu *s = S(v);
 	struct vmcb *vmcb = s->vmcb;
+	if (nested_in_l2(v)) {
+		inject_l2_events(v, vmcb);
+		return;
+	}
 	if (s->nmi_masked) {
 		/* The end of the guest's NMI handler: its IRET was
 		 * intercepted; NMIs are unmasked once it has retired. */
@@ -77,16 +110,20 @@ void svm_inject_events_slow(struct vcpu *v)
 		}
 	}
 	bool shadow = vmcb->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
+	/* A nested L1's GIF=0 holds interrupts and NMIs (APM 15.17); no
+	 * window then: STGI is intercepted and the next entry looks again. */
+	bool gif = nested_gif(v);
 	struct event_gate g = {
-		.intr_ok = (vmcb->save.rflags & RFLAGS_IF) && !shadow,
-		.nmi_ok = !s->nmi_masked && !s->awaiting_iret && !shadow,
+		.intr_ok = (vmcb->save.rflags & RFLAGS_IF) && !shadow && gif,
+		.nmi_ok = !s->nmi_masked && !s->awaiting_iret && !shadow && gif,
 	};
 	struct event_plan p;
 	event_plan_entry(&v->ev, v, &g, &p);
+	if (!gif)
+		p.intr_window = p.nmi_window = false;
 	if (p.inject.valid) {
 		const struct vcpu_event *ev = &p.inject;
-		vmcb->control.eventinj = ev->vector | ((uint64_t)ev->type << SVM_EVENT_TYPE_SHIFT) | SVM_EVENT_VALID |
-					 (ev->has_error ? SVM_EVENT_ERROR_VALID | ((uint64_t)ev->error << 32) : 0);
+		vmcb->control.eventinj = eventinj_of(ev);
 		if (p.has_payload) {
 			vmcb->save.cr2 = p.payload;
 			svm_entry_work_add(s, SVM_WORK_CR2);

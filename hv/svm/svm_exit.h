@@ -21,7 +21,9 @@ const char *svm_exit_name(uint32_t hw_reason);
 /* Inline: it runs on every exit (hv/svm/svm.c); host tests include it too. */
 static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exit *e)
 {
-	uint64_t code = raw->exitcode;
+	/* A failed VMRUN is EXITCODE -1; QEMU writes only its low 32 bits
+	 * (0xffffffff), so the code is judged on 32 bits (all others fit). */
+	uint64_t code = (uint32_t)raw->exitcode == 0xffffffffu ? SVM_EXIT_INVALID : raw->exitcode;
 	/* Every field is set here (no memset: this is the hot path); the
 	 * union member belongs to the reason. */
 	e->hw_reason = (uint32_t)code;
@@ -105,6 +107,8 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 	case SVM_EXIT_SKINIT:
 	case SVM_EXIT_INVLPGA:
 		e->reason = EXIT_VIRT_INSN;
+		if (!e->insn_len)
+			e->insn_len = 3; /* 0F 01 D8..DF */
 		break;
 	case SVM_EXIT_INVALID:
 		e->reason = EXIT_ENTRY_FAILED;

@@ -9,6 +9,7 @@
  * violation / not-present #NPF) so both paths can be measured.
  */
 #include "lib/guest.h"
+#include "lib/bench.h"
 
 const char guest_name[] = "bench";
 
@@ -28,19 +29,6 @@ static uint64_t mmio_loop(uint32_t n, uint32_t addr)
 	return rdtsc() - t0;
 }
 
-static uint64_t empty_loop(uint32_t n)
-{
-	uint64_t t0 = rdtsc();
-	__asm__ volatile("1:\n\t"
-			 "xor %%eax, %%eax\n\t"
-			 "dec %%esi\n\t"
-			 "jnz 1b"
-			 : "+S"(n)
-			 :
-			 : "eax", "memory");
-	return rdtsc() - t0;
-}
-
 int guest_main(const struct mb_info *mbi)
 {
 	(void)mbi;
@@ -51,7 +39,7 @@ int guest_main(const struct mb_info *mbi)
 	}
 	mmio_loop(WARMUP, dev);
 	uint64_t d = mmio_loop(ITERATIONS, dev);
-	uint64_t d0 = empty_loop(ITERATIONS);
+	uint64_t d0 = bench_empty_loop(ITERATIONS);
 	guest_say("mmio write %u iterations: tsc delta %llu", ITERATIONS, (unsigned long long)d);
 	guest_say("empty loop %u iterations: tsc delta %llu", ITERATIONS, (unsigned long long)d0);
 	return 0;

@@ -100,6 +100,17 @@ TEST(cpus_option)
 	CHECK_EQ(parse("name=a cpus=64"), 1);
 }
 
+TEST(nested_option)
+{
+	CHECK_EQ(parse("name=a"), 0);
+	CHECK(!g.nested);
+	CHECK_EQ(parse("name=a nested=on"), 0);
+	CHECK(g.nested);
+	CHECK_EQ(parse("name=a nested=off"), 0);
+	CHECK(!g.nested);
+	CHECK_EQ(parse("name=a nested=svm"), 1);
+}
+
 TEST(device_regions)
 {
 	CHECK_EQ(parse("name=a rom=img@0xd0000000 romd=img2@0xD0010000 testdev=0xc0000000 "

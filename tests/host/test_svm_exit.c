@@ -106,6 +106,9 @@ TEST(events_and_failures)
 	struct vm_exit e = decode(SVM_EXIT_INVALID, 0, 0, 0, 0);
 	CHECK_EQ(e.reason, EXIT_ENTRY_FAILED);
 	CHECK_STR(svm_exit_name(e.hw_reason), "INVALID (VMRUN failed)");
+	/* QEMU writes a failed VMRUN's -1 as 0x00000000ffffffff. */
+	CHECK_EQ(decode(0xffffffffull, 0, 0, 0, 0).reason, EXIT_ENTRY_FAILED);
+	CHECK_EQ(decode(0x1ffffffffull, 0, 0, 0, 0).reason, EXIT_ENTRY_FAILED);
 	e = decode(SVM_EXIT_EXCP_BASE + 18, 0, 0, 0, 0);
 	CHECK_EQ(e.reason, EXIT_EXCEPTION);
 	CHECK_EQ(e.u.exc.vector, 18);

@@ -1,0 +1,90 @@
+/*
+ * nested.h - a nested-capable vCPU (module option nested=on): the state
+ * L1 sees of the virtualization extension, and the hooks the exit
+ * handlers call. Only SVM exists so far (nested/svm_l1.c, svm_vmrun.c);
+ * nested VMX would implement the same hooks.
+ *
+ * Cost: only nested VMs reach any of this. The hooks sit on the MSR and
+ * SVM-instruction exits and on CPUID leaves 0x80000001/0x8000000A, and a
+ * nested vCPU takes its own run loop (hv/core/sched.c), so an ordinary
+ * VM's exits (the CPUID round trip) test nothing new.
+ *
+ * State: struct nested_vcpu is the vCPU's (one page), touched only by the
+ * CPU running it.
+ */
+#ifndef NESTOR_NESTED_NESTED_H
+#define NESTOR_NESTED_NESTED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hv/core/vcpu.h"
+#include "hv/svm/vmcb.h"
+#include "hv/x86/asm.h"
+#include "nested/svm_reflect.h"
+#include "nested/svm_vmcb12.h"
+
+/* VM_CR (APM Vol 2 15.30.1). */
+#define MSR_VM_CR 0xc0010114u
+#define VM_CR_DPD (1ull << 0)
+#define VM_CR_R_INIT (1ull << 1)
+#define VM_CR_DIS_A20M (1ull << 2)
+#define VM_CR_LOCK (1ull << 3)
+#define VM_CR_SVMDIS (1ull << 4)
+
+struct nested_vcpu {
+	/* What L1 sees (SVM): its EFER.SVME (the VMCB's stays set for the
+	 * hardware), VM_CR, VM_HSAVE_PA and the virtual GIF (APM 15.17). */
+	bool svme;
+	bool gif;
+	uint64_t vm_cr;
+	uint64_t hsave_pa;
+	/* Running L2 (between an emulated VMRUN and #VMEXIT). */
+	bool guest_mode;
+	uint64_t vmcb12_pa;
+	/* VMCB02 and the merged permission maps, host-physical; the
+	 * private copy of the VMCB12 that VMRUN judges. */
+	struct vmcb *vmcb02, *vmcb12_copy;
+	uint64_t vmcb02_pa, iopm02_pa, msrpm02_pa, vmcb12_copy_pa, self_pa;
+	/* L1's VMCB (Nestor's VMCB01) while L2 runs. */
+	struct vmcb *vmcb01;
+	uint64_t vmcb01_pa;
+	/* From the checked, sanitised VMCB12: what L1 intercepts, and its
+	 * int_ctl (written back with L2's V_TPR/V_IRQ at #VMEXIT). */
+	struct svm_l1_intercepts l1i;
+	uint64_t l1_vintr;
+	bool maps_known, iopm01_full, msrpm01_full; /* L0's maps intercept all */
+	bool caps_known, warned_vm86;
+	struct svm_nested_caps caps;  /* what L1's CPU offers (its CPUID) */
+	/* Statistics: exits taken in L2, and how many went to L1. */
+	uint64_t l2_exits, l2_reflected, vmruns, vmruns_failed;
+};
+
+/* vm_create: may this VM be nested-capable here? (false: err says why) */
+bool nested_vm_supported(char *err, size_t len);
+int nested_vcpu_init(struct vcpu *v);
+void nested_vcpu_free(struct vcpu *v);
+
+/* CPUID leaves L1 sees differently (0x80000001, 0x8000000A). */
+void nested_cpuid(struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);
+/* EFER (SVME), VM_CR, VM_HSAVE_PA: -1 not handled here, 0 #GP, 1 done. */
+int nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, INVLPGA, SKINIT executed by L1. */
+enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e);
+/* An exit taken while v runs L2 (the nested run loop calls it). */
+enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e);
+/* The VM's summary line: L1 and L2 exits counted apart. */
+void nested_print_stats(const struct vcpu *v);
+
+/* The MSRs nested_msr() answers (their #GP is a rule, not "unknown"). */
+static inline bool nested_owns_msr(const struct vcpu *v, uint32_t msr)
+{
+	return v->nested && (msr == MSR_EFER || msr == MSR_VM_CR || msr == MSR_VM_HSAVE_PA);
+}
+
+/* GIF as the event code sees it: held interrupts and NMIs while 0. */
+static inline bool nested_gif(const struct vcpu *v) { return !v->nested || v->nested->gif; }
+static inline bool nested_in_l2(const struct vcpu *v) { return v->nested && v->nested->guest_mode; }
+
+#endif

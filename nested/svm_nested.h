@@ -1,0 +1,16 @@
+/* svm_nested.h - internals shared by nested/svm_l1.c and svm_vmrun.c. */
+#ifndef NESTOR_NESTED_SVM_NESTED_H
+#define NESTOR_NESTED_SVM_NESTED_H
+
+#include "nested/nested.h"
+
+/* CPUID 0x8000000A EDX as L1 sees it. */
+uint32_t nested_svm_features(void);
+/* MAXPHYADDR as L1's CPUID says. */
+unsigned nested_l1_maxphyaddr(struct vcpu *v);
+/* The state VMLOAD/VMSAVE move (APM 15.5.2), bases made canonical. */
+void nested_svm_copy_vmload_state(struct vmcb_save *dst, const struct vmcb_save *src);
+/* VMRUN by L1 with a checked address (svm_vmrun.c). */
+enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t vmcb12_pa);
+
+#endif

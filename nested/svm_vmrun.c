@@ -1,0 +1,274 @@
+/*
+ * svm_vmrun.c - VMRUN and #VMEXIT emulation for L1 (AMD APM Vol 2 15.5,
+ * 15.6), and the routing of every exit taken while L2 runs.
+ *
+ * VMRUN: copy the VMCB12 out of L1 memory, check the copy (15.5.1; a
+ * failure is EXITCODE VMEXIT_INVALID in the VMCB12, GIF=0, L1 resumes
+ * after its VMRUN), sanitise it, and build VMCB02 from L0's needs and the
+ * copy: intercepts L0's OR L1's, permission maps L0's OR L1's, TSC offset
+ * L0's + L1's, EVENTINJ and V_TPR/V_IRQ/V_INTR_PRIO/V_INTR_VECTOR from L1,
+ * L2's state from the copy, and the state VMRUN does not load (FS, GS,
+ * TR, LDTR, KernelGsBase, the SYSCALL/SYSENTER MSRs: what L1's VMLOAD put
+ * in the CPU) from VMCB01. The vCPU's backend then runs VMCB02; VMCB01
+ * keeps L1's state untouched until #VMEXIT (it is the host save area).
+ *
+ * L2 translations: L1 does not get nested paging yet, so L2's physical
+ * addresses are L1's and VMCB02 uses L0's NPT01 directly. L1 and L2 share
+ * the vCPU's ASID and every switch between them flushes it, which also
+ * gives every TLB_CONTROL value (and INVLPGA) at least its effect.
+ *
+ * #VMEXIT: L2's state and the exit information (EXITCODE, EXITINFO1/2,
+ * EXITINTINFO = the event L2 was delivering, NEXT_RIP when NRIPS is
+ * offered, V_TPR/V_IRQ, the interrupt shadow) are written to the VMCB12
+ * in L1 memory; L1 resumes from VMCB01 with GIF=0, DR7=0x400, CPL 0.
+ */
+#include "nested/svm_nested.h"
+#include "drivers/console.h"
+#include "hv/core/vm.h"
+#include "hv/exit/exits.h"
+#include "hv/lib/string.h"
+#include "hv/svm/svm.h"
+#include "mm/pages.h"
+#include "mm/walk.h"
+#include "nested/reflect.h"
+#include "nested/svm_reflect.h"
+#include "nested/svm_vmcb12.h"
+
+#define CPUID81_EDX_LM (1u << 29)
+
+/* What L1's CPU has (its CPUID never changes): judged once. */
+static const struct svm_nested_caps *caps_for(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	if (n->caps_known)
+		return &n->caps;
+	n->caps_known = true;
+	n->caps = (struct svm_nested_caps){
+		.maxphyaddr = (uint8_t)nested_l1_maxphyaddr(v),
+		.long_mode = (vm_cpuid(v, 0x80000001, 0).edx & CPUID81_EDX_LM) != 0,
+		.npt = false,
+		.vmcb_clean = true,
+		.cr4_allowed = virt_ops->cr4_allowed(),
+		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME,
+	};
+	return &n->caps;
+}
+
+/* Does L0's map intercept everything? (then it is VMCB02's as it is:
+ * L0 | L1 = L0, and nothing needs merging at each VMRUN) */
+static bool all_ones(uint64_t pa, size_t len)
+{
+	const uint64_t *p = pa_to_ptr(pa);
+	for (size_t i = 0; i < len / 8; i++)
+		if (p[i] != ~0ull)
+			return false;
+	return true;
+}
+
+/* The map for VMCB02: L0's when it intercepts everything, else L1's at
+ * l1_pa merged with L0's into dst (a map L1 placed outside its RAM
+ * intercepts everything, as all-ones memory would). */
+static uint64_t merge_map(struct vcpu *v, uint64_t dst_pa, uint64_t l0_pa, bool l0_full, bool l1_on, uint64_t l1_pa,
+			  size_t len)
+{
+	if (l0_full)
+		return l0_pa;
+	const uint8_t *l1 = l1_on ? vm_gpa_ptr(v->vm, l1_pa & SVM_BITMAP_BASE_MASK, len) : 0;
+	if (l1_on && !l1)
+		memset(pa_to_ptr(dst_pa), 0xff, len);
+	else
+		nested_bitmap_merge(pa_to_ptr(dst_pa), pa_to_ptr(l0_pa), l1, len);
+	return dst_pa;
+}
+
+static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
+{
+	struct nested_vcpu *n = v->nested;
+	struct svm_vcpu *s = S(v);
+	struct vmcb *v01 = s->vmcb, *v02 = n->vmcb02;
+	struct vmcb_control l0 = v01->control;
+	/* L0's windows are for L1's events, not L2's. */
+	l0.intercept_misc1 &= ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET);
+	struct svm_l1_intercepts l1;
+	svm_l1_intercepts_from(&l1, &c12->control);
+	n->l1i = l1;
+	n->l1_vintr = c12->control.vintr;
+
+	/* Every input field of the control area is set here; the others
+	 * (AVIC, GHCB, LBR, pause filter) stay 0 from vCPU setup. */
+	struct vmcb_control *c = &v02->control;
+	svm_merge_intercepts(c, &l0, &l1);
+	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
+		n->iopm01_full = all_ones(s->iopm_pa, SVM_IOPM_SIZE);
+		n->msrpm01_full = all_ones(s->msrpm_pa, SVM_MSRPM_SIZE);
+		n->maps_known = true;
+	}
+	c->iopm_base_pa = merge_map(v, n->iopm02_pa, s->iopm_pa, n->iopm01_full, l1.misc1 & SVM_INTERCEPT1_IOIO,
+				    c12->control.iopm_base_pa, SVM_IOPM_SIZE);
+	c->msrpm_base_pa = merge_map(v, n->msrpm02_pa, s->msrpm_pa, n->msrpm01_full, l1.misc1 & SVM_INTERCEPT1_MSR,
+				     c12->control.msrpm_base_pa, SVM_MSRPM_SIZE);
+	c->tsc_offset = v01->control.tsc_offset + c12->control.tsc_offset;
+	c->asid = v01->control.asid;
+	/* Host interrupts must exit L2 whatever its IF (V_INTR_MASKING). */
+	c->vintr = (c12->control.vintr & ~SVM_VINTR_MASKING) | SVM_VINTR_MASKING;
+	c->interrupt_shadow = c12->control.interrupt_shadow;
+	c->eventinj = c12->control.eventinj;
+	c->np_enable = 1;
+	c->ncr3 = v01->control.ncr3; /* L2-physical = L1-physical */
+	c->clean_bits = 0;            /* nothing of VMCB02 is cached */
+
+	memcpy(&v02->save, &c12->save, SVM_VMCB12_SAVE_BYTES);
+	nested_svm_copy_vmload_state(&v02->save, &v01->save);
+	v02->save.g_pat = v01->save.g_pat; /* no nested paging: L1's PAT */
+	v02->save.dbgctl = 0;               /* no LBR virtualization */
+}
+
+enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa)
+{
+	struct nested_vcpu *n = v->nested;
+	struct svm_vcpu *s = S(v);
+	volatile struct vmcb *l1 = vm_gpa_ptr(v->vm, pa, 4096);
+	if (!l1) {
+		vm_stop_with_report(v, e, "VMRUN of a VMCB that is not RAM (not emulated)");
+		return EXIT_ACTION_STOPPED;
+	}
+	/* L1 resumes after its VMRUN whatever happens (the saved host RIP). */
+	if (exit_skip_instruction(v, e) != EXIT_ACTION_RESUME)
+		return EXIT_ACTION_STOPPED;
+	n->vmruns++;
+	struct vmcb *c12 = n->vmcb12_copy;
+	svm_vmcb12_copy(c12, l1);
+	const struct svm_nested_caps *caps = caps_for(v);
+	enum vmcb12_check k = svm_vmcb12_check(c12, caps);
+	/* Not emulated: an L2 in virtual-8086 mode (Bochs stops the whole
+	 * machine on a VMRUN with RFLAGS.VM from a long-mode host). Refused
+	 * like a failed check, and said so. */
+	bool vm86 = k == VMCB12_OK && (c12->save.rflags & (1ull << 17));
+	if (vm86 && !n->warned_vm86) {
+		n->warned_vm86 = true;
+		log_warn("nested", "%s: VMRUN of an L2 in virtual-8086 mode is not emulated: VMEXIT_INVALID (logged once)",
+			 v->vm->opts.name);
+	}
+	if (k != VMCB12_OK || vm86) {
+		n->vmruns_failed++;
+		log_debug("nested", "%s: VMRUN of VMCB 0x%llx: %s: VMEXIT_INVALID", v->vm->opts.name,
+			  (unsigned long long)pa, vm86 ? "virtual-8086 mode" : vmcb12_check_name(k));
+		l1->control.exitcode = SVM_EXIT_INVALID;
+		l1->control.exitinfo1 = 0;
+		l1->control.exitinfo2 = 0;
+		n->gif = false; /* as after any #VMEXIT */
+		return EXIT_ACTION_RESUME;
+	}
+	svm_vmcb12_sanitise(c12, caps);
+	struct vmcb *v01 = s->vmcb;
+	v01->save.rax = v->gpr[GPR_RAX];
+	v01->save.rsp = v->gpr[GPR_RSP];
+	build_vmcb02(v, c12);
+	n->vmcb12_pa = pa;
+	n->vmcb01 = v01;
+	n->vmcb01_pa = s->vmcb_pa;
+	n->guest_mode = true;
+	n->gif = true; /* VMRUN sets GIF (APM 15.17) */
+	s->vmcb = n->vmcb02;
+	s->vmcb_pa = n->vmcb02_pa;
+	v->gpr[GPR_RAX] = c12->save.rax;
+	v->gpr[GPR_RSP] = c12->save.rsp;
+	/* VMRUN loads CR2 (see svm_run); L1 and L2 share the ASID. */
+	svm_entry_work_add(s, SVM_WORK_CR2 | SVM_WORK_FLUSH);
+	/* The inject step must run for L2 (it keeps L1's events held). */
+	v->ev.pending |= EV_BACKEND;
+	return EXIT_ACTION_RESUME;
+}
+
+/* #VMEXIT into L1 with the exit VMCB02 recorded. */
+static enum exit_action emulate_vmexit(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	struct svm_vcpu *s = S(v);
+	struct vmcb *v01 = n->vmcb01, *v02 = n->vmcb02;
+	struct vmcb *l1 = vm_gpa_ptr(v->vm, n->vmcb12_pa, 4096);
+	if (l1) { /* RAM at VMRUN stays RAM: the check is for safety */
+		struct vmcb_save *d = &l1->save;
+		const struct vmcb_save *g = &v02->save;
+		d->es = g->es;
+		d->cs = g->cs;
+		d->ss = g->ss;
+		d->ds = g->ds;
+		d->gdtr = g->gdtr;
+		d->idtr = g->idtr;
+		d->efer = g->efer;
+		d->cr0 = g->cr0;
+		d->cr2 = g->cr2;
+		d->cr3 = g->cr3;
+		d->cr4 = g->cr4;
+		d->dr6 = g->dr6;
+		d->dr7 = g->dr7;
+		d->rflags = g->rflags;
+		d->rip = g->rip;
+		d->rsp = v->gpr[GPR_RSP];
+		d->rax = v->gpr[GPR_RAX];
+		d->cpl = g->cpl;
+		struct vmcb_control *dc = &l1->control;
+		const uint64_t vsync = SVM_VINTR_V_TPR | SVM_VINTR_V_IRQ;
+		dc->vintr = (n->l1_vintr & ~vsync) | (v02->control.vintr & vsync);
+		dc->interrupt_shadow = v02->control.interrupt_shadow & SVM_INTERRUPT_SHADOW;
+		/* VMRUN of VMCB02 failed: L1 gets the architectural -1. */
+		dc->exitcode = (uint32_t)v02->control.exitcode == 0xffffffffu ? SVM_EXIT_INVALID : v02->control.exitcode;
+		dc->exitinfo1 = v02->control.exitinfo1;
+		dc->exitinfo2 = v02->control.exitinfo2;
+		dc->exitintinfo = v02->control.exitintinfo;
+		if (nested_svm_features() & (1u << 3))
+			dc->next_rip = v02->control.next_rip;
+	}
+	/* The event L2 was delivering is L1's to redo (EXITINTINFO). */
+	v->ev.in_flight.valid = false;
+	v->ev.pending &= (uint8_t)~EV_IN_FLIGHT;
+	/* Back to L1: what L2 left in FS/GS/TR/LDTR and the MSRs VMSAVE
+	 * saves stays in the CPU (APM 15.6); the rest from the host save. */
+	nested_svm_copy_vmload_state(&v01->save, &v02->save);
+	v01->control.asid = v02->control.asid;
+	v01->save.dr7 = 0x400;
+	v01->save.cpl = 0;
+	s->vmcb = v01;
+	s->vmcb_pa = n->vmcb01_pa;
+	v->gpr[GPR_RAX] = v01->save.rax;
+	v->gpr[GPR_RSP] = v01->save.rsp;
+	n->guest_mode = false;
+	n->gif = false;
+	svm_entry_work_add(s, SVM_WORK_CR2 | SVM_WORK_FLUSH);
+	return EXIT_ACTION_RESUME;
+}
+
+static void *l1_mem_ptr(void *opaque, uint64_t pa, unsigned size) { return vm_gpa_ptr(opaque, pa, size); }
+
+enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
+{
+	struct nested_vcpu *n = v->nested;
+	const struct vmcb_control *c02 = &n->vmcb02->control;
+	n->l2_exits++;
+	bool tdp = e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG;
+	/* Without nested paging for L1 every #NPF is in NPT01: L0's. */
+	struct nested_exit_facts f = {
+		.reason = e->reason,
+		.exc_vector = e->reason == EXIT_EXCEPTION ? e->u.exc.vector : 0,
+		.tdp_origin = tdp ? NESTED_TDP_L0 : NESTED_TDP_NONE,
+	};
+	struct svm_l2_exit x = {
+		.exitcode = c02->exitcode, .exitinfo1 = c02->exitinfo1,
+		.msr = (uint32_t)v->gpr[GPR_RCX], .tdp_origin = f.tdp_origin,
+	};
+	struct walk_mem mem = { .ptr = l1_mem_ptr, .opaque = v->vm };
+	if (nested_route(nested_l0_needs(&f), svm_l1_wants(&n->l1i, &x, &mem)) == NESTED_ROUTE_L1) {
+		n->l2_reflected++;
+		return emulate_vmexit(v);
+	}
+	return exit_dispatch(v, e);
+}
+
+void nested_print_stats(const struct vcpu *v)
+{
+	const struct nested_vcpu *n = v->nested;
+	kprintf("vm: %s vCPU %u nested: %llu VMRUNs (%llu VMEXIT_INVALID), %llu L2 exits, %llu reflected to L1\n",
+		v->vm->opts.name, v->index, (unsigned long long)n->vmruns, (unsigned long long)n->vmruns_failed,
+		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected);
+}

@@ -1,0 +1,378 @@
+/*
+ * nested_svm.c - a small L1 hypervisor (module option nested=on) that
+ * checks what Nestor's nested SVM gives it, against AMD APM Vol 2 ch. 15
+ * and Vol 3 (SVM instructions):
+ *   - CPUID 0x80000001 ECX.SVM and leaf 0x8000000A;
+ *   - EFER.SVME, VM_CR (SVMDIS, LOCK), VM_HSAVE_PA and their #GP rules;
+ *   - every SVM instruction's #UD (SVME=0, SKINIT) and #GP (bad rAX);
+ *   - VMSAVE/VMLOAD moving FS/GS/TR/LDTR state and the SYSENTER MSRs;
+ *   - GIF: an NMI raised after CLGI waits for STGI;
+ *   - each VMCB consistency check of 15.5.1 -> EXITCODE VMEXIT_INVALID;
+ *   - an L2 in 32-bit protected mode whose CPUID, HLT, OUT (IOPM), RDMSR
+ *     and WRMSR (MSRPM), #UD and VMMCALL L1 intercepts: each #VMEXIT with
+ *     the exact EXITCODE, EXITINFO1/2, NEXT_RIP and L2 RIP/RAX; an L2
+ *     CPUID that L1 does not intercept is answered by Nestor.
+ * Without Nestor (or nested=off) it reports what it found and fails.
+ */
+#include "lib/guest.h"
+#include "lib/svm.h"
+
+const char guest_name[] = "nested_svm";
+
+#define CPUID_SVM (1u << 2)
+#define FEAT_NRIPS (1u << 3)
+#define MSR_HSAVE 0xc0010117u
+#define VM_CR_LOCK (1u << 3)
+#define VM_CR_SVMDIS (1u << 4)
+
+/* L2's programs (32-bit code in L1's memory; paging off, so L2-physical
+ * is L1-physical). The labels let L1 check RIP and NEXT_RIP exactly. */
+extern char l2_all[], l2_cpuid_at[], l2_hlt_at[], l2_out_at[], l2_rdmsr_at[], l2_wrmsr_at[], l2_ud_at[],
+	l2_vmmcall_at[], l2_sig[], l2_sig_vmmcall[];
+__asm__(".text\n"
+	"l2_all:\n"
+	"l2_cpuid_at: cpuid\n"
+	"l2_hlt_at: hlt\n"
+	"l2_out_at: outb %al, $0x80\n"
+	"mov $0xc0000080, %ecx\n"
+	"l2_rdmsr_at: rdmsr\n"
+	"mov $0xc0000080, %ecx\n" /* L1 ran in between: GPRs are shared */
+	"l2_wrmsr_at: wrmsr\n"
+	"l2_ud_at: ud2\n"
+	"mov $0x1234abcd, %eax\n"
+	"l2_vmmcall_at: vmmcall\n"
+	"jmp l2_vmmcall_at\n"
+	/* CPUID 0x40000000 without an L1 intercept: Nestor answers. */
+	"l2_sig: mov $0x40000000, %eax\n"
+	"cpuid\n"
+	"mov %ebx, l2_sig_regs\n"
+	"mov %ecx, l2_sig_regs+4\n"
+	"mov %edx, l2_sig_regs+8\n"
+	"l2_sig_vmmcall: vmmcall\n"
+	"jmp l2_sig_vmmcall\n");
+uint32_t l2_sig_regs[3];
+static uint8_t l2_stack[4096] __attribute__((aligned(16)));
+static uint8_t save_page[4096] __attribute__((aligned(4096)));
+
+static bool nrips;
+
+/* --- instructions expected to fault -------------------------------------- */
+static void do_vmrun(void *a) { svm_vmrun_at((uint32_t)(uintptr_t)a); }
+static void do_vmload(void *a) { svm_vmload((uint32_t)(uintptr_t)a); }
+static void do_vmsave(void *a) { svm_vmsave((uint32_t)(uintptr_t)a); }
+static void do_stgi(void *a) { (void)a; svm_stgi(); }
+static void do_clgi(void *a) { (void)a; svm_clgi(); }
+static void do_invlpga(void *a) { (void)a; svm_invlpga(0, 1); }
+static void do_skinit(void *a) { (void)a; svm_skinit(); }
+
+static void expect_vector(void (*fn)(void *), void *arg, int want, const char *what)
+{
+	int v = guest_catch(fn, arg);
+	guest_check(v == want, "%s: %s (got %s)", what, want < 0 ? "no exception" : exception_name(want),
+		    v < 0 ? "no exception" : exception_name(v));
+}
+
+static void check_cpuid(void)
+{
+	struct cpuid_regs r = cpuid(0x80000001, 0);
+	guest_check(r.ecx & CPUID_SVM, "CPUID 0x80000001 ECX.SVM is set");
+	r = cpuid(0x8000000a, 0);
+	nrips = r.edx & FEAT_NRIPS;
+	guest_check(r.eax == 1 && r.ebx > 1, "CPUID 0x8000000A: SVM revision %u, %u ASIDs", r.eax, r.ebx);
+	guest_check((r.edx & (1u << 5)) && (r.edx & (1u << 6)) && !(r.edx & 1) && !(r.edx & (1u << 1)) &&
+			    !(r.edx & (1u << 16)),
+		    "CPUID 0x8000000A EDX 0x%x: VMCB clean bits, flush-by-ASID; no NP, LBRV or vGIF (not emulated yet)",
+		    r.edx);
+}
+
+static void check_msrs_and_faults(void)
+{
+	uint64_t efer = 0, vmcr = 1, hs = 1;
+	rdmsr_safe(MSR_EFER_G, &efer);
+	guest_check(!(efer & EFER_SVME_G), "EFER.SVME is clear at start");
+	guest_check(rdmsr_safe(MSR_VM_CR, &vmcr) < 0 && vmcr == 0, "VM_CR reads 0 (SVMDIS clear, not locked)");
+	/* SVME=0: every SVM instruction is #UD. */
+	expect_vector(do_vmrun, svm_vmcb_flat32((void (*)(void))l2_all, l2_stack + 4096), VEC_UD, "VMRUN with EFER.SVME=0");
+	expect_vector(do_vmload, save_page, VEC_UD, "VMLOAD with EFER.SVME=0");
+	expect_vector(do_vmsave, save_page, VEC_UD, "VMSAVE with EFER.SVME=0");
+	expect_vector(do_stgi, 0, VEC_UD, "STGI with EFER.SVME=0");
+	expect_vector(do_clgi, 0, VEC_UD, "CLGI with EFER.SVME=0");
+	expect_vector(do_invlpga, 0, VEC_UD, "INVLPGA with EFER.SVME=0");
+	guest_check(wrmsr_safe(MSR_EFER_G, efer | EFER_SVME_G) < 0, "EFER.SVME can be set");
+	rdmsr_safe(MSR_EFER_G, &efer);
+	guest_check(efer & EFER_SVME_G, "EFER.SVME reads back set");
+	expect_vector(do_skinit, 0, VEC_UD, "SKINIT (not offered) with EFER.SVME=1");
+	expect_vector(do_vmrun, (void *)0x123000 + 0x10, VEC_GP, "VMRUN with rAX not page-aligned");
+	expect_vector(do_vmload, save_page + 8, VEC_GP, "VMLOAD with rAX not page-aligned");
+	expect_vector(do_vmsave, save_page + 0x800, VEC_GP, "VMSAVE with rAX not page-aligned");
+	expect_vector(do_clgi, 0, -1, "CLGI with EFER.SVME=1");
+	expect_vector(do_stgi, 0, -1, "STGI with EFER.SVME=1");
+	expect_vector(do_invlpga, 0, -1, "INVLPGA with EFER.SVME=1");
+	/* VM_CR and VM_HSAVE_PA. */
+	guest_check(wrmsr_safe(MSR_VM_CR, VM_CR_SVMDIS) == VEC_GP, "VM_CR.SVMDIS cannot be set while EFER.SVME=1");
+	guest_check(wrmsr_safe(MSR_VM_CR, 1u << 5) == VEC_GP, "VM_CR bit 5 (reserved) raises #GP");
+	guest_check(rdmsr_safe(MSR_HSAVE, &hs) < 0 && hs == 0, "VM_HSAVE_PA reads 0 at start");
+	guest_check(wrmsr_safe(MSR_HSAVE, 0x200800) == VEC_GP, "VM_HSAVE_PA not page-aligned raises #GP");
+	unsigned maxpa = cpuid(0x80000008, 0).eax & 0xff;
+	guest_check(wrmsr_safe(MSR_HSAVE, 1ull << maxpa) == VEC_GP, "VM_HSAVE_PA beyond MAXPHYADDR (%u) raises #GP",
+		    maxpa);
+	bool ok = wrmsr_safe(MSR_HSAVE, 0x200000) < 0 && rdmsr_safe(MSR_HSAVE, &hs) < 0 && hs == 0x200000;
+	guest_check(ok, "VM_HSAVE_PA takes a page address (0x%llx)", (unsigned long long)hs);
+}
+
+static void check_vmsave_vmload(void)
+{
+	uint16_t fs;
+	__asm__ volatile("mov %%fs, %0" : "=r"(fs));
+	memset(save_page, 0xee, sizeof(save_page));
+	svm_vmsave((uint32_t)(uintptr_t)save_page);
+	struct vmcb *p = (struct vmcb *)save_page;
+	guest_check(p->save.fs.selector == fs && p->save.sysenter_cs == (rdmsr(0x174) & 0xffffffff),
+		    "VMSAVE stores FS (selector 0x%x) and SYSENTER_CS", p->save.fs.selector);
+	guest_check(save_page[0] == 0xee, "VMSAVE leaves the control area alone");
+	p->save.sysenter_cs = 0x1234;
+	p->save.sysenter_esp = 0x5678;
+	svm_vmload((uint32_t)(uintptr_t)save_page);
+	guest_check(rdmsr(0x174) == 0x1234 && rdmsr(0x175) == 0x5678, "VMLOAD loads SYSENTER_CS/ESP (0x%llx, 0x%llx)",
+		    (unsigned long long)rdmsr(0x174), (unsigned long long)rdmsr(0x175));
+	wrmsr(0x174, 0);
+	wrmsr(0x175, 0);
+}
+
+/* GIF=0 holds an NMI until STGI (APM 15.17). */
+static volatile int gif_stage;
+static void nmi_under_clgi(void *a)
+{
+	(void)a;
+	svm_clgi();
+	gif_stage = 1;
+	nestor_hypercall(HC_RAISE_EVENT, HC_EVENT_NMI, 0, 0);
+	for (int i = 0; i < 20; i++)
+		outb(0x80, 0); /* exits: chances for a wrong delivery */
+	gif_stage = 2;
+	svm_stgi();
+	for (int i = 0; i < 20; i++)
+		outb(0x80, 0);
+	gif_stage = 3;
+}
+
+static void check_gif(void)
+{
+	int v = guest_catch(nmi_under_clgi, 0);
+	guest_check(v == 2 && gif_stage == 2, "an NMI raised with GIF=0 waits for STGI (vector %d at stage %d)", v,
+		    gif_stage);
+}
+
+/* --- VMRUN consistency checks -------------------------------------------- */
+static struct vmcb *fresh(void)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_vmmcall_at, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	return v;
+}
+
+static void long_mode(struct vmcb *v)
+{
+	v->save.efer |= (1u << 8) | (1u << 10);
+	v->save.cr0 |= 1u << 31;
+	v->save.cr4 |= 1u << 5;
+	v->save.cs.attrib = 0x29b; /* L=1, D=0 */
+}
+
+static void expect_invalid(struct vmcb *v, const char *what)
+{
+	v->control.exitcode = 0x5a5a;
+	svm_run(v);
+	guest_check(v->control.exitcode == SVM_EXIT_INVALID, "VMRUN with %s: VMEXIT_INVALID (EXITCODE 0x%llx)", what,
+		    (unsigned long long)v->control.exitcode);
+	svm_stgi();
+}
+
+static void check_consistency(void)
+{
+	struct vmcb *v = fresh();
+	svm_run(v);
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL, "a good VMCB runs L2 (EXITCODE 0x%llx)",
+		    (unsigned long long)v->control.exitcode);
+	svm_stgi();
+	v = fresh(); v->save.efer = 0; expect_invalid(v, "EFER.SVME clear");
+	v = fresh(); v->save.cr0 |= 1u << 29; expect_invalid(v, "CR0.NW set, CR0.CD clear");
+	v = fresh(); v->save.cr0 |= 1ull << 32; expect_invalid(v, "CR0[63:32] not zero");
+	v = fresh(); long_mode(v); v->save.cr3 = 1ull << 52; expect_invalid(v, "long mode, CR3 bit 52");
+	v = fresh(); v->save.cr4 |= 1u << 13; expect_invalid(v, "CR4.VMXE (not offered)");
+	v = fresh(); v->save.dr6 |= 1ull << 32; expect_invalid(v, "DR6[63:32] not zero");
+	v = fresh(); v->save.dr7 |= 1ull << 40; expect_invalid(v, "DR7[63:32] not zero");
+	v = fresh(); v->save.efer |= 1u << 14; expect_invalid(v, "EFER.FFXSR (not offered)");
+	v = fresh(); v->save.efer |= 1u << 3; expect_invalid(v, "EFER bit 3 (reserved)");
+	v = fresh(); long_mode(v); v->save.cr4 &= ~(1u << 5); expect_invalid(v, "EFER.LME and CR0.PG, CR4.PAE clear");
+	v = fresh(); long_mode(v); v->save.cr0 &= ~1u; expect_invalid(v, "EFER.LME and CR0.PG, CR0.PE clear");
+	v = fresh(); long_mode(v); v->save.cs.attrib |= 1u << 10; expect_invalid(v, "long mode, CS.L and CS.D");
+	v = fresh(); v->control.intercept_misc2 &= ~SVM_INTERCEPT2_VMRUN; expect_invalid(v, "the VMRUN intercept clear");
+	unsigned maxpa = cpuid(0x80000008, 0).eax & 0xff;
+	uint64_t lim = 1ull << maxpa;
+	v = fresh(); v->control.msrpm_base_pa = lim - 0x1000; expect_invalid(v, "MSRPM's second page at MAXPHYADDR");
+	v = fresh(); v->control.iopm_base_pa = lim - 0x2000; expect_invalid(v, "IOPM's third page at MAXPHYADDR");
+	v = fresh(); v->control.eventinj = (1u << 31) | (1u << 8) | 32; expect_invalid(v, "EVENTINJ type 1 (reserved)");
+	v = fresh(); v->control.eventinj = (1u << 31) | (3u << 8) | 2; expect_invalid(v, "EVENTINJ exception vector 2");
+	v = fresh(); v->control.eventinj = (1u << 31) | (3u << 8) | 32; expect_invalid(v, "EVENTINJ exception vector 32");
+	v = fresh(); v->control.asid = 0; expect_invalid(v, "ASID 0");
+	v = fresh(); v->control.np_enable = 1; expect_invalid(v, "NP_ENABLE (nested paging not offered)");
+	/* Not stricter than hardware: any TLB_CONTROL, bits 11:0 of the map bases. */
+	v = fresh(); v->control.tlb_control = 0x5a; v->control.iopm_base_pa |= 0xfff;
+	svm_run(v);
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL, "TLB_CONTROL 0x5a and IOPM base bits 11:0 are accepted");
+	svm_stgi();
+}
+
+/* --- intercept reflection -------------------------------------------------- */
+/* IOIO EXITINFO1 bits 9:7 (address size) differ between the emulators
+ * under Nestor for non-string I/O; Nestor passes the hardware's through. */
+static uint64_t info1_mask;
+
+static void expect_exit(struct vmcb *v, uint64_t code, uint64_t info1, uint64_t info2, const char *at, unsigned len,
+			const char *what)
+{
+	svm_run(v);
+	svm_stgi();
+	uint32_t rip = (uint32_t)(uintptr_t)at;
+	uint64_t got1 = v->control.exitinfo1 & ~info1_mask;
+	info1_mask = 0;
+	bool ok = v->control.exitcode == code && got1 == info1 && v->control.exitinfo2 == info2 &&
+		  v->save.rip == rip && (!nrips || v->control.next_rip == rip + len);
+	guest_check(ok, "%s: EXITCODE 0x%llx EXITINFO1 0x%llx EXITINFO2 0x%llx RIP 0x%llx NEXT_RIP 0x%llx", what,
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->control.exitinfo1,
+		    (unsigned long long)v->control.exitinfo2, (unsigned long long)v->save.rip,
+		    (unsigned long long)v->control.next_rip);
+	v->save.rip = rip + len; /* L1 emulates the instruction: skip it */
+}
+
+static void check_reflection(void)
+{
+	memset(svm_iopm, 0, sizeof(svm_iopm));
+	memset(svm_msrpm, 0, sizeof(svm_msrpm));
+	svm_iopm_set(0x80);
+	svm_msrpm_set(0xc0000080, 0);
+	svm_msrpm_set(0xc0000080, 1);
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_all, l2_stack + 4096);
+	v->control.intercept_misc1 = SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR;
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.intercept_exc = 1u << 6;
+	v->save.rax = 0;
+	uint32_t out_next = (uint32_t)(uintptr_t)l2_out_at + 2;
+	expect_exit(v, SVM_EXIT_CPUID, 0, 0, l2_cpuid_at, 2, "L2 CPUID intercepted");
+	expect_exit(v, SVM_EXIT_HLT, 0, 0, l2_hlt_at, 1, "L2 HLT intercepted");
+	/* OUT imm8, AL: port 0x80, 8-bit, type OUT; EXITINFO2 = next RIP (APM 15.10.2). */
+	info1_mask = 0x380;
+	expect_exit(v, SVM_EXIT_IOIO, 0x00800010ull, out_next, l2_out_at, 2, "L2 OUT 0x80 (IOPM bit set)");
+	expect_exit(v, SVM_EXIT_MSR, 0, 0, l2_rdmsr_at, 2, "L2 RDMSR EFER (MSRPM read bit)");
+	expect_exit(v, SVM_EXIT_MSR, 1, 0, l2_wrmsr_at, 2, "L2 WRMSR EFER (MSRPM write bit)");
+	expect_exit(v, SVM_EXIT_EXCP_BASE + 6, 0, 0, l2_ud_at, 2, "L2 #UD (exception intercept)");
+	expect_exit(v, SVM_EXIT_VMMCALL, 0, 0, l2_vmmcall_at, 3, "L2 VMMCALL intercepted");
+	guest_check(v->save.rax == 0x1234abcd, "#VMEXIT saved L2's RAX (0x%llx)", (unsigned long long)v->save.rax);
+
+	/* CPUID not intercepted by L1: Nestor answers it for L2. */
+	v = svm_vmcb_flat32((void (*)(void))l2_sig, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	expect_exit(v, SVM_EXIT_VMMCALL, 0, 0, l2_sig_vmmcall, 3, "L2 CPUID not intercepted, then VMMCALL");
+	guest_check(!memcmp(l2_sig_regs, "NestorNestor", 12), "L2's CPUID 0x40000000 was answered by Nestor (\"%.12s\")",
+		    (const char *)l2_sig_regs);
+}
+
+/* A hostile L1: VMCBs with random state and controls (L1 intercepts
+ * every exception, shutdown, HLT, all ports and MSRs, VMMCALL, so L2
+ * cannot reach Nestor's devices). Nestor must neither fault nor enter
+ * a bad state: each VMRUN ends in some #VMEXIT (VMEXIT_INVALID when a
+ * check fails, in L0's emulation or in the hardware's). */
+static uint32_t rng = 0x2545f491;
+static uint32_t rnd(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 17;
+	rng ^= rng << 5;
+	return rng;
+}
+static uint64_t rnd64(void) { return (uint64_t)rnd() << 32 | rnd(); }
+/* A random value, mostly close to sane (so checks beyond the first pass). */
+static uint64_t fuzz(uint64_t sane)
+{
+	uint32_t r = rnd() & 15;
+	return r < 12 ? sane : r < 15 ? sane ^ (1ull << (rnd() % 64)) : rnd64();
+}
+
+static void check_hostile(void)
+{
+	memset(svm_iopm, 0xff, sizeof(svm_iopm));
+	memset(svm_msrpm, 0xff, sizeof(svm_msrpm));
+	unsigned invalid = 0, ran = 0;
+	for (int i = 0; i < 300; i++) {
+		struct vmcb *v = fresh();
+		struct vmcb_save *s = &v->save;
+		struct vmcb_control *c = &v->control;
+		s->cr0 = fuzz(s->cr0);
+		s->cr3 = fuzz(s->cr3);
+		s->cr4 = fuzz(s->cr4);
+		s->efer = fuzz(s->efer);
+		s->dr6 = fuzz(s->dr6);
+		s->dr7 = fuzz(s->dr7);
+		s->rflags = fuzz(s->rflags);
+		s->cs.attrib = (uint16_t)fuzz(s->cs.attrib);
+		s->ss.attrib = (uint16_t)fuzz(s->ss.attrib);
+		s->cpl = (uint8_t)(rnd() & 3 ? 0 : rnd());
+		s->cs.limit = (uint32_t)fuzz(s->cs.limit);
+		c->eventinj = rnd() & 3 ? 0 : fuzz(0x80000000ull | (rnd() & 0x7ff));
+		c->asid = (uint32_t)fuzz(1 + (rnd() & 7));
+		c->tlb_control = (uint8_t)fuzz(rnd() & 1);
+		c->vintr = rnd64();
+		c->np_enable = rnd() & 7 ? 0 : rnd64();
+		c->lbr_virt = rnd64();
+		c->iopm_base_pa = rnd() & 1 ? c->iopm_base_pa : rnd64() & 0xffffffffffull;
+		c->msrpm_base_pa = rnd() & 1 ? c->msrpm_base_pa : rnd64();
+		c->intercept_cr = rnd();
+		c->intercept_misc1 = rnd() | SVM_INTERCEPT1_SHUTDOWN | SVM_INTERCEPT1_HLT | SVM_INTERCEPT1_IOIO |
+				     SVM_INTERCEPT1_MSR;
+		c->intercept_misc2 = (rnd() & ~SVM_INTERCEPT2_VMRUN) | SVM_INTERCEPT2_VMMCALL |
+				     (rnd() & 15 ? SVM_INTERCEPT2_VMRUN : 0);
+		c->intercept_exc = 0xffffffff;
+		c->exitcode = 0x5a5a;
+		svm_run(v);
+		svm_stgi();
+		if (c->exitcode == SVM_EXIT_INVALID)
+			invalid++;
+		else if (c->exitcode != 0x5a5a)
+			ran++;
+	}
+	guest_check(invalid + ran == 300, "300 random VMCBs: %u VMEXIT_INVALID, %u ran L2 to a #VMEXIT", invalid, ran);
+}
+
+static void check_vm_cr_lock(void)
+{
+	/* Last: LOCK stays set. SVMDIS with SVME clear, then LOCK. */
+	uint64_t efer = rdmsr(MSR_EFER_G);
+	wrmsr(MSR_EFER_G, efer & ~EFER_SVME_G);
+	guest_check(wrmsr_safe(MSR_VM_CR, VM_CR_SVMDIS) < 0, "VM_CR.SVMDIS can be set while EFER.SVME=0");
+	guest_check(wrmsr_safe(MSR_EFER_G, efer | EFER_SVME_G) == VEC_GP, "EFER.SVME cannot be set while VM_CR.SVMDIS=1");
+	guest_check(wrmsr_safe(MSR_VM_CR, VM_CR_LOCK) < 0, "VM_CR.LOCK can be set (SVMDIS cleared at the same time)");
+	guest_check(wrmsr_safe(MSR_VM_CR, VM_CR_LOCK | VM_CR_SVMDIS) == VEC_GP, "with VM_CR.LOCK, SVMDIS cannot change");
+	guest_check(wrmsr_safe(MSR_VM_CR, 0) == VEC_GP, "with VM_CR.LOCK, LOCK cannot be cleared");
+	guest_check(wrmsr_safe(MSR_EFER_G, efer | EFER_SVME_G) < 0, "EFER.SVME can be set again (SVMDIS clear)");
+}
+
+int guest_main(const struct mb_info *mbi)
+{
+	(void)mbi;
+	guest_idt_init();
+	if (!nestor_present() || !(cpuid(0x80000001, 0).ecx & CPUID_SVM)) {
+		guest_fail("no SVM offered (run under Nestor with nested=on)");
+		return 1;
+	}
+	check_cpuid();
+	check_msrs_and_faults();
+	check_vmsave_vmload();
+	check_consistency();
+	check_reflection();
+	check_gif();
+	check_hostile();
+	check_vm_cr_lock();
+	guest_say("%d checks failed", guest_failures());
+	return 0;
+}
