@@ -41,13 +41,17 @@
 #define D_VRT 0x80
 
 #define NS 1000000000ull
+/* Nanoseconds since 1970 in 64 bits last until 2554; later dates the
+ * guest writes are taken as the end of this year. */
+#define RTC_YEAR_MAX 2199
 #define UPDATE_BEFORE_NS 244000ull  /* UIP before the update */
 #define UPDATE_NS 1984000ull        /* the update cycle */
 #define TIME_BASE_HZ 32768ull
 
 static bool divider_running(const struct rtc *r) { return (r->reg[REG_A] & A_DV_MASK) == A_DV_NORMAL; }
 
-static uint64_t rtc_ns(const struct rtc *r, uint64_t now) { return (uint64_t)((int64_t)now + r->offset_ns); }
+/* Unsigned: the offset wraps modulo 2^64 like a signed add would, without overflow. */
+static uint64_t rtc_ns(const struct rtc *r, uint64_t now) { return now + (uint64_t)r->offset_ns; }
 
 static void current_time(const struct rtc *r, uint64_t now, struct date_time *d)
 {
@@ -164,6 +168,8 @@ static void clamp_date(struct date_time *d)
 {
 	if (d->year < 1970)
 		d->year = 1970;
+	if (d->year > RTC_YEAR_MAX)
+		d->year = RTC_YEAR_MAX;
 	if (d->month < 1 || d->month > 12)
 		d->month = 1;
 	if (d->day < 1 || d->day > 31)
@@ -351,7 +357,7 @@ uint64_t rtc_next_event(const struct rtc *r, uint64_t now)
 	}
 	if (!r->held && (r->reg[REG_B] & (B_UIE | B_AIE))) {
 		uint64_t e = updates_ended(r, now) + 1;
-		uint64_t t = (uint64_t)((int64_t)(e * NS + UPDATE_NS) - r->offset_ns);
+		uint64_t t = e * NS + UPDATE_NS - (uint64_t)r->offset_ns;
 		if (t < next)
 			next = t;
 	}

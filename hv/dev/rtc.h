@@ -19,7 +19,8 @@
  * enabled flags), the IRQ8 output high while IRQF is set; D's valid-RAM
  * bit. Not modelled: daylight saving (B bit 0 kept, no effect), the
  * square-wave pin; the day of week is the date's (writes are kept only
- * while SET holds the clock).
+ * while SET holds the clock); a date the guest sets is clamped to
+ * 1970-2199 and to valid fields when the clock runs again.
  *
  * Time is passed in as nanoseconds since 1970 (UTC) of the host clock;
  * the RTC keeps its own offset from it once the guest sets it. Nothing

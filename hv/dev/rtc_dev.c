@@ -9,8 +9,10 @@
  * 63 MiB (0x17-0x18 and 0x30-0x31), memory above 16 MiB in 64 KiB units
  * (0x34-0x35).
  *
- * Interrupts are brought up to date when the guest touches the RTC (a
- * timer for them arrives with the software-timer queue, CONTRACTS C1).
+ * Interrupts are brought up to date when the guest touches the RTC and,
+ * once the software-timer queue exists (hv/core/vtimer.h, CONTRACTS C1;
+ * the code below uses it when that header is there), when a timer armed
+ * for the next event fires while IRQ8 is low.
  * Port 0x70's bit 7 masks NMIs on a PC; Nestor keeps it (rtc_nmi_masked)
  * for the NMI sources to come.
  *
@@ -23,7 +25,14 @@
 #include "hv/dev/rtc_dev.h"
 #include "hv/host/host_rtc.h"
 #include "hv/lib/format.h"
+#include "hv/host/tsc.h"
 #include "hv/x86/asm.h"
+
+#include <stddef.h>
+#if __has_include("hv/core/vtimer.h")
+#include "hv/core/vtimer.h"
+#define RTC_VTIMER 1
+#endif
 
 #define RTC_PORT 0x70
 #define RTC_IRQ 8
@@ -32,6 +41,9 @@ struct rtc_dev {
 	struct rtc rtc;
 	struct vm *vm;
 	int irq_src;
+#ifdef RTC_VTIMER
+	struct vtimer timer; /* the next event while IRQ8 is low */
+#endif
 };
 
 static uint64_t host_now_ns(void)
@@ -41,14 +53,38 @@ static uint64_t host_now_ns(void)
 	return sec * 1000000000ull + nsec;
 }
 
-static void rtc_irq_update(struct rtc_dev *d) { irq_line_set(&d->vm->irq, d->irq_src, RTC_IRQ, rtc_irq(&d->rtc)); }
+static void rtc_irq_update(struct rtc_dev *d, uint64_t now)
+{
+	bool level = rtc_irq(&d->rtc);
+	irq_line_set(&d->vm->irq, d->irq_src, RTC_IRQ, level);
+#ifdef RTC_VTIMER
+	uint64_t next = level ? RTC_NEVER : rtc_next_event(&d->rtc, now);
+	if (next == RTC_NEVER)
+		vtimer_cancel(&d->timer);
+	else
+		vtimer_arm(&d->timer, host_time_to_tsc(next));
+#else
+	(void)now;
+#endif
+}
+
+#ifdef RTC_VTIMER
+static void rtc_timer_fire(struct vtimer *t)
+{
+	struct rtc_dev *d = (struct rtc_dev *)((char *)t - offsetof(struct rtc_dev, timer));
+	uint64_t now = host_now_ns();
+	rtc_update(&d->rtc, now);
+	rtc_irq_update(d, now);
+}
+#endif
 
 static uint32_t rtc_pio_read(void *dev, struct vcpu *v, uint16_t port, unsigned size)
 {
 	(void)v, (void)size;
 	struct rtc_dev *d = dev;
-	uint8_t val = rtc_read(&d->rtc, port - RTC_PORT, host_now_ns());
-	rtc_irq_update(d);
+	uint64_t now = host_now_ns();
+	uint8_t val = rtc_read(&d->rtc, port - RTC_PORT, now);
+	rtc_irq_update(d, now);
 	return val;
 }
 
@@ -56,8 +92,9 @@ static void rtc_pio_write(void *dev, struct vcpu *v, uint16_t port, unsigned siz
 {
 	(void)v, (void)size;
 	struct rtc_dev *d = dev;
-	rtc_write(&d->rtc, port - RTC_PORT, (uint8_t)value, host_now_ns());
-	rtc_irq_update(d);
+	uint64_t now = host_now_ns();
+	rtc_write(&d->rtc, port - RTC_PORT, (uint8_t)value, now);
+	rtc_irq_update(d, now);
 }
 
 static const struct pio_ops rtc_pio_ops = {
@@ -81,6 +118,9 @@ struct rtc_dev *rtc_create(struct vm *vm, char *err, size_t errlen)
 		return 0;
 	d->vm = vm;
 	rtc_reset(&d->rtc, host_now_ns());
+#ifdef RTC_VTIMER
+	d->timer.fire = rtc_timer_fire;
+#endif
 	uint64_t kib = vm->ram_size >> 10;
 	put16(&d->rtc, 0x15, 640);
 	uint64_t ext = kib > 1024 ? kib - 1024 : 0;

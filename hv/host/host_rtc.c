@@ -86,3 +86,13 @@ uint64_t host_unix_time(uint64_t tsc, uint32_t *nsec)
 		*nsec = (uint32_t)((dt % hz) * 1000000000ull / hz);
 	return base_unix + secs;
 }
+
+uint64_t host_time_to_tsc(uint64_t unix_ns)
+{
+	uint64_t base_ns = base_unix * 1000000000ull;
+	if (unix_ns <= base_ns)
+		return base_tsc;
+	uint64_t d = unix_ns - base_ns;
+	/* d seconds and the rest, each scaled to TSC ticks, +1 to round up. */
+	return base_tsc + d / 1000000000ull * tsc_hz() + clock_to_tsc(d % 1000000000ull, 1000000000ull) + 1;
+}

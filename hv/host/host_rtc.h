@@ -16,6 +16,9 @@ void host_rtc_read(void);
 /* Seconds since 1970 UTC (the RTC is taken to run in UTC) at the TSC
  * value tsc, and the nanoseconds within that second. */
 uint64_t host_unix_time(uint64_t tsc, uint32_t *nsec);
+/* The TSC value at which the host time is unix_ns (nanoseconds since
+ * 1970), the inverse of host_unix_time (rounded up). */
+uint64_t host_time_to_tsc(uint64_t unix_ns);
 
 #define HOST_RTC_FALLBACK_UNIX 1767225600ull /* 2026-01-01 00:00:00 UTC */
 

@@ -103,26 +103,43 @@ static void check_time(void)
 	cmos_write(0x0b, 0x02);
 }
 
+/* One update: from a moment UIP is clear, catch its rise (244 us before
+ * the update) and time it until it falls. */
+struct uip_sample {
+	bool rose, cleared;
+	uint64_t us;
+	unsigned before, after;
+};
+
+static struct uip_sample sample_uip(void)
+{
+	struct uip_sample u = { 0 };
+	u.rose = wait_uip(false, 100) && wait_uip(true, 1200);
+	u.before = bcd(cmos(0));
+	uint64_t t0 = rdtsc();
+	u.cleared = u.rose && wait_uip(false, 100);
+	u.us = (rdtsc() - t0) * 1000 / tsc_khz;
+	u.after = bcd(cmos(0));
+	return u;
+}
+
 static void check_uip(void)
 {
-	/* From a moment UIP is clear, catch its rise (244 us before the
-	 * update); print only afterwards (console output takes exits). */
-	bool rose = wait_uip(false, 100) && wait_uip(true, 1200);
-	uint8_t before = cmos(0);
-	uint64_t t0 = rdtsc();
-	bool cleared = rose && wait_uip(false, 100);
-	uint64_t us = (rdtsc() - t0) * 1000 / tsc_khz;
-	uint8_t after = cmos(0);
-	if (!guest_check(rose, "UIP seen set within 1.2 s"))
-		return;
-	unsigned b = bcd(before), a = bcd(after);
 	/* Set 244 us before the update and through its 1984 us; the polling
-	 * loop adds its own latency to what is measured, and under an
-	 * emulator on a loaded machine a poll can take milliseconds, so the
-	 * upper bound only catches a UIP held far too long. */
-	guest_check(cleared && us >= 2000 && us <= 2228 + 20000, "UIP cleared after %llu us (244 + 1984 us expected)",
-		    (unsigned long long)us);
-	guest_check(a == (b + 1) % 60, "seconds advanced across the update: %u -> %u", b, a);
+	 * loop adds its own latency. An emulator thread the host deschedules
+	 * for longer than the window misses it: up to three updates are
+	 * tried (printing only afterwards: console output takes exits). */
+	struct uip_sample u;
+	for (int i = 0; i < 3; i++) {
+		u = sample_uip();
+		if (u.rose && u.cleared && u.us >= 2000 && u.us <= 2228 + 3000 && u.after == (u.before + 1) % 60)
+			break;
+	}
+	if (!guest_check(u.rose, "UIP seen set within 1.2 s"))
+		return;
+	guest_check(u.cleared && u.us >= 2000 && u.us <= 2228 + 3000, "UIP cleared after %llu us (244 + 1984 us expected)",
+		    (unsigned long long)u.us);
+	guest_check(u.after == (u.before + 1) % 60, "seconds advanced across the update: %u -> %u", u.before, u.after);
 }
 
 static uint32_t wait_irq8(uint32_t want, uint32_t ms)

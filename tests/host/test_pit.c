@@ -171,4 +171,36 @@ TEST(mode1_and_mode5_wait_for_a_gate_trigger_mode4_strobes)
 	CHECK(pit_out(&p, 2, 321));
 }
 
+/* Random guest programming over time: counters stay within range (BCD
+ * digits valid in BCD mode) and the next rising edge is in the future. */
+TEST(random_programming_stays_sane)
+{
+	struct pit p;
+	pit_reset(&p);
+	uint32_t x = 777;
+	uint64_t now = 1000;
+	for (int i = 0; i < 200000; i++) {
+		x = x * 1103515245 + 12345;
+		unsigned op = (x >> 8) % 5, ch = ((x >> 12) & 3) % 3;
+		uint8_t val = (uint8_t)(x >> 16);
+		now += (x >> 24) & 0x3ff;
+		switch (op) {
+		case 0: pit_write_control(&p, val, now); break;
+		case 1: pit_write_count(&p, ch, val, now); break;
+		case 2: (void)pit_read_count(&p, ch, now); break;
+		case 3: pit_set_gate(&p, 2, val & 1, now); break;
+		default: {
+			uint16_t c = pit_counter(&p, ch, now);
+			if (p.ch[ch].bcd)
+				CHECK((c & 15) < 10 && ((c >> 4) & 15) < 10 && ((c >> 8) & 15) < 10 && (c >> 12) < 10);
+			uint64_t r = pit_next_rise(&p, ch, now);
+			CHECK(r == PIT_NEVER || r > now);
+			(void)pit_out(&p, ch, now);
+		}
+		}
+		if (check_failed_in_case)
+			break;
+	}
+}
+
 TEST_MAIN()

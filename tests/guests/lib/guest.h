@@ -124,7 +124,8 @@ void guest_set_intr_gate(unsigned vector, void (*stub)(void));
 		"\n\tpopal\n\tiret\n")
 
 /* Initialise the 8259 pair (vectors vector_base and vector_base + 8,
- * cascade on IR2, 8086 mode) and set its masks (lib/pic.c). */
+ * cascade on IR2, 8086 mode) and set its masks (lib/pic.c); with a local
+ * APIC, put it in virtual-wire mode first (LINT0 ExtINT). */
 void guest_pic_init(uint8_t vector_base, uint8_t master_mask, uint8_t slave_mask);
 /* The TSC rate Nestor reports (CPUID 0x40000010), 0 without Nestor. */
 uint32_t guest_tsc_khz(void);
