@@ -29,6 +29,7 @@
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
 #include "npt/npt_fmt.h"
+#include "nested/nested.h"
 
 #define SVM_IOPM_PAGES 3  /* 12 KiB (APM 15.10.1) */
 #define SVM_MSRPM_PAGES 2 /* 8 KiB (APM 15.11) */
@@ -312,7 +313,12 @@ static bool svm_tdp_format(struct pg_format *f)
 	return npt_fmt_build(f, &p);
 }
 
-static void svm_flush_tdp(struct vcpu *v) { S(v)->flush_pending = true; }
+static void svm_flush_tdp(struct vcpu *v)
+{
+	S(v)->flush_pending = true;
+	if (v->nested)
+		nested_tdp_flushed(v);
+}
 static bool svm_tdp_flush_pending(struct vcpu *v) { return S(v)->flush_pending; }
 
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)

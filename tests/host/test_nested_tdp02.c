@@ -300,6 +300,7 @@ TEST(shadow_out_of_table_pages_is_reported)
 	pool_next = HOST_MEM; /* no page left for NPT02's tables */
 	struct walk_result r;
 	CHECK_EQ(fill(&c, 0x200000, WALK_ACC_READ, &r), WALK_FAULT_NO_MEMORY);
+	CHECK_EQ(r.fault.dim, WALK_DIM_NONE);
 }
 
 TEST_MAIN()
