@@ -57,7 +57,11 @@ __asm__(".text\n"
 	"l2_np_wr: movl %eax, (%esi)\n"
 	"l2_np_wr_vmmcall: vmmcall\n"
 	"jmp l2_np_wr_vmmcall\n");
-extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[];
+extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[], l2_rdtsc[];
+__asm__(".text\n"
+	"l2_rdtsc: rdtsc\n"
+	"1: vmmcall\n"
+	"jmp 1b\n");
 uint32_t l2_sig_regs[3];
 static uint8_t l2_stack[4096] __attribute__((aligned(16)));
 static uint8_t save_page[4096] __attribute__((aligned(4096)));
@@ -449,6 +453,24 @@ static void check_nested_paging(void)
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
 }
 
+/* L2's TSC = L1's TSC + VMCB12.TSC_OFFSET (L0's own offset of L1 is
+ * under both); L1's own TSC is unchanged by it. */
+static void check_tsc_offset(void)
+{
+	const uint64_t off = 1ull << 44;
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_rdtsc, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.tsc_offset = off;
+	uint64_t t0 = rdtsc();
+	svm_run(v);
+	uint64_t t1 = rdtsc();
+	svm_stgi();
+	uint64_t l2 = (uint64_t)svm_l2_gprs.edx << 32 | (uint32_t)v->save.rax;
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && l2 - off >= t0 && l2 - off <= t1 && t1 < off,
+		    "L2's RDTSC = L1's TSC + TSC_OFFSET (L1 0x%llx..0x%llx, L2 0x%llx)", (unsigned long long)t0,
+		    (unsigned long long)t1, (unsigned long long)l2);
+}
+
 static void check_vm_cr_lock(void)
 {
 	/* Last: LOCK stays set. SVMDIS with SVME clear, then LOCK. */
@@ -476,6 +498,7 @@ int guest_main(const struct mb_info *mbi)
 	check_consistency();
 	check_reflection();
 	check_nested_paging();
+	check_tsc_offset();
 	check_gif();
 	check_hostile();
 	check_vm_cr_lock();
