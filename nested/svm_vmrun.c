@@ -352,6 +352,22 @@ static enum exit_action emulate_vmexit(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+/* #VMEXIT for the exception queued for L2: EXITINFO1 its error code,
+ * EXITINFO2 CR2 for #PF (APM 15.12); RIP at the faulting instruction. */
+static enum exit_action reflect_exception(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	struct vmcb_control *c02 = &n->vmcb02->control;
+	const struct vcpu_events *ev = &v->ev;
+	c02->exitcode = SVM_EXIT_EXCP_BASE + ev->exc.vector;
+	c02->exitinfo1 = ev->exc.has_error ? ev->exc.error : 0;
+	c02->exitinfo2 = ev->exc.vector == EXC_PF ? ev->exc.payload : 0;
+	c02->next_rip = 0;
+	v->ev.pending &= (uint8_t)~EV_EXCEPTION;
+	n->l2_reflected++;
+	return emulate_vmexit(v);
+}
+
 static void *l1_mem_ptr(void *opaque, uint64_t pa, unsigned size) { return vm_gpa_ptr(opaque, pa, size); }
 
 /* An #NPF of L2 under L1's nested paging: build the NPT02 entry, or give
@@ -408,7 +424,13 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		n->l2_reflected++;
 		return emulate_vmexit(v);
 	}
-	return exit_dispatch(v, e);
+	enum exit_action a = exit_dispatch(v, e);
+	/* An exception Nestor raised for L2 while doing what its instruction
+	 * does (#UD, #GP...) is the virtual CPU's: L1's exception intercept
+	 * applies to it as to one the hardware raised (APM 15.12). */
+	if (a == EXIT_ACTION_RESUME && (v->ev.pending & EV_EXCEPTION) && ((n->l1i.exc >> v->ev.exc.vector) & 1))
+		return reflect_exception(v);
+	return a;
 }
 
 void nested_print_stats(const struct vcpu *v)

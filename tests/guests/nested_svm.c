@@ -57,11 +57,19 @@ __asm__(".text\n"
 	"l2_np_wr: movl %eax, (%esi)\n"
 	"l2_np_wr_vmmcall: vmmcall\n"
 	"jmp l2_np_wr_vmmcall\n");
-extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[], l2_rdtsc[];
+extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[], l2_rdtsc[], l2_vmload[], l2_rdmsr_ecx[];
 __asm__(".text\n"
 	"l2_rdtsc: rdtsc\n"
 	"1: vmmcall\n"
-	"jmp 1b\n");
+	"jmp 1b\n"
+	/* VMLOAD from L2 with rAX = 0 (host memory, were it executed). */
+	"l2_rdmsr_ecx: rdmsr\n"
+	"3: vmmcall\n"
+	"jmp 3b\n"
+	"l2_vmload: xor %eax, %eax\n"
+	"vmload %eax\n"
+	"2: vmmcall\n"
+	"jmp 2b\n");
 uint32_t l2_sig_regs[3];
 static uint8_t l2_stack[4096] __attribute__((aligned(16)));
 static uint8_t save_page[4096] __attribute__((aligned(4096)));
@@ -471,6 +479,43 @@ static void check_tsc_offset(void)
 		    (unsigned long long)t1, (unsigned long long)l2);
 }
 
+/* Features L1 was not offered are ignored: virtual VMLOAD/VMSAVE
+ * (VMCB 0xb8 bit 1) and AVIC/vGIF/vNMI bits in int_ctl. L2's VMLOAD, which
+ * L1 does not intercept, must not touch memory: Nestor gives L2 #UD (no
+ * third level), which L1 intercepts here. */
+static void check_not_offered(void)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_vmload, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.intercept_exc = 1u << 6;
+	v->control.lbr_virt = 3;              /* LBRV + virtual VMLOAD/VMSAVE */
+	v->control.vintr = (1ull << 31) | (1ull << 30) | (1ull << 25) | (1ull << 26) | (1ull << 9) | (1ull << 11);
+	v->control.avic_apic_bar = 0xfee00000;
+	svm_run(v);
+	svm_stgi();
+	bool ud = v->control.exitcode == SVM_EXIT_EXCP_BASE + 6;
+	guest_check(ud && v->save.rip == (uint32_t)(uintptr_t)l2_vmload + 2,
+		    "not offered: virtual VMLOAD/VMSAVE and AVIC/vGIF int_ctl bits ignored; L2's VMLOAD is #UD "
+		    "(EXITCODE 0x%llx at 0x%llx)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rip);
+}
+
+/* An exception Nestor raises for L2 (an MSR L1 lets through that the
+ * virtual CPU does not have) goes to L1 when L1 intercepts it. */
+static void check_emulated_exception(void)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_rdmsr_ecx, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.intercept_exc = 1u << 13;
+	svm_l2_gprs.ecx = 0x40001234;
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_EXCP_BASE + 13 && v->control.exitinfo1 == 0 &&
+			    v->save.rip == (uint32_t)(uintptr_t)l2_rdmsr_ecx,
+		    "L2 RDMSR of an MSR the CPU lacks (not in L1's MSRPM): #GP(0) to L1 (EXITCODE 0x%llx EXITINFO1 0x%llx)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->control.exitinfo1);
+}
+
 static void check_vm_cr_lock(void)
 {
 	/* Last: LOCK stays set. SVMDIS with SVME clear, then LOCK. */
@@ -499,6 +544,8 @@ int guest_main(const struct mb_info *mbi)
 	check_reflection();
 	check_nested_paging();
 	check_tsc_offset();
+	check_not_offered();
+	check_emulated_exception();
 	check_gif();
 	check_hostile();
 	check_vm_cr_lock();
