@@ -186,9 +186,6 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	struct nested_vcpu *n = v->nested;
 	struct svm_vcpu *s = S(v);
 	struct vmcb *v01 = s->vmcb, *v02 = n->vmcb02;
-	struct vmcb_control l0 = v01->control;
-	/* L0's windows are for L1's events, not L2's. */
-	l0.intercept_misc1 &= ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET);
 	struct svm_l1_intercepts l1;
 	svm_l1_intercepts_from(&l1, &c12->control);
 	n->l1i = l1;
@@ -197,7 +194,9 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	/* Every input field of the control area is set here; the others
 	 * (AVIC, GHCB, LBR, pause filter) stay 0 from vCPU setup. */
 	struct vmcb_control *c = &v02->control;
-	svm_merge_intercepts(c, &l0, &l1);
+	svm_merge_intercepts(c, &v01->control, &l1);
+	/* L0's windows are for L1's events, not L2's. */
+	c->intercept_misc1 = (v01->control.intercept_misc1 & ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET)) | l1.misc1;
 	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
 		n->iopm01_full = all_ones(s->iopm_pa, SVM_IOPM_SIZE);
 		n->msrpm01_full = all_ones(s->msrpm_pa, SVM_MSRPM_SIZE);
