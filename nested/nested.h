@@ -22,6 +22,8 @@
 #include "hv/core/vcpu.h"
 #include "hv/svm/vmcb.h"
 #include "hv/x86/asm.h"
+#include "mm/ptbuild.h"
+#include "mm/walk.h"
 #include "nested/svm_reflect.h"
 #include "nested/svm_vmcb12.h"
 
@@ -56,6 +58,17 @@ struct nested_vcpu {
 	uint64_t l1_vintr;
 	bool maps_known, iopm01_full, msrpm01_full; /* L0's maps intercept all */
 	bool caps_known, warned_vm86;
+	/* L1's nested paging for L2 (nested/tdp02.h): the shadow NPT02, built
+	 * on demand and dropped at each point the architecture says L1's NPT
+	 * changes take effect (TLB_CONTROL flush, ASID or nCR3 change, INVLPGA)
+	 * and when L0's NPT01 changes; L1's NPT as a walk format. */
+	bool np;               /* this L2 runs with L1's nested paging */
+	bool npt02_ready;      /* npt02 holds a root */
+	struct ptb npt02;
+	struct pg_format npt12_fmt;
+	struct walk_guest npt12;
+	uint64_t ncr3_12, npt12_key;
+	uint32_t asid12;
 	struct svm_nested_caps caps;  /* what L1's CPU offers (its CPUID) */
 	/* Statistics: exits taken in L2, and how many went to L1. */
 	uint64_t l2_exits, l2_reflected, vmruns, vmruns_failed;
@@ -74,6 +87,8 @@ int nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e);
 /* An exit taken while v runs L2 (the nested run loop calls it). */
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e);
+/* L0's NPT01 changed (svm_flush_tdp): drop NPT02. */
+void nested_tdp_flushed(struct vcpu *v);
 /* The VM's summary line: L1 and L2 exits counted apart. */
 void nested_print_stats(const struct vcpu *v);
 

@@ -34,6 +34,8 @@ enum nested_tdp_origin nested_tdp_classify(int walk_kind, const struct walk_resu
 {
 	if (walk_kind == WALK_OK)
 		return NESTED_TDP_SHADOW;
+	if (r->fault.dim == WALK_DIM_NONE)
+		return NESTED_TDP_L0; /* L0 could not build the shadow */
 	return r->fault.dim == WALK_DIM_GUEST ? NESTED_TDP_L1 : NESTED_TDP_L0;
 }
 

@@ -57,7 +57,8 @@ static inline enum nested_route nested_route(bool l0_needs, bool l1_wants)
 }
 
 /* A 2D walk's outcome as an origin: WALK_OK means the shadow lacked the
- * entry, a guest-dimension fault is L1's table, a TDP one is L0's. */
+ * entry, a guest-dimension fault is L1's table, a TDP one (or a shadow
+ * out of table pages, dimension none) is L0's. */
 enum nested_tdp_origin nested_tdp_classify(int walk_kind, const struct walk_result *r);
 
 /* Permission maps (SVM MSRPM/IOPM, VMX MSR/IO bitmaps): a set bit

@@ -26,10 +26,11 @@
 
 #define CPUID81_ECX_SVM (1u << 2)
 /* CPUID 0x8000000A EDX (APM Vol 3 appendix E.4.10): what Nestor emulates
- * for L1. NRIPS only when the host has it (NEXT_RIP of VMCB02 is what L1
- * gets); VMCB clean bits are honoured by never caching a VMCB12 field;
- * flush-by-ASID because every L1/L2 switch flushes the vCPU's ASID. No NP
- * yet (NPT02 is not wired in), no LBRV, vGIF, AVIC, pause filter. */
+ * for L1. NP (nested/tdp02.h); NRIPS only when the host has it (NEXT_RIP
+ * of VMCB02 is what L1 gets); VMCB clean bits are honoured by never
+ * caching a VMCB12 field; flush-by-ASID because every L1/L2 switch
+ * flushes the vCPU's ASID. No LBRV, vGIF, AVIC, pause filter. */
+#define SVM_FEAT_NP (1u << 0)
 #define SVM_FEAT_NRIPS (1u << 3)
 #define SVM_FEAT_VMCB_CLEAN (1u << 5)
 #define SVM_FEAT_FLUSH_BY_ASID (1u << 6)
@@ -82,6 +83,8 @@ void nested_vcpu_free(struct vcpu *v)
 		pages_free(n->iopm02_pa, 3);
 	if (n->msrpm02_pa)
 		pages_free(n->msrpm02_pa, 2);
+	if (n->npt02_ready)
+		ptb_destroy(&n->npt02);
 	v->nested = 0;
 	pages_free(n->self_pa, 1);
 }
@@ -89,7 +92,7 @@ void nested_vcpu_free(struct vcpu *v)
 uint32_t nested_svm_features(void)
 {
 	uint32_t host = cpuid(0x8000000a, 0).edx;
-	return SVM_FEAT_VMCB_CLEAN | SVM_FEAT_FLUSH_BY_ASID | (host & SVM_FEAT_NRIPS);
+	return SVM_FEAT_NP | SVM_FEAT_VMCB_CLEAN | SVM_FEAT_FLUSH_BY_ASID | (host & SVM_FEAT_NRIPS);
 }
 
 void nested_cpuid(struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
@@ -245,8 +248,9 @@ enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e)
 		n->gif = false;
 		break;
 	case SVM_EXIT_INVLPGA:
-		/* L2 translations of any ASID are flushed at every switch to L2;
-		 * L1's own are flushed here too (more than asked: allowed). */
+		/* L2 translations of any ASID are flushed at every switch to L2,
+		 * and NPT02 is dropped (flush_tdp -> nested_tdp_flushed); L1's
+		 * own are flushed too (more than asked: allowed). */
 		virt_ops->flush_tdp(v);
 		break;
 	}

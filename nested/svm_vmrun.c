@@ -12,10 +12,15 @@
  * in the CPU) from VMCB01. The vCPU's backend then runs VMCB02; VMCB01
  * keeps L1's state untouched until #VMEXIT (it is the host save area).
  *
- * L2 translations: L1 does not get nested paging yet, so L2's physical
- * addresses are L1's and VMCB02 uses L0's NPT01 directly. L1 and L2 share
- * the vCPU's ASID and every switch between them flushes it, which also
- * gives every TLB_CONTROL value (and INVLPGA) at least its effect.
+ * L2 translations: without NP_ENABLE, L2's physical addresses are L1's and
+ * VMCB02 uses L0's NPT01 directly. With it, VMCB02 uses NPT02, the shadow
+ * of L1's NPT through NPT01 built on #NPF by the shared walk engine
+ * (nested/tdp02.h). L1's NPT changes: Nestor re-walks, it does not
+ * write-protect: NPT02 behaves as a TLB and is dropped whenever the
+ * architecture says L1's changes take effect (VMRUN with TLB_CONTROL
+ * non-zero, a new ASID or nCR3, INVLPGA) and whenever NPT01 changes.
+ * L1 and L2 share the vCPU's ASID and every switch between them flushes
+ * it, which also gives every TLB_CONTROL value at least its effect.
  *
  * #VMEXIT: L2's state and the exit information (EXITCODE, EXITINFO1/2,
  * EXITINTINFO = the event L2 was delivering, NEXT_RIP when NRIPS is
@@ -32,9 +37,104 @@
 #include "mm/walk.h"
 #include "nested/reflect.h"
 #include "nested/svm_reflect.h"
+#include "nested/svm_npt.h"
 #include "nested/svm_vmcb12.h"
+#include "nested/tdp02.h"
 
 #define CPUID81_EDX_LM (1u << 29)
+#define CPUID81_EDX_1G (1u << 26)
+
+/* --- NPT02 (nested/tdp02.h) ------------------------------------------------
+ * Table pages are freed at once when NPT02 is dropped: the vCPU's next
+ * entry flushes its ASID (SVM_WORK_FLUSH) before NPT02 can be walked again,
+ * and no other vCPU ever uses this NPT02. */
+static uint64_t npt02_alloc(void *opaque)
+{
+	(void)opaque;
+	uint64_t pa = page_alloc();
+	if (!pa)
+		return PTB_NO_PAGE;
+	memset(pa_to_ptr(pa), 0, 4096);
+	return pa;
+}
+static void npt02_free(void *opaque, uint64_t pa) { (void)opaque, pages_free(pa, 1); }
+static void *npt02_ptr(void *opaque, uint64_t pa) { (void)opaque; return pa_to_ptr(pa); }
+static const struct ptb_ops npt02_ops = { npt02_alloc, npt02_free, npt02_ptr, 0 };
+
+static void npt02_drop(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	if (n->npt02_ready) {
+		ptb_destroy(&n->npt02);
+		n->npt02_ready = false;
+		svm_entry_work_add(S(v), SVM_WORK_FLUSH);
+	}
+}
+
+static bool npt02_ensure(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	if (!n->npt02_ready && ptb_init(&n->npt02, &v->vm->tdp_fmt, &npt02_ops) == PTB_OK)
+		n->npt02_ready = true;
+	return n->npt02_ready;
+}
+
+void nested_tdp_flushed(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	npt02_drop(v);
+	if (!n->guest_mode || !n->np)
+		return;
+	if (!npt02_ensure(v)) {
+		vm_stop(v->vm, -1, "out of memory for the nested page table of L2 (NPT02)");
+		return;
+	}
+	n->vmcb02->control.ncr3 = n->npt02.root;
+}
+
+/* Host memory (NPT01's tables and L1's RAM) for the walk: identity map. */
+static void *host_ptr(void *opaque, uint64_t pa, unsigned size)
+{
+	(void)opaque;
+	return pa + size <= (4ull << 30) ? pa_to_ptr(pa) : 0;
+}
+
+/* The walk L2-GPA -> L1's NPT -> NPT01 (the guest part filled by the caller). */
+static struct walk_ctx l0_walk(struct vcpu *v)
+{
+	return (struct walk_ctx){
+		.tdp = { .fmt = &v->vm->tdp_fmt, .root = v->vm->tdp.root },
+		.mem = { .ptr = host_ptr },
+		.flags = WALK_F_SET_AD,
+	};
+}
+
+/* At VMRUN with NP_ENABLE: L1's NPT format (its CR4/EFER; CR0.PG does not
+ * matter: the format follows the host's PAE/long-mode state, as KVM does)
+ * and the architectural flush points for NPT02: TLB_CONTROL non-zero, a new
+ * ASID, a new nCR3 or format. Otherwise NPT02 is kept, like a TLB: a change
+ * L1 made to its NPT without a flush may or may not be seen (APM 15.16). */
+static bool npt12_enter(struct vcpu *v, const struct vmcb *c12)
+{
+	struct nested_vcpu *n = v->nested;
+	const struct vmcb_save *l1 = &S(v)->vmcb->save;
+	struct svm_npt12_params p = {
+		.cr0 = CR0_PG, .cr4 = l1->cr4, .efer = l1->efer, .ncr3 = c12->control.ncr3,
+		.maxphyaddr = n->caps.maxphyaddr,
+		.gbpages = (vm_cpuid(v, 0x80000001, 0).edx & CPUID81_EDX_1G) != 0,
+	};
+	struct walk_ctx c01 = l0_walk(v);
+	if (svm_npt12_guest(&n->npt12, &n->npt12_fmt, &p, &c01) != WALK_OK)
+		return false;
+	n->npt12.fmt = &n->npt12_fmt;
+	uint64_t key = (l1->cr4 & (CR4_PAE | CR4_PSE)) | (l1->efer & (EFER_LMA | EFER_NXE));
+	if (c12->control.tlb_control || c12->control.asid != n->asid12 || p.ncr3 != n->ncr3_12 || key != n->npt12_key)
+		npt02_drop(v);
+	n->asid12 = c12->control.asid;
+	n->ncr3_12 = p.ncr3;
+	n->npt12_key = key;
+	return npt02_ensure(v);
+}
 
 /* What L1's CPU has (its CPUID never changes): judged once. */
 static const struct svm_nested_caps *caps_for(struct vcpu *v)
@@ -46,7 +146,7 @@ static const struct svm_nested_caps *caps_for(struct vcpu *v)
 	n->caps = (struct svm_nested_caps){
 		.maxphyaddr = (uint8_t)nested_l1_maxphyaddr(v),
 		.long_mode = (vm_cpuid(v, 0x80000001, 0).edx & CPUID81_EDX_LM) != 0,
-		.npt = false,
+		.npt = true,
 		.vmcb_clean = true,
 		.cr4_allowed = virt_ops->cr4_allowed(),
 		.efer_allowed = EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE | EFER_SVME,
@@ -86,9 +186,6 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	struct nested_vcpu *n = v->nested;
 	struct svm_vcpu *s = S(v);
 	struct vmcb *v01 = s->vmcb, *v02 = n->vmcb02;
-	struct vmcb_control l0 = v01->control;
-	/* L0's windows are for L1's events, not L2's. */
-	l0.intercept_misc1 &= ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET);
 	struct svm_l1_intercepts l1;
 	svm_l1_intercepts_from(&l1, &c12->control);
 	n->l1i = l1;
@@ -97,7 +194,9 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	/* Every input field of the control area is set here; the others
 	 * (AVIC, GHCB, LBR, pause filter) stay 0 from vCPU setup. */
 	struct vmcb_control *c = &v02->control;
-	svm_merge_intercepts(c, &l0, &l1);
+	svm_merge_intercepts(c, &v01->control, &l1);
+	/* L0's windows are for L1's events, not L2's. */
+	c->intercept_misc1 = (v01->control.intercept_misc1 & ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET)) | l1.misc1;
 	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
 		n->iopm01_full = all_ones(s->iopm_pa, SVM_IOPM_SIZE);
 		n->msrpm01_full = all_ones(s->msrpm_pa, SVM_MSRPM_SIZE);
@@ -114,12 +213,14 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	c->interrupt_shadow = c12->control.interrupt_shadow;
 	c->eventinj = c12->control.eventinj;
 	c->np_enable = 1;
-	c->ncr3 = v01->control.ncr3; /* L2-physical = L1-physical */
+	/* With L1's nested paging: NPT02; without: L2-physical = L1-physical. */
+	c->ncr3 = n->np ? n->npt02.root : v01->control.ncr3;
 	c->clean_bits = 0;            /* nothing of VMCB02 is cached */
 
 	memcpy(&v02->save, &c12->save, SVM_VMCB12_SAVE_BYTES);
 	nested_svm_copy_vmload_state(&v02->save, &v01->save);
-	v02->save.g_pat = v01->save.g_pat; /* no nested paging: L1's PAT */
+	if (!n->np)
+		v02->save.g_pat = v01->save.g_pat; /* no nested paging: L1's PAT */
 	v02->save.dbgctl = 0;               /* no LBR virtualization */
 }
 
@@ -160,6 +261,16 @@ enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa
 		return EXIT_ACTION_RESUME;
 	}
 	svm_vmcb12_sanitise(c12, caps);
+	n->np = c12->control.np_enable & SVM_NESTED_CTL_NP;
+	if (n->np && !npt12_enter(v, c12)) {
+		/* L1's PAE PDPT is not in its RAM, or no memory for NPT02. */
+		n->vmruns_failed++;
+		log_warn("nested", "%s: VMRUN with nested paging: L1's nested page table (nCR3 0x%llx) is not usable",
+			 v->vm->opts.name, (unsigned long long)c12->control.ncr3);
+		l1->control.exitcode = SVM_EXIT_INVALID;
+		n->gif = false;
+		return EXIT_ACTION_RESUME;
+	}
 	struct vmcb *v01 = s->vmcb;
 	v01->save.rax = v->gpr[GPR_RAX];
 	v01->save.rsp = v->gpr[GPR_RSP];
@@ -239,7 +350,54 @@ static enum exit_action emulate_vmexit(struct vcpu *v)
 	return EXIT_ACTION_RESUME;
 }
 
+/* #VMEXIT for the exception queued for L2: EXITINFO1 its error code,
+ * EXITINFO2 CR2 for #PF (APM 15.12); RIP at the faulting instruction. */
+static enum exit_action reflect_exception(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	struct vmcb_control *c02 = &n->vmcb02->control;
+	const struct vcpu_events *ev = &v->ev;
+	c02->exitcode = SVM_EXIT_EXCP_BASE + ev->exc.vector;
+	c02->exitinfo1 = ev->exc.has_error ? ev->exc.error : 0;
+	c02->exitinfo2 = ev->exc.vector == EXC_PF ? ev->exc.payload : 0;
+	c02->next_rip = 0;
+	v->ev.pending &= (uint8_t)~EV_EXCEPTION;
+	n->l2_reflected++;
+	return emulate_vmexit(v);
+}
+
 static void *l1_mem_ptr(void *opaque, uint64_t pa, unsigned size) { return vm_gpa_ptr(opaque, pa, size); }
+
+/* An #NPF of L2 under L1's nested paging: build the NPT02 entry, or give
+ * L1 its #NPF, or it is L0's (NPT01). */
+static enum exit_action l2_npf(struct vcpu *v, struct vm_exit *e)
+{
+	struct nested_vcpu *n = v->nested;
+	struct vmcb_control *c02 = &n->vmcb02->control;
+	uint64_t info1 = c02->exitinfo1, l2gpa = c02->exitinfo2;
+	struct walk_ctx c = l0_walk(v);
+	c.guest = n->npt12;
+	struct walk_result r;
+	bool flush;
+	int k = nested_tdp02_fill(&n->npt02, &c, l2gpa, svm_npf_walk_access(info1), &r, &flush);
+	if (k == WALK_OK) {
+		if (flush)
+			svm_entry_work_add(S(v), SVM_WORK_FLUSH);
+		return EXIT_ACTION_RESUME;
+	}
+	if (nested_tdp_classify(k, &r) == NESTED_TDP_L1) {
+		n->l2_reflected++;
+		c02->exitinfo1 = svm_nested_npf_exitinfo1(&r.fault, info1);
+		return emulate_vmexit(v);
+	}
+	if (r.fault.dim == WALK_DIM_TDP && v->vm->ntouch && tdp_touch_restore(v, r.fault.gpa))
+		return EXIT_ACTION_RESUME; /* an HC_SET_PERM page of L1, mapped back */
+	vm_stop_with_report(v, e, r.fault.dim == WALK_DIM_NONE
+					  ? "out of memory for the nested page table of L2 (NPT02)"
+					  : "L2 reached L1-physical memory that L0 emulates or does not back: MMIO through "
+					    "L1's nested paging is not emulated yet");
+	return EXIT_ACTION_STOPPED;
+}
 
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 {
@@ -247,7 +405,9 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 	const struct vmcb_control *c02 = &n->vmcb02->control;
 	n->l2_exits++;
 	bool tdp = e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG;
-	/* Without nested paging for L1 every #NPF is in NPT01: L0's. */
+	if (tdp && n->np)
+		return l2_npf(v, e);
+	/* Without L1's nested paging every #NPF is in NPT01: L0's. */
 	struct nested_exit_facts f = {
 		.reason = e->reason,
 		.exc_vector = e->reason == EXIT_EXCEPTION ? e->u.exc.vector : 0,
@@ -262,7 +422,13 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		n->l2_reflected++;
 		return emulate_vmexit(v);
 	}
-	return exit_dispatch(v, e);
+	enum exit_action a = exit_dispatch(v, e);
+	/* An exception Nestor raised for L2 while doing what its instruction
+	 * does (#UD, #GP...) is the virtual CPU's: L1's exception intercept
+	 * applies to it as to one the hardware raised (APM 15.12). */
+	if (a == EXIT_ACTION_RESUME && (v->ev.pending & EV_EXCEPTION) && ((n->l1i.exc >> v->ev.exc.vector) & 1))
+		return reflect_exception(v);
+	return a;
 }
 
 void nested_print_stats(const struct vcpu *v)

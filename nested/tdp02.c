@@ -21,5 +21,8 @@ int nested_tdp02_fill(struct ptb *shadow, const struct walk_ctx *c, uint64_t l2g
 	if (!(acc & WALK_ACC_WRITE))
 		perm &= ~(unsigned)PG_PERM_W;
 	int e = ptb_map(shadow, l2gpa & ~(size - 1), r->hpa & ~(size - 1), size, perm, 0, flush);
-	return e == PTB_OK ? WALK_OK : WALK_FAULT_NO_MEMORY;
+	if (e == PTB_OK)
+		return WALK_OK;
+	r->fault = (struct walk_fault){ .kind = WALK_FAULT_NO_MEMORY, .dim = WALK_DIM_NONE };
+	return WALK_FAULT_NO_MEMORY;
 }

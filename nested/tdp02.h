@@ -29,8 +29,9 @@
 
 /* Walk l2gpa for acc (c->guest = L1's TDP table, c->tdp = L0's, flags
  * WALK_F_SET_AD) and on success map it into the shadow. Returns the walk's
- * kind (WALK_OK: mapped; r->fault otherwise) or WALK_FAULT_NO_MEMORY when
- * the shadow could not get a table page; *flush as ptb_map says. */
+ * kind (WALK_OK: mapped; r->fault otherwise) or WALK_FAULT_NO_MEMORY with
+ * r->fault.dim = WALK_DIM_NONE when the shadow could not get a table
+ * page; *flush as ptb_map says. */
 int nested_tdp02_fill(struct ptb *shadow, const struct walk_ctx *c, uint64_t l2gpa, uint32_t acc,
 		      struct walk_result *r, bool *flush);
 

@@ -29,6 +29,7 @@
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
 #include "npt/npt_fmt.h"
+#include "nested/nested.h"
 
 #define SVM_IOPM_PAGES 3  /* 12 KiB (APM 15.10.1) */
 #define SVM_MSRPM_PAGES 2 /* 8 KiB (APM 15.11) */
@@ -313,7 +314,12 @@ static bool svm_tdp_format(struct pg_format *f)
 	return npt_fmt_build(f, &p);
 }
 
-static void svm_flush_tdp(struct vcpu *v) { svm_entry_work_add(S(v), SVM_WORK_FLUSH); }
+static void svm_flush_tdp(struct vcpu *v)
+{
+	svm_entry_work_add(S(v), SVM_WORK_FLUSH);
+	if (v->nested)
+		nested_tdp_flushed(v);
+}
 static bool svm_tdp_flush_pending(struct vcpu *v)
 {
 	return __atomic_load_n(&S(v)->entry_work, __ATOMIC_ACQUIRE) & SVM_WORK_FLUSH;

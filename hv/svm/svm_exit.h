@@ -21,9 +21,7 @@ const char *svm_exit_name(uint32_t hw_reason);
 /* Inline: it runs on every exit (hv/svm/svm.c); host tests include it too. */
 static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exit *e)
 {
-	/* A failed VMRUN is EXITCODE -1; QEMU writes only its low 32 bits
-	 * (0xffffffff), so the code is judged on 32 bits (all others fit). */
-	uint64_t code = (uint32_t)raw->exitcode == 0xffffffffu ? SVM_EXIT_INVALID : raw->exitcode;
+	uint64_t code = raw->exitcode;
 	/* Every field is set here (no memset: this is the hot path); the
 	 * union member belongs to the reason. */
 	e->hw_reason = (uint32_t)code;
@@ -133,6 +131,10 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 			/* 64-bit code: EFER.LMA and CS.L (attribute bit 9). */
 			e->u.cr.lm64 = (*raw->efer & (1u << 10)) && ((*raw->cs_attrib >> 9) & 1);
 			e->u.cr.lmsw_src = 0;
+		} else if ((uint32_t)code == 0xffffffffu) {
+			/* A failed VMRUN is EXITCODE -1; QEMU writes only its low
+			 * 32 bits. Judged here, off the common exits' path. */
+			e->reason = EXIT_ENTRY_FAILED;
 		} else {
 			e->reason = EXIT_UNHANDLED;
 		}

@@ -49,7 +49,27 @@ __asm__(".text\n"
 	"mov %ecx, l2_sig_regs+4\n"
 	"mov %edx, l2_sig_regs+8\n"
 	"l2_sig_vmmcall: vmmcall\n"
-	"jmp l2_sig_vmmcall\n");
+	"jmp l2_sig_vmmcall\n"
+	/* Under L1's nested paging: read or write [ESI], then VMMCALL. */
+	"l2_np_rd: movl (%esi), %eax\n"
+	"l2_np_rd_vmmcall: vmmcall\n"
+	"jmp l2_np_rd_vmmcall\n"
+	"l2_np_wr: movl %eax, (%esi)\n"
+	"l2_np_wr_vmmcall: vmmcall\n"
+	"jmp l2_np_wr_vmmcall\n");
+extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[], l2_rdtsc[], l2_vmload[], l2_rdmsr_ecx[];
+__asm__(".text\n"
+	"l2_rdtsc: rdtsc\n"
+	"1: vmmcall\n"
+	"jmp 1b\n"
+	/* VMLOAD from L2 with rAX = 0 (host memory, were it executed). */
+	"l2_rdmsr_ecx: rdmsr\n"
+	"3: vmmcall\n"
+	"jmp 3b\n"
+	"l2_vmload: xor %eax, %eax\n"
+	"vmload %eax\n"
+	"2: vmmcall\n"
+	"jmp 2b\n");
 uint32_t l2_sig_regs[3];
 static uint8_t l2_stack[4096] __attribute__((aligned(16)));
 static uint8_t save_page[4096] __attribute__((aligned(4096)));
@@ -79,9 +99,9 @@ static void check_cpuid(void)
 	r = cpuid(0x8000000a, 0);
 	nrips = r.edx & FEAT_NRIPS;
 	guest_check(r.eax == 1 && r.ebx > 1, "CPUID 0x8000000A: SVM revision %u, %u ASIDs", r.eax, r.ebx);
-	guest_check((r.edx & (1u << 5)) && (r.edx & (1u << 6)) && !(r.edx & 1) && !(r.edx & (1u << 1)) &&
+	guest_check((r.edx & 1) && (r.edx & (1u << 5)) && (r.edx & (1u << 6)) && !(r.edx & (1u << 1)) &&
 			    !(r.edx & (1u << 16)),
-		    "CPUID 0x8000000A EDX 0x%x: VMCB clean bits, flush-by-ASID; no NP, LBRV or vGIF (not emulated yet)",
+		    "CPUID 0x8000000A EDX 0x%x: NP, VMCB clean bits, flush-by-ASID; no LBRV or vGIF (not emulated)",
 		    r.edx);
 }
 
@@ -216,7 +236,6 @@ static void check_consistency(void)
 	v = fresh(); v->control.eventinj = (1u << 31) | (3u << 8) | 2; expect_invalid(v, "EVENTINJ exception vector 2");
 	v = fresh(); v->control.eventinj = (1u << 31) | (3u << 8) | 32; expect_invalid(v, "EVENTINJ exception vector 32");
 	v = fresh(); v->control.asid = 0; expect_invalid(v, "ASID 0");
-	v = fresh(); v->control.np_enable = 1; expect_invalid(v, "NP_ENABLE (nested paging not offered)");
 	/* Not stricter than hardware: any TLB_CONTROL, bits 11:0 of the map bases. */
 	v = fresh(); v->control.tlb_control = 0x5a; v->control.iopm_base_pa |= 0xfff;
 	svm_run(v);
@@ -344,6 +363,159 @@ static void check_hostile(void)
 	guest_check(invalid + ran == 300, "300 random VMCBs: %u VMEXIT_INVALID, %u ran L2 to a #VMEXIT", invalid, ran);
 }
 
+/* --- L1's nested paging (32-bit NPT: L1 runs with CR4.PAE=0, EFER.LMA=0) --
+ * L2-GPA [0, 8 MiB) is identity-mapped by two 4 MiB pages (CR4.PSE), and
+ * L2-GPA 0x40000000.. by a page table of 4 KiB pages onto page_a/page_b. */
+static uint32_t npt_pd[1024] __attribute__((aligned(4096)));
+static uint32_t npt_pt[1024] __attribute__((aligned(4096)));
+static uint32_t page_a[1024] __attribute__((aligned(4096)));
+static uint32_t page_b[1024] __attribute__((aligned(4096)));
+#define NPT_P 1u
+#define NPT_RW 2u
+#define NPT_US 4u
+#define NPT_PS 0x80u
+#define L2_WIN 0x40000000u
+
+static struct vmcb *np_vmcb(char *entry, uint32_t esi, uint32_t eax)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))entry, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.np_enable = 1;
+	v->control.ncr3 = (uint32_t)(uintptr_t)npt_pd;
+	v->save.rax = eax;
+	svm_l2_gprs.esi = esi;
+	return v;
+}
+
+/* L2 reads L2-GPA L2_WIN with this TLB_CONTROL and ASID. */
+static void np_read_expect(uint8_t tlb, uint32_t asid, uint32_t want, const char *what)
+{
+	struct vmcb *v = np_vmcb(l2_np_rd, L2_WIN, 0);
+	v->control.tlb_control = tlb;
+	v->control.asid = asid;
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && v->save.rax == want, "NP: %s (0x%llx)", what,
+		    (unsigned long long)v->save.rax);
+}
+
+static void check_nested_paging(void)
+{
+	uint32_t cr4;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4 | 0x10)); /* PSE: 4 MiB NPT pages */
+	memset(npt_pd, 0, sizeof(npt_pd));
+	memset(npt_pt, 0, sizeof(npt_pt));
+	npt_pd[0] = 0x000000 | NPT_P | NPT_RW | NPT_US | NPT_PS;
+	npt_pd[1] = 0x400000 | NPT_P | NPT_RW | NPT_US | NPT_PS;
+	npt_pd[L2_WIN >> 22] = (uint32_t)(uintptr_t)npt_pt | NPT_P | NPT_RW | NPT_US;
+	npt_pt[0] = (uint32_t)(uintptr_t)page_a | NPT_P | NPT_RW | NPT_US;
+	npt_pt[2] = (uint32_t)(uintptr_t)page_a | NPT_P | NPT_US; /* read-only */
+	page_a[0] = 0x11111111;
+	page_b[0] = 0x22222222;
+	struct vmcb *v = np_vmcb(l2_np_rd, L2_WIN, 0);
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && v->save.rax == 0x11111111,
+		    "NP: L2 reads L2-GPA 0x%x through L1's NPT (EXITCODE 0x%llx, value 0x%llx)", L2_WIN,
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rax);
+	guest_check(npt_pt[0] & 0x20, "NP: the walk set the accessed bit in L1's NPT entry (0x%x)", npt_pt[0]);
+	/* Not present in L1's NPT: #NPF to L1, EXITINFO1 U|final, EXITINFO2 the L2-GPA. */
+	v = np_vmcb(l2_np_rd, L2_WIN + 0x1000, 0);
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_NPF && v->control.exitinfo1 == 0x100000004ull &&
+			    v->control.exitinfo2 == L2_WIN + 0x1000 && v->save.rip == (uint32_t)(uintptr_t)l2_np_rd,
+		    "NP: L2 read of a page L1 did not map: #NPF EXITINFO1 0x%llx EXITINFO2 0x%llx at the read",
+		    (unsigned long long)v->control.exitinfo1, (unsigned long long)v->control.exitinfo2);
+	npt_pt[1] = (uint32_t)(uintptr_t)page_b | NPT_P | NPT_RW | NPT_US; /* L1 fixes it; L2 retries */
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && v->save.rax == 0x22222222,
+		    "NP: after L1 mapped it, L2's read retried and got 0x%llx", (unsigned long long)v->save.rax);
+	/* Write to a read-only page: P|W|U|final. */
+	v = np_vmcb(l2_np_wr, L2_WIN + 0x2000, 0x33);
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_NPF && v->control.exitinfo1 == 0x100000007ull &&
+			    v->control.exitinfo2 == L2_WIN + 0x2000,
+		    "NP: L2 write to a read-only page: #NPF EXITINFO1 0x%llx EXITINFO2 0x%llx",
+		    (unsigned long long)v->control.exitinfo1, (unsigned long long)v->control.exitinfo2);
+	/* A write where L1 allows it sets the dirty bit. */
+	v = np_vmcb(l2_np_wr, L2_WIN, 0x44444444);
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && page_a[0] == 0x44444444 && (npt_pt[0] & 0x40),
+		    "NP: L2's write reached L1's page (0x%x) and set the dirty bit (entry 0x%x)", page_a[0], npt_pt[0]);
+	/* L1 retargets a mapping: without a flush the old translation may
+	 * stay (Nestor keeps it); TLB_CONTROL=1, a new ASID (a new address
+	 * space) and INVLPGA each make the change visible. */
+	npt_pt[0] = (uint32_t)(uintptr_t)page_b | NPT_P | NPT_RW | NPT_US;
+	np_read_expect(0, 1, 0x44444444, "retargeted without a flush: L2 still sees the cached page");
+	np_read_expect(1, 1, 0x22222222, "with TLB_CONTROL=1 the retarget takes effect");
+	npt_pt[0] = (uint32_t)(uintptr_t)page_a | NPT_P | NPT_RW | NPT_US;
+	np_read_expect(0, 2, 0x44444444, "another ASID sees the new mapping");
+	npt_pt[0] = (uint32_t)(uintptr_t)page_b | NPT_P | NPT_RW | NPT_US;
+	svm_invlpga(L2_WIN, 2);
+	np_read_expect(0, 2, 0x22222222, "after INVLPGA the retarget takes effect");
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
+}
+
+/* L2's TSC = L1's TSC + VMCB12.TSC_OFFSET (L0's own offset of L1 is
+ * under both); L1's own TSC is unchanged by it. */
+static void check_tsc_offset(void)
+{
+	const uint64_t off = 1ull << 44;
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_rdtsc, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.tsc_offset = off;
+	uint64_t t0 = rdtsc();
+	svm_run(v);
+	uint64_t t1 = rdtsc();
+	svm_stgi();
+	uint64_t l2 = (uint64_t)svm_l2_gprs.edx << 32 | (uint32_t)v->save.rax;
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && l2 - off >= t0 && l2 - off <= t1 && t1 < off,
+		    "L2's RDTSC = L1's TSC + TSC_OFFSET (L1 0x%llx..0x%llx, L2 0x%llx)", (unsigned long long)t0,
+		    (unsigned long long)t1, (unsigned long long)l2);
+}
+
+/* Features L1 was not offered are ignored: virtual VMLOAD/VMSAVE
+ * (VMCB 0xb8 bit 1) and AVIC/vGIF/vNMI bits in int_ctl. L2's VMLOAD, which
+ * L1 does not intercept, must not touch memory: Nestor gives L2 #UD (no
+ * third level), which L1 intercepts here. */
+static void check_not_offered(void)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_vmload, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.intercept_exc = 1u << 6;
+	v->control.lbr_virt = 3;              /* LBRV + virtual VMLOAD/VMSAVE */
+	v->control.vintr = (1ull << 31) | (1ull << 30) | (1ull << 25) | (1ull << 26) | (1ull << 9) | (1ull << 11);
+	v->control.avic_apic_bar = 0xfee00000;
+	svm_run(v);
+	svm_stgi();
+	bool ud = v->control.exitcode == SVM_EXIT_EXCP_BASE + 6;
+	guest_check(ud && v->save.rip == (uint32_t)(uintptr_t)l2_vmload + 2,
+		    "not offered: virtual VMLOAD/VMSAVE and AVIC/vGIF int_ctl bits ignored; L2's VMLOAD is #UD "
+		    "(EXITCODE 0x%llx at 0x%llx)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rip);
+}
+
+/* An exception Nestor raises for L2 (an MSR L1 lets through that the
+ * virtual CPU does not have) goes to L1 when L1 intercepts it. */
+static void check_emulated_exception(void)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_rdmsr_ecx, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.intercept_exc = 1u << 13;
+	svm_l2_gprs.ecx = 0x40001234;
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_EXCP_BASE + 13 && v->control.exitinfo1 == 0 &&
+			    v->save.rip == (uint32_t)(uintptr_t)l2_rdmsr_ecx,
+		    "L2 RDMSR of an MSR the CPU lacks (not in L1's MSRPM): #GP(0) to L1 (EXITCODE 0x%llx EXITINFO1 0x%llx)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->control.exitinfo1);
+}
+
 static void check_vm_cr_lock(void)
 {
 	/* Last: LOCK stays set. SVMDIS with SVME clear, then LOCK. */
@@ -370,6 +542,10 @@ int guest_main(const struct mb_info *mbi)
 	check_vmsave_vmload();
 	check_consistency();
 	check_reflection();
+	check_nested_paging();
+	check_tsc_offset();
+	check_not_offered();
+	check_emulated_exception();
 	check_gif();
 	check_hostile();
 	check_vm_cr_lock();
