@@ -281,7 +281,9 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 {
 	const struct pg_format *f = c->guest.fmt;
 	const struct pg_format *nf = c->tdp.fmt;
-	const uint64_t ad = (c->flags & WALK_F_SET_AD) ? f->a : 0;
+	/* x86 paging always has A/D; an EPT12 guest dimension only with
+	 * EPTP bit 6 (nested/vmx_ept12.h). */
+	const uint64_t ad = ((c->flags & WALK_F_SET_AD) && f->has_ad) ? f->a : 0;
 	/* A table access is a write when the TDP format has A/D (EPTP[6],
 	 * or NPT): see walk.h. */
 	const uint32_t table_acc = WALK_ACC_READ | (nf && nf->has_ad ? WALK_ACC_WRITE : 0);
@@ -333,7 +335,7 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 			return set_fault(r, WALK_FAULT_NOT_PRESENT, WALK_DIM_GUEST, lvl, acc, 0, f);
 		leaf = (e & l->leaf_test) != 0;
 		if (unlikely(entry_bad(f, l, e, leaf)))
-			return set_fault(r, WALK_FAULT_RSVD, WALK_DIM_GUEST, lvl, acc, 0, f);
+			return set_fault(r, bad_kind(f), WALK_DIM_GUEST, lvl, acc, 0, f);
 		bits &= (e | l->force) ^ f->perm_xor;
 		if (leaf)
 			break;
@@ -345,7 +347,19 @@ static int guest_walk(const struct walk_ctx *c, uint64_t gla, uint32_t acc,
 		table = e & f->table_addr;
 	}
 	perm = bits_perm(f, bits);
-	if (unlikely(x86_guest_denies(&c->guest, perm, acc, e, &r->fault.pk)))
+	if (unlikely(f->rules == PG_RULES_EPT)) {
+		/* An EPT table as the guest dimension (nested EPT: L1's EPT12
+		 * walked for an L2 guest-physical address, nested/vmx_ept12.h):
+		 * a leaf's memory type is checked (SDM 29.3.3.1) and R/W/X are
+		 * required at every level, with no U/S, WP, SMEP or keys. */
+		uint64_t need = tdp_need(f, acc);
+
+		r->fault.pk = false;
+		if (unlikely(memtype_bad(f, e)))
+			return set_fault(r, WALK_FAULT_MISCONFIG, WALK_DIM_GUEST, lvl, acc, 0, f);
+		if (unlikely((bits & need) != need))
+			return set_fault(r, WALK_FAULT_PERM, WALK_DIM_GUEST, lvl, acc, perm, f);
+	} else if (unlikely(x86_guest_denies(&c->guest, perm, acc, e, &r->fault.pk)))
 		return set_fault(r, WALK_FAULT_PERM, WALK_DIM_GUEST, lvl, acc, perm, f);
 	if (ad) {
 		uint64_t want = ad | ((acc & WALK_ACC_WRITE) ? f->d : 0);

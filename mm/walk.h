@@ -53,7 +53,9 @@ enum walk_access {
 
 enum walk_dim {
 	WALK_DIM_NONE = 0,
-	WALK_DIM_GUEST = 1,  /* guest paging: becomes a #PF for the guest */
+	WALK_DIM_GUEST = 1,  /* guest paging: becomes a #PF for the guest; or, with an
+			      * EPT format as the guest (nested EPT12), L1's violation
+			      * or misconfiguration (nested/vmx_ept12.h) */
 	WALK_DIM_TDP = 2, /* EPT/NPT: EPT violation/misconfig or #NPF */
 };
 
