@@ -77,8 +77,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		REQUIRE(!(ev & SVM_EVENT_VALID) || type == 0 || type == 2 || type == 4 ||
 			(type == 3 && (ev & 0xff) < 32 && (ev & 0xff) != 2));
 	}
+	/* VMRUN sanitises only a VMCB12 that passed: it must still pass.
+	 * (A failing one may pass afterwards: sanitising clears NP_ENABLE
+	 * when nested paging is not offered, which is a failure before.) */
 	svm_vmcb12_sanitise(&v, &caps);
-	REQUIRE(svm_vmcb12_check(&v, &caps) == k);
+	if (k == VMCB12_OK)
+		REQUIRE(svm_vmcb12_check(&v, &caps) == VMCB12_OK);
 	REQUIRE(!(v.control.vintr & ~SVM_VINTR_L1_BITS));
 	REQUIRE(v.control.lbr_virt == 0 && v.control.avic_apic_bar == 0 && v.control.ghcb_pa == 0);
 	REQUIRE(!(v.control.np_enable & ~1ull) && (caps.npt || !v.control.np_enable));
