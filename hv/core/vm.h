@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "hv/dev/device.h"
+#include "hv/dev/extint.h"
 #include "hv/dev/irq.h"
 #include "hv/host/percpu.h"
 #include "hv/load/guest_opts.h"
@@ -78,6 +79,12 @@ struct vm {
 
 	struct vm_devices dev;   /* hv/dev/device.h */
 	struct irq_lines irq;    /* hv/dev/irq.h */
+	/* The PIC's INTR output for LINT0 (hv/dev/extint.h), or NULL. */
+	const struct extint_ops *extint_ops;
+	void *extint_ctx;
+	/* Software timers of the VM armed now (hv/core/vtimer.h), atomic:
+	 * while any is, halted vCPUs may still be woken. */
+	unsigned timers_armed;
 	struct vm_console console;
 	uint32_t warned_msrs[8];
 	unsigned nwarned_msrs;

@@ -26,6 +26,7 @@
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
+#include "hv/host/lapic_timer.h"
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
 #include "npt/npt_fmt.h"
@@ -322,7 +323,8 @@ static bool svm_tdp_flush_pending(struct vcpu *v)
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
 	(void)v;
-	(void)tsc_ticks; /* the host timer (hv/host/lapic_timer.c) forces INTR exits */
+	/* The host APIC timer's interrupt forces an INTR exit (APM 15.21.1). */
+	lapic_timer_set(tsc_ticks ? rdtsc() + tsc_ticks : UINT64_MAX);
 }
 
 static bool svm_state_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
