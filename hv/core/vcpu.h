@@ -184,6 +184,10 @@ struct vcpu_ops {
 	uint64_t (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	void (*set_rflags)(struct vcpu *v, uint64_t rflags);
+	/* The instruction in an STI / MOV SS shadow was skipped by an exit
+	 * handler (HLT): the shadow ends with it (SDM 3A 6.8.3; VMX's set_rip
+	 * already clears it, the SVM one does not, to keep CPUID cheap). */
+	void (*end_intr_shadow)(struct vcpu *v);
 	void (*get_paging_state)(struct vcpu *v, struct vcpu_paging_state *st);
 	/* Guest-visible CR0, CR3, CR4; set_cr takes a value already checked
 	 * by hv/exit/cr.c and applies it (fixed bits, shadows, paging mode,

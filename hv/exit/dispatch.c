@@ -53,6 +53,7 @@ static enum exit_action handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
 	if (exit_skip_instruction(v, e) != EXIT_ACTION_RESUME)
 		return EXIT_ACTION_STOPPED;
+	virt_ops->end_intr_shadow(v); /* sti;hlt: the interrupt comes after the HLT */
 	/* HLT waits for an interrupt the vCPU can take (RFLAGS.IF=1), an NMI
 	 * or INIT (SDM 2A HLT). */
 	return vcpu_halt(v) ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;

@@ -253,6 +253,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }
 static void svm_set_rip(struct vcpu *v, uint64_t rip) { S(v)->vmcb->save.rip = rip; }
 static void svm_set_rflags(struct vcpu *v, uint64_t rflags) { S(v)->vmcb->save.rflags = rflags | 2; }
+static void svm_end_intr_shadow(struct vcpu *v) { S(v)->vmcb->control.interrupt_shadow &= ~(uint64_t)SVM_INTERRUPT_SHADOW; }
 
 static void svm_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
 {
@@ -394,6 +395,7 @@ const struct vcpu_ops svm_ops = {
 	.flush_tdp = svm_flush_tdp,
 	.tdp_flush_pending = svm_tdp_flush_pending,
 	.set_slice = svm_set_slice,
+	.end_intr_shadow = svm_end_intr_shadow,
 	.state_msr = svm_state_msr,
 	.dump = svm_dump,
 	.exit_name = svm_exit_name,

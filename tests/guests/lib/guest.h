@@ -109,6 +109,8 @@ extern volatile struct guest_fault guest_last_fault;
 #define VEC_PF 14
 
 void guest_idt_init(void);
+/* Point vector at stub (an interrupt gate; stub ends with IRET). */
+void guest_idt_set_handler(unsigned vector, void (*stub)(void));
 const char *exception_name(int vector); /* "#GP" ... */
 /* Run fn(arg); if it raises an exception, abandon it and return the
  * vector (details in guest_last_fault); -1 if fn returned normally. */
