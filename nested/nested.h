@@ -71,7 +71,7 @@ struct nested_vcpu {
 	uint32_t asid12;
 	struct svm_nested_caps caps;  /* what L1's CPU offers (its CPUID) */
 	/* Statistics: exits taken in L2, and how many went to L1. */
-	uint64_t l2_exits, l2_reflected, l2_mmio, vmruns, vmruns_failed;
+	uint64_t l2_exits, l2_reflected, l2_mmio, l2_exc_reinjected, vmruns, vmruns_failed;
 };
 
 /* vm_create: may this VM be nested-capable here? (false: err says why) */

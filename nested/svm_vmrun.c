@@ -45,6 +45,7 @@
 #include "nested/tdp02.h"
 
 #define CPUID81_EDX_LM (1u << 29)
+#define L0_EXC_ALWAYS ((1u << EXC_DB) | (1u << EXC_AC))
 #define CPUID81_EDX_1G (1u << 26)
 
 /* --- NPT02 (nested/tdp02.h) ------------------------------------------------
@@ -198,6 +199,10 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	 * (AVIC, GHCB, LBR, pause filter) stay 0 from vCPU setup. */
 	struct vmcb_control *c = &v02->control;
 	svm_merge_intercepts(c, &v01->control, &l1);
+	/* #DB and #AC always exit L2: a guest that makes their delivery
+	 * raise them again would otherwise hold the CPU in microcode with
+	 * no exit (the CVE-2015-5307/8104 loops); L0 re-injects them. */
+	c->intercept_exc |= L0_EXC_ALWAYS;
 	/* L0's windows are for L1's events, not L2's. */
 	c->intercept_misc1 = (v01->control.intercept_misc1 & ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET)) | l1.misc1;
 	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
@@ -501,9 +506,17 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		.msr = (uint32_t)v->gpr[GPR_RCX], .tdp_origin = f.tdp_origin,
 	};
 	struct walk_mem mem = { .ptr = l1_mem_ptr, .opaque = v->vm };
-	if (nested_route(nested_l0_needs(&f), svm_l1_wants(&n->l1i, &x, &mem)) == NESTED_ROUTE_L1) {
+	enum nested_route route = nested_route(nested_l0_needs(&f), svm_l1_wants(&n->l1i, &x, &mem));
+	if (route == NESTED_ROUTE_L1) {
 		n->l2_reflected++;
 		return emulate_vmexit(v);
+	}
+	if (route == NESTED_ROUTE_EMULATE && e->reason == EXIT_EXCEPTION && ((L0_EXC_ALWAYS >> e->u.exc.vector) & 1)) {
+		/* Only L0 intercepts it: L2 takes it as it would have. For #DB
+		 * the CPU has already updated DR6 in VMCB02 (APM 15.12). */
+		n->l2_exc_reinjected++;
+		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
+		return EXIT_ACTION_RESUME;
 	}
 	return l2_after_emulation(v, exit_dispatch(v, e));
 }
@@ -512,7 +525,8 @@ void nested_print_stats(const struct vcpu *v)
 {
 	const struct nested_vcpu *n = v->nested;
 	kprintf("vm: %s vCPU %u nested: %llu VMRUNs (%llu VMEXIT_INVALID), %llu L2 exits, %llu reflected to L1, "
-		"%llu L2 MMIO emulated\n",
+		"%llu L2 MMIO emulated, %llu L2 #DB/#AC re-injected\n",
 		v->vm->opts.name, v->index, (unsigned long long)n->vmruns, (unsigned long long)n->vmruns_failed,
-		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected, (unsigned long long)n->l2_mmio);
+		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected, (unsigned long long)n->l2_mmio,
+		(unsigned long long)n->l2_exc_reinjected);
 }

@@ -67,6 +67,21 @@ __asm__(".text\n"
 	"1: vmmcall\n"
 	"jmp 1b\n");
 extern char l2_np_call[], l2_np_inc[];
+/* L2 loads its own IDT (IDTR image at ESI), sets TF and runs one NOP: the
+ * single-step #DB after it enters l2_db_handler, which reports 0xdb. */
+__asm__(".text\n"
+	"l2_db: lidt (%esi)\n"
+	"pushf\n"
+	"orl $0x100, (%esp)\n"
+	"popf\n"
+	"nop\n"
+	"l2_db_after: movl $0x5a, %eax\n"
+	"1: vmmcall\n"
+	"jmp 1b\n"
+	"l2_db_handler: movl $0xdb, %eax\n"
+	"1: vmmcall\n"
+	"jmp 1b\n");
+extern char l2_db[], l2_db_after[], l2_db_handler[];
 extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[], l2_rdtsc[], l2_vmload[], l2_rdmsr_ecx[];
 __asm__(".text\n"
 	"l2_rdtsc: rdtsc\n"
@@ -581,6 +596,46 @@ static void check_nested_rom_unemulatable(uint32_t rom)
 	guest_fail("L2's unemulatable ROM write returned to L1 (EXITCODE 0x%llx)", (unsigned long long)v->control.exitcode);
 }
 
+/* #DB while L2 runs: L0 always intercepts it (nested/svm_vmrun.c) and
+ * re-injects it into L2 unless L1 intercepts it, when L1 gets EXITCODE
+ * 0x41 at the instruction after the single-stepped NOP. */
+static uint64_t l2_idt[2] __attribute__((aligned(8)));
+static struct __attribute__((packed)) {
+	uint16_t limit;
+	uint32_t base;
+} l2_idtr;
+
+static void check_l2_db(void)
+{
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	uint32_t h = (uint32_t)(uintptr_t)l2_db_handler;
+	l2_idt[1] = (h & 0xffff) | ((uint64_t)cs << 16) | (0x8e00ull << 32) | ((uint64_t)(h >> 16) << 48);
+	l2_idtr.limit = sizeof(l2_idt) - 1;
+	l2_idtr.base = (uint32_t)(uintptr_t)l2_idt;
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_db, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	svm_l2_gprs.esi = (uint32_t)(uintptr_t)&l2_idtr;
+	v->save.dr6 = 0xffff0ff0;
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && v->save.rax == 0xdb,
+		    "L2's single-step #DB (L1 does not intercept it) delivered in L2 through its IDT (EXITCODE 0x%llx, "
+		    "EAX 0x%llx)", (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rax);
+	/* DR6.BS comes from the CPU's own update of VMCB02's DR6 before the
+	 * intercept (QEMU; Bochs leaves it stale): the case judges it. */
+	guest_say("L2's DR6 after its single-step #DB: 0x%llx", (unsigned long long)v->save.dr6);
+	v = svm_vmcb_flat32((void (*)(void))l2_db, l2_stack + 4096);
+	v->control.intercept_misc2 |= SVM_INTERCEPT2_VMMCALL;
+	v->control.intercept_exc |= 1u << 1;
+	svm_l2_gprs.esi = (uint32_t)(uintptr_t)&l2_idtr;
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_EXCP_BASE + 1 && v->save.rip == (uint32_t)(uintptr_t)l2_db_after,
+		    "L2's #DB with L1 intercepting it: EXITCODE 0x%llx at RIP 0x%llx (after the NOP)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rip);
+}
+
 /* L2's TSC = L1's TSC + VMCB12.TSC_OFFSET (L0's own offset of L1 is
  * under both); L1's own TSC is unchanged by it. */
 static void check_tsc_offset(void)
@@ -669,6 +724,7 @@ int guest_main(const struct mb_info *mbi)
 	check_gif();
 	check_hostile();
 	check_vm_cr_lock();
+	check_l2_db();
 	uint32_t dev = 0, rom = 0, romd = 0, rom_bad = 0;
 	cmdline_get_u32("dev", &dev);
 	cmdline_get_u32("rom", &rom);
