@@ -220,6 +220,15 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	c->vintr = (c12->control.vintr & ~SVM_VINTR_MASKING) | SVM_VINTR_MASKING;
 	c->interrupt_shadow = c12->control.interrupt_shadow;
 	c->eventinj = c12->control.eventinj;
+	/* A software interrupt's return address is NEXT_RIP with NRIPS
+	 * (offered to L1), RIP without (APM 15.20). */
+	n->soft_inj = 0;
+	if ((c->eventinj & SVM_EVENT_VALID) && ((c->eventinj >> SVM_EVENT_TYPE_SHIFT) & 7) == EVENT_SW_INT) {
+		n->soft_inj = c->eventinj;
+		n->soft_rip = c12->save.rip;
+		n->soft_next_rip = (nested_svm_features() & (1u << 3)) ? c12->control.next_rip : c12->save.rip;
+		c->next_rip = n->soft_next_rip;
+	}
 	c->np_enable = 1;
 	/* With L1's nested paging: NPT02; without: L2-physical = L1-physical. */
 	c->ncr3 = n->np ? n->npt02.root : v01->control.ncr3;
@@ -340,6 +349,7 @@ static enum exit_action emulate_vmexit(struct vcpu *v)
 			dc->next_rip = v02->control.next_rip;
 	}
 	/* The event L2 was delivering is L1's to redo (EXITINTINFO). */
+	n->soft_inj = 0;
 	v->ev.in_flight.valid = false;
 	v->ev.pending &= (uint8_t)~EV_IN_FLIGHT;
 	/* Back to L1: what L2 left in FS/GS/TR/LDTR and the MSRs VMSAVE
@@ -487,11 +497,23 @@ static enum exit_action l2_npf(struct vcpu *v, struct vm_exit *e)
 	return EXIT_ACTION_STOPPED;
 }
 
+bool nested_svm_soft_reinject(struct vcpu *v, uint64_t info, uint64_t rip, uint64_t *next_rip)
+{
+	struct nested_vcpu *n = v->nested;
+	if (!n || !n->guest_mode || !n->soft_inj || rip != n->soft_rip ||
+	    (uint32_t)(info & ~SVM_EVENT_ERROR_VALID) != (uint32_t)(n->soft_inj & ~SVM_EVENT_ERROR_VALID))
+		return false;
+	*next_rip = n->soft_next_rip;
+	return true;
+}
+
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct nested_vcpu *n = v->nested;
 	const struct vmcb_control *c02 = &n->vmcb02->control;
 	n->l2_exits++;
+	if (!(v->ev.pending & EV_IN_FLIGHT))
+		n->soft_inj = 0; /* L1's software interrupt (if any) was delivered */
 	bool tdp = e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG;
 	if (tdp && n->np)
 		return l2_npf(v, e);

@@ -82,6 +82,14 @@ __asm__(".text\n"
 	"1: vmmcall\n"
 	"jmp 1b\n");
 extern char l2_db[], l2_db_after[], l2_db_handler[];
+/* The handler of the software interrupt L1 injects: EBX = the return
+ * address the delivery pushed. */
+__asm__(".text\n"
+	"l2_soft_handler: movl (%esp), %ebx\n"
+	"movl $0x50f7, %eax\n"
+	"1: vmmcall\n"
+	"jmp 1b\n");
+extern char l2_soft_handler[];
 extern char l2_np_rd[], l2_np_rd_vmmcall[], l2_np_wr[], l2_np_wr_vmmcall[], l2_rdtsc[], l2_vmload[], l2_rdmsr_ecx[];
 __asm__(".text\n"
 	"l2_rdtsc: rdtsc\n"
@@ -599,18 +607,24 @@ static void check_nested_rom_unemulatable(uint32_t rom)
 /* #DB while L2 runs: L0 always intercepts it (nested/svm_vmrun.c) and
  * re-injects it into L2 unless L1 intercepts it, when L1 gets EXITCODE
  * 0x41 at the instruction after the single-stepped NOP. */
-static uint64_t l2_idt[2] __attribute__((aligned(8)));
+#define L2_SOFT_VEC 0x21
+static uint64_t l2_idt[L2_SOFT_VEC + 1] __attribute__((aligned(8)));
 static struct __attribute__((packed)) {
 	uint16_t limit;
 	uint32_t base;
 } l2_idtr;
 
-static void check_l2_db(void)
+static uint64_t gate32(void *handler)
 {
 	uint16_t cs;
 	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	uint32_t h = (uint32_t)(uintptr_t)l2_db_handler;
-	l2_idt[1] = (h & 0xffff) | ((uint64_t)cs << 16) | (0x8e00ull << 32) | ((uint64_t)(h >> 16) << 48);
+	uint32_t h = (uint32_t)(uintptr_t)handler;
+	return (h & 0xffff) | ((uint64_t)cs << 16) | (0xee00ull << 32) | ((uint64_t)(h >> 16) << 48);
+}
+
+static void check_l2_db(void)
+{
+	l2_idt[1] = gate32(l2_db_handler);
 	l2_idtr.limit = sizeof(l2_idt) - 1;
 	l2_idtr.base = (uint32_t)(uintptr_t)l2_idt;
 	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_db, l2_stack + 4096);
@@ -634,6 +648,32 @@ static void check_l2_db(void)
 	guest_check(v->control.exitcode == SVM_EXIT_EXCP_BASE + 1 && v->save.rip == (uint32_t)(uintptr_t)l2_db_after,
 		    "L2's #DB with L1 intercepting it: EXITCODE 0x%llx at RIP 0x%llx (after the NOP)",
 		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rip);
+}
+
+/* L1 injects a software interrupt (EVENTINJ type 4) into L2 whose IDT is
+ * not in NPT02 yet (TLB_CONTROL=1 under L1's NPT): its delivery exits to
+ * L0 (#NPF) with the event in EXITINTINFO and RIP unchanged. There is no
+ * INT instruction at RIP to run again: L0 must re-inject it, and the
+ * return address pushed is L1's (NEXT_RIP with NRIPS = RIP here). */
+static void check_l2_soft_int(void)
+{
+	uint32_t cr4 = np_begin();
+	l2_idt[L2_SOFT_VEC] = gate32(l2_soft_handler);
+	struct vmcb *v = np_vmcb(l2_db_after, 0, 0);
+	v->control.tlb_control = 1;
+	v->save.idtr.base = (uint32_t)(uintptr_t)l2_idt;
+	v->save.idtr.limit = sizeof(l2_idt) - 1;
+	v->control.eventinj = L2_SOFT_VEC | (4u << 8) | (1u << 31);
+	v->control.next_rip = (uint32_t)(uintptr_t)l2_db_after;
+	svm_l2_gprs.ebx = 0;
+	svm_run(v);
+	svm_stgi();
+	guest_check(v->control.exitcode == SVM_EXIT_VMMCALL && v->save.rax == 0x50f7 &&
+			    svm_l2_gprs.ebx == (uint32_t)(uintptr_t)l2_db_after,
+		    "L1's injected INT 0x%x reached L2's handler across L0's #NPF exits during its delivery (EXITCODE "
+		    "0x%llx, EAX 0x%llx, return address 0x%x)", L2_SOFT_VEC, (unsigned long long)v->control.exitcode,
+		    (unsigned long long)v->save.rax, svm_l2_gprs.ebx);
+	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
 }
 
 /* L2's TSC = L1's TSC + VMCB12.TSC_OFFSET (L0's own offset of L1 is
@@ -725,6 +765,7 @@ int guest_main(const struct mb_info *mbi)
 	check_hostile();
 	check_vm_cr_lock();
 	check_l2_db();
+	check_l2_soft_int();
 	uint32_t dev = 0, rom = 0, romd = 0, rom_bad = 0;
 	cmdline_get_u32("dev", &dev);
 	cmdline_get_u32("rom", &rom);
