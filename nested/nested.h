@@ -70,8 +70,13 @@ struct nested_vcpu {
 	uint64_t ncr3_12, npt12_key;
 	uint32_t asid12;
 	struct svm_nested_caps caps;  /* what L1's CPU offers (its CPUID) */
+	/* A software interrupt L1 injected (VMCB12 EVENTINJ type 4) that has
+	 * not reached L2 yet: an exit during its delivery leaves RIP at
+	 * soft_rip and the event in EXITINTINFO; there is no INT instruction
+	 * to run again, so it is re-injected with L1's return address. */
+	uint64_t soft_inj, soft_rip, soft_next_rip;
 	/* Statistics: exits taken in L2, and how many went to L1. */
-	uint64_t l2_exits, l2_reflected, vmruns, vmruns_failed;
+	uint64_t l2_exits, l2_reflected, l2_mmio, l2_exc_reinjected, vmruns, vmruns_failed;
 };
 
 /* vm_create: may this VM be nested-capable here? (false: err says why) */
@@ -101,5 +106,10 @@ static inline bool nested_owns_msr(const struct vcpu *v, uint32_t msr)
 /* GIF as the event code sees it: held interrupts and NMIs while 0. */
 static inline bool nested_gif(const struct vcpu *v) { return !v->nested || v->nested->gif; }
 static inline bool nested_in_l2(const struct vcpu *v) { return v->nested && v->nested->guest_mode; }
+/* EXITINTINFO info of an L2 exit holds a software interrupt: is it L1's
+ * injected one (re-inject it: true, and *next_rip is the return address
+ * VMCB02's NEXT_RIP must give) or one of L2's INT instructions (false:
+ * the instruction runs again)? */
+bool nested_svm_soft_reinject(struct vcpu *v, uint64_t info, uint64_t rip, uint64_t *next_rip);
 
 #endif

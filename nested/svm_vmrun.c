@@ -21,6 +21,9 @@
  * non-zero, a new ASID or nCR3, INVLPGA) and whenever NPT01 changes.
  * L1 and L2 share the vCPU's ASID and every switch between them flushes
  * it, which also gives every TLB_CONTROL value at least its effect.
+ * L0's MMIO and ROM regions that L1 maps to L2 are never in NPT02 (ROM
+ * reads map through NPT01's read-only image): the access exits and L0
+ * emulates L2's instruction in L2's physical space (l2_npf).
  *
  * #VMEXIT: L2's state and the exit information (EXITCODE, EXITINFO1/2,
  * EXITINTINFO = the event L2 was delivering, NEXT_RIP when NRIPS is
@@ -42,6 +45,7 @@
 #include "nested/tdp02.h"
 
 #define CPUID81_EDX_LM (1u << 29)
+#define L0_EXC_ALWAYS ((1u << EXC_DB) | (1u << EXC_AC))
 #define CPUID81_EDX_1G (1u << 26)
 
 /* --- NPT02 (nested/tdp02.h) ------------------------------------------------
@@ -195,6 +199,10 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	 * (AVIC, GHCB, LBR, pause filter) stay 0 from vCPU setup. */
 	struct vmcb_control *c = &v02->control;
 	svm_merge_intercepts(c, &v01->control, &l1);
+	/* #DB and #AC always exit L2: a guest that makes their delivery
+	 * raise them again would otherwise hold the CPU in microcode with
+	 * no exit (the CVE-2015-5307/8104 loops); L0 re-injects them. */
+	c->intercept_exc |= L0_EXC_ALWAYS;
 	/* L0's windows are for L1's events, not L2's. */
 	c->intercept_misc1 = (v01->control.intercept_misc1 & ~(SVM_INTERCEPT1_VINTR | SVM_INTERCEPT1_IRET)) | l1.misc1;
 	if (!n->maps_known) { /* L0's maps never change after vCPU setup */
@@ -212,6 +220,15 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	c->vintr = (c12->control.vintr & ~SVM_VINTR_MASKING) | SVM_VINTR_MASKING;
 	c->interrupt_shadow = c12->control.interrupt_shadow;
 	c->eventinj = c12->control.eventinj;
+	/* A software interrupt's return address is NEXT_RIP with NRIPS
+	 * (offered to L1), RIP without (APM 15.20). */
+	n->soft_inj = 0;
+	if ((c->eventinj & SVM_EVENT_VALID) && ((c->eventinj >> SVM_EVENT_TYPE_SHIFT) & 7) == EVENT_SW_INT) {
+		n->soft_inj = c->eventinj;
+		n->soft_rip = c12->save.rip;
+		n->soft_next_rip = (nested_svm_features() & (1u << 3)) ? c12->control.next_rip : c12->save.rip;
+		c->next_rip = n->soft_next_rip;
+	}
 	c->np_enable = 1;
 	/* With L1's nested paging: NPT02; without: L2-physical = L1-physical. */
 	c->ncr3 = n->np ? n->npt02.root : v01->control.ncr3;
@@ -332,6 +349,7 @@ static enum exit_action emulate_vmexit(struct vcpu *v)
 			dc->next_rip = v02->control.next_rip;
 	}
 	/* The event L2 was delivering is L1's to redo (EXITINTINFO). */
+	n->soft_inj = 0;
 	v->ev.in_flight.valid = false;
 	v->ev.pending &= (uint8_t)~EV_IN_FLIGHT;
 	/* Back to L1: what L2 left in FS/GS/TR/LDTR and the MSRs VMSAVE
@@ -368,8 +386,82 @@ static enum exit_action reflect_exception(struct vcpu *v)
 
 static void *l1_mem_ptr(void *opaque, uint64_t pa, unsigned size) { return vm_gpa_ptr(opaque, pa, size); }
 
+/* An exception Nestor raised for L2 while doing what its instruction does
+ * (#UD, #GP, #PF of an emulated access...) is the virtual CPU's: L1's
+ * exception intercept applies to it as to one the hardware raised (APM
+ * 15.12). */
+static enum exit_action l2_after_emulation(struct vcpu *v, enum exit_action a)
+{
+	if (a == EXIT_ACTION_RESUME && (v->ev.pending & EV_EXCEPTION) && ((v->nested->l1i.exc >> v->ev.exc.vector) & 1))
+		return reflect_exception(v);
+	return a;
+}
+
+/* #VMEXIT(#NPF) for a fault of L1's NPT at L2-GPA l2gpa; hw_info1 gives
+ * the hardware's bits 32/33 (where L2's access was). */
+static enum exit_action reflect_npf(struct vcpu *v, uint64_t l2gpa, const struct walk_fault *f, uint64_t hw_info1)
+{
+	struct nested_vcpu *n = v->nested;
+	struct vmcb_control *c02 = &n->vmcb02->control;
+	n->l2_reflected++;
+	c02->exitcode = SVM_EXIT_NPF;
+	c02->exitinfo1 = svm_nested_npf_exitinfo1(f, hw_info1);
+	c02->exitinfo2 = l2gpa;
+	c02->next_rip = 0;
+	return emulate_vmexit(v);
+}
+
+/* --- L2's physical space for L0's emulator (hv/exit/tdp_fault.c) ----------
+ * L2-physical -> L1's NPT -> L1-physical, walked as the CPU does (L1's A/D
+ * bits set). A fault of L1's NPT is L1's #NPF for the emulated access; a
+ * fault of NPT01 at the final address is L1-physical memory that is not
+ * RAM: the address is the VM's (its MMIO or ROM, or nothing). */
+static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa, struct walk_fault *f)
+{
+	struct vcpu *v = opaque;
+	struct walk_ctx c = l0_walk(v);
+	c.guest = v->nested->npt12;
+	struct walk_result r;
+	int k = walk_translate(&c, l2gpa, acc | WALK_ACC_USER, &r);
+	if (k == WALK_OK) {
+		*l1gpa = r.gpa | (l2gpa & 4095);
+		return 0;
+	}
+	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table) {
+		*l1gpa = r.fault.gpa;
+		return 0;
+	}
+	*f = r.fault;
+	*l1gpa = l2gpa;
+	return k;
+}
+
+/* L2's page tables (at L2-physical addresses) as host memory. */
+static void *l2_table_ptr(void *opaque, uint64_t l2gpa, unsigned size)
+{
+	struct vcpu *v = opaque;
+	struct walk_ctx c = l0_walk(v);
+	c.guest = v->nested->npt12;
+	struct walk_result r;
+	if (walk_translate(&c, l2gpa, WALK_ACC_READ | WALK_ACC_USER, &r) != WALK_OK || (l2gpa & 4095) + size > 4096)
+		return 0;
+	return host_ptr(0, (r.hpa & ~4095ull) | (l2gpa & 4095), size);
+}
+
+static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struct walk_fault *f)
+{
+	if (f->dim != WALK_DIM_GUEST) {
+		struct vcpu *v = opaque;
+		vm_stop(v->vm, -1, "internal error: the emulated access of L2 reached memory L1's nested paging "
+				   "cannot map (not emulated)");
+		return EXIT_ACTION_STOPPED;
+	}
+	return reflect_npf(opaque, l2gpa, f, 0); /* a final translation (bit 32) */
+}
+
 /* An #NPF of L2 under L1's nested paging: build the NPT02 entry, or give
- * L1 its #NPF, or it is L0's (NPT01). */
+ * L1 its #NPF, or it is L0's (NPT01): a page unmapped until touched, or
+ * L0's MMIO/ROM region at the L1-physical address, emulated for L2. */
 static enum exit_action l2_npf(struct vcpu *v, struct vm_exit *e)
 {
 	struct nested_vcpu *n = v->nested;
@@ -385,18 +477,34 @@ static enum exit_action l2_npf(struct vcpu *v, struct vm_exit *e)
 			svm_entry_work_add(S(v), SVM_WORK_FLUSH);
 		return EXIT_ACTION_RESUME;
 	}
-	if (nested_tdp_classify(k, &r) == NESTED_TDP_L1) {
-		n->l2_reflected++;
-		c02->exitinfo1 = svm_nested_npf_exitinfo1(&r.fault, info1);
-		return emulate_vmexit(v);
-	}
+	if (nested_tdp_classify(k, &r) == NESTED_TDP_L1)
+		return reflect_npf(v, l2gpa, &r.fault, info1);
 	if (r.fault.dim == WALK_DIM_TDP && v->vm->ntouch && tdp_touch_restore(v, r.fault.gpa))
 		return EXIT_ACTION_RESUME; /* an HC_SET_PERM page of L1, mapped back */
+	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table && vm_mmio_at(v->vm, r.fault.gpa)) {
+		n->l2_mmio++;
+		struct tdp_guest_space sp = {
+			.tables = { .ptr = l2_table_ptr, .opaque = v },
+			.to_vm = l2_to_l1,
+			.fault = l2_space_fault,
+			.opaque = v,
+		};
+		return l2_after_emulation(v, tdp_emulate_mmio(v, e, r.fault.gpa, r.fault.kind == WALK_FAULT_NOT_PRESENT, &sp));
+	}
 	vm_stop_with_report(v, e, r.fault.dim == WALK_DIM_NONE
 					  ? "out of memory for the nested page table of L2 (NPT02)"
-					  : "L2 reached L1-physical memory that L0 emulates or does not back: MMIO through "
-					    "L1's nested paging is not emulated yet");
+					  : "L2 reached L1-physical memory that L0 does not back (not RAM nor a device)");
 	return EXIT_ACTION_STOPPED;
+}
+
+bool nested_svm_soft_reinject(struct vcpu *v, uint64_t info, uint64_t rip, uint64_t *next_rip)
+{
+	struct nested_vcpu *n = v->nested;
+	if (!n || !n->guest_mode || !n->soft_inj || rip != n->soft_rip ||
+	    (uint32_t)(info & ~SVM_EVENT_ERROR_VALID) != (uint32_t)(n->soft_inj & ~SVM_EVENT_ERROR_VALID))
+		return false;
+	*next_rip = n->soft_next_rip;
+	return true;
 }
 
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
@@ -404,6 +512,8 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 	struct nested_vcpu *n = v->nested;
 	const struct vmcb_control *c02 = &n->vmcb02->control;
 	n->l2_exits++;
+	if (!(v->ev.pending & EV_IN_FLIGHT))
+		n->soft_inj = 0; /* L1's software interrupt (if any) was delivered */
 	bool tdp = e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG;
 	if (tdp && n->np)
 		return l2_npf(v, e);
@@ -418,23 +528,27 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		.msr = (uint32_t)v->gpr[GPR_RCX], .tdp_origin = f.tdp_origin,
 	};
 	struct walk_mem mem = { .ptr = l1_mem_ptr, .opaque = v->vm };
-	if (nested_route(nested_l0_needs(&f), svm_l1_wants(&n->l1i, &x, &mem)) == NESTED_ROUTE_L1) {
+	enum nested_route route = nested_route(nested_l0_needs(&f), svm_l1_wants(&n->l1i, &x, &mem));
+	if (route == NESTED_ROUTE_L1) {
 		n->l2_reflected++;
 		return emulate_vmexit(v);
 	}
-	enum exit_action a = exit_dispatch(v, e);
-	/* An exception Nestor raised for L2 while doing what its instruction
-	 * does (#UD, #GP...) is the virtual CPU's: L1's exception intercept
-	 * applies to it as to one the hardware raised (APM 15.12). */
-	if (a == EXIT_ACTION_RESUME && (v->ev.pending & EV_EXCEPTION) && ((n->l1i.exc >> v->ev.exc.vector) & 1))
-		return reflect_exception(v);
-	return a;
+	if (route == NESTED_ROUTE_EMULATE && e->reason == EXIT_EXCEPTION && ((L0_EXC_ALWAYS >> e->u.exc.vector) & 1)) {
+		/* Only L0 intercepts it: L2 takes it as it would have. For #DB
+		 * the CPU has already updated DR6 in VMCB02 (APM 15.12). */
+		n->l2_exc_reinjected++;
+		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
+		return EXIT_ACTION_RESUME;
+	}
+	return l2_after_emulation(v, exit_dispatch(v, e));
 }
 
 void nested_print_stats(const struct vcpu *v)
 {
 	const struct nested_vcpu *n = v->nested;
-	kprintf("vm: %s vCPU %u nested: %llu VMRUNs (%llu VMEXIT_INVALID), %llu L2 exits, %llu reflected to L1\n",
+	kprintf("vm: %s vCPU %u nested: %llu VMRUNs (%llu VMEXIT_INVALID), %llu L2 exits, %llu reflected to L1, "
+		"%llu L2 MMIO emulated, %llu L2 #DB/#AC re-injected\n",
 		v->vm->opts.name, v->index, (unsigned long long)n->vmruns, (unsigned long long)n->vmruns_failed,
-		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected);
+		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected, (unsigned long long)n->l2_mmio,
+		(unsigned long long)n->l2_exc_reinjected);
 }

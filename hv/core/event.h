@@ -51,6 +51,7 @@ enum event_type {
 #define EXC_SS 12
 #define EXC_GP 13
 #define EXC_PF 14
+#define EXC_AC 17
 
 struct vcpu_event {
 	bool valid;

@@ -19,6 +19,12 @@ int guest_linear_to_gpa(struct vcpu *v, uint64_t gla, uint32_t acc, uint64_t *gp
 int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *psp, uint64_t gla, uint32_t acc,
 			   uint64_t *gpa, struct walk_fault *fault)
 {
+	return guest_linear_to_gpa_mem(v, psp, 0, gla, acc, gpa, fault);
+}
+
+int guest_linear_to_gpa_mem(struct vcpu *v, const struct vcpu_paging_state *psp, const struct walk_mem *tables,
+			    uint64_t gla, uint32_t acc, uint64_t *gpa, struct walk_fault *fault)
+{
 	const struct vcpu_paging_state *ps = psp;
 	if (!(ps->cr0 & (1ull << 31))) { /* paging off: linear = physical (32 bits) */
 		*gpa = gla & 0xffffffffull;
@@ -47,6 +53,8 @@ int guest_linear_to_gpa_ps(struct vcpu *v, const struct vcpu_paging_state *psp, 
 		.mem = { .ptr = gpa_ptr_cb, .opaque = v->vm },
 		.flags = WALK_F_SET_AD,
 	};
+	if (tables)
+		c.mem = *tables;
 	if (mode == GUEST_PAGING_PAE) {
 		struct walk_result pr;
 		if (walk_load_pae_pdptes(&c, c.guest.root, c.guest.pdpte, &pr)) {

@@ -15,6 +15,7 @@
 
 #include "hv/core/vcpu.h"
 #include "hv/x86/asm.h"
+#include "mm/walk.h"
 
 enum exit_action {
 	EXIT_ACTION_RESUME, /* enter the same vCPU again */
@@ -42,6 +43,23 @@ enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_io(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e);
 enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e);
+/* The physical address space of the vCPU's current guest when it is not
+ * the VM's own: an L2 under L1's nested paging (nested/svm_vmrun.c). */
+struct tdp_guest_space {
+	struct walk_mem tables; /* the guest's page tables at its physical addresses */
+	/* The guest-physical gpa accessed for acc (WALK_ACC_*) as the VM's
+	 * physical address: 0, or non-zero with *fault (the nested table's
+	 * own fault, to be reflected by fault()). */
+	int (*to_vm)(void *opaque, uint64_t gpa, uint32_t acc, uint64_t *vm_gpa, struct walk_fault *fault);
+	/* The instruction stopped at a fault of to_vm for guest-physical gpa. */
+	enum exit_action (*fault)(void *opaque, uint64_t gpa, const struct walk_fault *fault);
+	void *opaque;
+};
+/* Emulate the instruction at the current guest's RIP that accessed the
+ * VM's MMIO or ROM region at vm_gpa (first: the TDP entry was not present,
+ * the fast MMIO path may mark it); sp NULL: the VM's own space. */
+enum exit_action tdp_emulate_mmio(struct vcpu *v, struct vm_exit *e, uint64_t vm_gpa, bool first,
+				  const struct tdp_guest_space *sp);
 enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e);
 /* The host CPU has IA32_TSC_AUX (RDTSCP or RDPID). */
 bool host_has_tsc_aux(void);

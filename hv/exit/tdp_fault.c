@@ -26,14 +26,28 @@
 #include "mm/pf_error.h"
 
 /* Fault codes handed back through the emulator. */
-enum { MMIO_FAULT_GUEST_PF = 1, MMIO_FAULT_NOT_MEMORY = 2 };
+enum { MMIO_FAULT_GUEST_PF = 1, MMIO_FAULT_NOT_MEMORY = 2, MMIO_FAULT_SPACE = 3 };
 
 struct mmio_ctx {
 	struct vcpu *v;
 	struct vcpu_paging_state ps; /* read once per exit */
-	struct walk_fault fault; /* MMIO_FAULT_GUEST_PF */
-	uint64_t bad_gpa;        /* MMIO_FAULT_NOT_MEMORY */
+	const struct tdp_guest_space *sp; /* NULL: the VM's own */
+	struct walk_fault fault; /* MMIO_FAULT_GUEST_PF, MMIO_FAULT_SPACE */
+	uint64_t bad_gpa;        /* MMIO_FAULT_NOT_MEMORY, MMIO_FAULT_SPACE */
 };
+
+/* Guest-linear to the VM's physical address, through the guest's paging
+ * and, for an L2, its guest space. */
+static int linear_to_vm(struct mmio_ctx *c, uint64_t gla, uint32_t acc, uint64_t *gpa)
+{
+	if (guest_linear_to_gpa_mem(c->v, &c->ps, c->sp ? &c->sp->tables : 0, gla, acc, gpa, &c->fault))
+		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	if (c->sp && c->sp->to_vm(c->sp->opaque, *gpa, acc, gpa, &c->fault)) {
+		c->bad_gpa = *gpa;
+		return MMIO_FAULT_SPACE;
+	}
+	return 0;
+}
 
 /* Physical access of size bytes at gpa: RAM, or a region's handler. */
 static int phys_access(struct mmio_ctx *c, uint64_t gpa, unsigned size, uint64_t *val, bool write)
@@ -76,9 +90,8 @@ static int linear_access(struct mmio_ctx *c, uint64_t gla, unsigned size, uint64
 		return rc;
 	}
 	uint64_t gpa;
-	if (guest_linear_to_gpa_ps(c->v, &c->ps, gla, write ? WALK_ACC_WRITE : WALK_ACC_READ, &gpa, &c->fault))
-		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
-	return phys_access(c, gpa, size, val, write);
+	int rc = linear_to_vm(c, gla, write ? WALK_ACC_WRITE : WALK_ACC_READ, &gpa);
+	return rc ? rc : phys_access(c, gpa, size, val, write);
 }
 
 static int emu_read(void *ctx, uint64_t linear, unsigned size, uint64_t *val)
@@ -98,8 +111,9 @@ static int emu_fetch(void *ctx, uint64_t linear, uint8_t *buf, unsigned len, uns
 	if (n > len)
 		n = len;
 	uint64_t gpa;
-	if (guest_linear_to_gpa_ps(c->v, &c->ps, linear, WALK_ACC_FETCH, &gpa, &c->fault))
-		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	int rc = linear_to_vm(c, linear, WALK_ACC_FETCH, &gpa);
+	if (rc)
+		return rc;
 	struct vm_mmio_region *r = vm_mmio_at(c->v->vm, gpa);
 	const uint8_t *p;
 	if (r && r->image_hpa)
@@ -143,12 +157,12 @@ static enum exit_action internal_error(struct vcpu *v, struct vm_exit *e, const 
 bool mmio_fast_path = true;
 
 /* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
-static void mark_mmio_page(struct vcpu *v, struct vm_exit *e, struct vm_mmio_region *r)
+static void mark_mmio_page(struct vcpu *v, uint64_t gpa, bool first, struct vm_mmio_region *r)
 {
-	if (!mmio_fast_path || e->reason != EXIT_TDP_FAULT || r->image_hpa)
+	if (!mmio_fast_path || !first || r->image_hpa)
 		return;
 	bool flush = false;
-	if (ptb_mark_mmio(&v->vm->tdp, e->gpa & ~4095ull, 4096, &flush) == PTB_OK) {
+	if (ptb_mark_mmio(&v->vm->tdp, gpa & ~4095ull, 4096, &flush) == PTB_OK) {
 		v->vm->mmio_pages_marked++;
 		if (flush)
 			vm_tdp_changed(v->vm);
@@ -160,17 +174,6 @@ enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 	if (__builtin_expect(v->vm->ntouch != 0, 0) && e->reason == EXIT_TDP_FAULT && tdp_touch_restore(v, e->gpa))
 		return EXIT_ACTION_RESUME; /* the in-flight event, if any, is re-injected */
 	struct vm_mmio_region *r = vm_mmio_at(v->vm, e->gpa);
-	if (r && (v->ev.pending & EV_IN_FLIGHT)) {
-		/* The access was the CPU delivering an event (its IDT, GDT or
-		 * stack), not the instruction at RIP: nothing to emulate. */
-		char why[160];
-		fmt_snprintf(why, sizeof(why),
-			     "internal error: delivering vector %u touched the %s at guest-physical 0x%llx, which "
-			     "Nestor cannot emulate for event delivery",
-			     v->ev.in_flight.vector, r->ops->name, (unsigned long long)e->gpa);
-		vm_stop_with_report(v, e, why);
-		return EXIT_ACTION_STOPPED;
-	}
 	if (!r) {
 		static const char *const what[] = { [EXIT_ACCESS_READ] = "read", [EXIT_ACCESS_WRITE] = "write",
 						    [EXIT_ACCESS_FETCH] = "instruction fetch" };
@@ -185,9 +188,32 @@ enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 		vm_stop_with_report(v, e, why);
 		return EXIT_ACTION_STOPPED;
 	}
-	mark_mmio_page(v, e, r);
+	return tdp_emulate_mmio(v, e, e->gpa, e->reason == EXIT_TDP_FAULT, 0);
+}
 
-	struct mmio_ctx c = { .v = v };
+enum exit_action tdp_emulate_mmio(struct vcpu *v, struct vm_exit *e, uint64_t vm_gpa, bool first,
+				  const struct tdp_guest_space *sp)
+{
+	struct vm_mmio_region *r = vm_mmio_at(v->vm, vm_gpa);
+	e->gpa = vm_gpa; /* the reports name the VM's physical address */
+	if (!r) {
+		vm_stop_with_report(v, e, "internal error: no device at the emulated access's address");
+		return EXIT_ACTION_STOPPED;
+	}
+	if (v->ev.pending & EV_IN_FLIGHT) {
+		/* The access was the CPU delivering an event (its IDT, GDT or
+		 * stack), not the instruction at RIP: nothing to emulate. */
+		char why[160];
+		fmt_snprintf(why, sizeof(why),
+			     "internal error: delivering vector %u touched the %s at guest-physical 0x%llx, which "
+			     "Nestor cannot emulate for event delivery",
+			     v->ev.in_flight.vector, r->ops->name, (unsigned long long)e->gpa);
+		vm_stop_with_report(v, e, why);
+		return EXIT_ACTION_STOPPED;
+	}
+	mark_mmio_page(v, vm_gpa, first, r);
+
+	struct mmio_ctx c = { .v = v, .sp = sp };
 	struct x86_emu_ops ops = { .ctx = &c, .fetch = emu_fetch, .read = emu_read, .write = emu_write };
 	struct x86_regs regs;
 	struct x86_emu_result res;
@@ -207,6 +233,8 @@ enum exit_action handle_tdp_fault(struct vcpu *v, struct vm_exit *e)
 			vcpu_queue_pf(v, c.fault.gla, walk_pf_error_code(&c.fault));
 			return EXIT_ACTION_RESUME;
 		}
+		if (res.fault == MMIO_FAULT_SPACE)
+			return sp->fault(sp->opaque, c.bad_gpa, &c.fault);
 		e->gpa = c.bad_gpa;
 		return internal_error(v, e, &res, "the emulated instruction touched memory that is neither RAM nor a device");
 	case X86_EMU_UNSUPPORTED:

@@ -27,9 +27,13 @@ void svm_complete_events_slow(struct vcpu *v)
 	struct svm_vcpu *s = S(v);
 	uint64_t info = s->vmcb->control.exitintinfo;
 	uint8_t type = (info >> SVM_EVENT_TYPE_SHIFT) & 7, vector = (uint8_t)info;
-	if (type == EVENT_SW_INT || (type == EVENT_HW_EXCEPTION && (vector == EXC_BP || vector == 4)))
+	uint64_t next_rip;
+	if (type == EVENT_SW_INT && nested_svm_soft_reinject(v, info, s->vmcb->save.rip, &next_rip)) {
+		/* L1 injected it into L2: no instruction to run again; the
+		 * inject step gives it L1's return address again. */
+	} else if (type == EVENT_SW_INT || (type == EVENT_HW_EXCEPTION && (vector == EXC_BP || vector == 4)))
 		return; /* the instruction runs again (see above) */
-	if (type != EVENT_EXTINT && type != EVENT_NMI && type != EVENT_HW_EXCEPTION)
+	else if (type != EVENT_EXTINT && type != EVENT_NMI && type != EVENT_HW_EXCEPTION)
 		return; /* reserved types */
 	if (type == EVENT_NMI)
 		s->nmi_masked = false; /* delivery did not complete: not blocking yet */
@@ -83,6 +87,9 @@ static void inject_l2_events(struct vcpu *v, struct vmcb *vmcb)
 		return;
 	const struct vcpu_event *ev = &p.inject;
 	vmcb->control.eventinj = eventinj_of(ev);
+	uint64_t next_rip;
+	if (ev->type == EVENT_SW_INT && nested_svm_soft_reinject(v, vmcb->control.eventinj, vmcb->save.rip, &next_rip))
+		vmcb->control.next_rip = next_rip; /* the return address (NRIPS) */
 	if (p.has_payload) {
 		vmcb->save.cr2 = p.payload;
 		svm_entry_work_add(S(v), SVM_WORK_CR2);
