@@ -139,6 +139,8 @@ struct vcpu_paging_state {
 	bool cs_l, cs_d;        /* code segment 64-bit / default-32 */
 };
 
+struct test_intr;
+
 struct vcpu {
 	/* x87/SSE state while another vCPU or the host has the CPU (FXSAVE
 	 * image: 512 bytes, 16-byte aligned). */
@@ -168,6 +170,10 @@ struct vcpu {
 	volatile bool in_guest;
 	/* nested=on VMs only (nested/nested.h), else NULL. */
 	struct nested_vcpu *nested;
+	/* The HC_RAISE_EVENT / HC_TEST_TIMER test source (hv/dev/test_intr.c):
+	 * kept here because an interrupt controller (the PIC on vCPU 0) may
+	 * wrap it as the vCPU's interrupt source. */
+	struct test_intr *test_source;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 

@@ -65,9 +65,9 @@ static void test_timer_fire(struct vtimer *t)
 
 int test_intr_arm_timer(struct vcpu *v, unsigned vector, uint64_t delay_tsc)
 {
-	if (v->ev.intr_ops != &test_intr_ops || vector < 32 || vector > 255)
+	struct test_intr *t = v->test_source;
+	if (!t || vector < 32 || vector > 255)
 		return -1;
-	struct test_intr *t = v->ev.intr_ctx;
 	t->timer_vector = (uint8_t)vector;
 	vtimer_arm(&t->timer, rdtsc() + delay_tsc);
 	return 0;
@@ -82,6 +82,7 @@ int test_intr_create(struct vm *vm, char *err, size_t errlen)
 		t->v = &vm->vcpus[i];
 		t->timer.fire = test_timer_fire;
 		t->timer.vm = vm;
+		vm->vcpus[i].test_source = t;
 		vcpu_set_intr_source(&vm->vcpus[i], &test_intr_ops, t);
 	}
 	return 0;

@@ -235,12 +235,12 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	if (__builtin_expect(s->entry_work != 0, 0))
 		svm_do_entry_work(s, vmcb);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
-	 * exits the guest whatever the guest's IF (APM 15.21.1). No CLGI
-	 * first: a timer tick taken by the host between STI and VMRUN only
-	 * costs one slice, and Bochs leaves INTR masked after CLGI+VMRUN when
-	 * the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets the
-	 * pending interrupt reach the host's handler (APM 15.17). */
-	__asm__ volatile("sti" ::: "memory");
+	 * exits the guest whatever the guest's IF (APM 15.21.1); svm_vmrun
+	 * sets it with an STI right before VMRUN, after the guest's VMLOAD
+	 * (an interrupt taken in between would run the host's handler on the
+	 * guest's GS base). No CLGI: Bochs leaves INTR masked after CLGI+VMRUN
+	 * when the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets
+	 * the pending interrupt reach the host's handler (APM 15.17). */
 	svm_vmrun(s->vmcb_pa, v->gpr, cpu->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	vmcb->control.tlb_control = 0;
