@@ -38,6 +38,13 @@
  *                 handler runs, until its IRET). Returns 0, or -22.
  *   HC_TOUCH_COUNT (8) returns how many first-touch faults of
  *                 HC_PERM_UNMAP_UNTIL_TOUCHED ranges Nestor has handled.
+ *   HC_TEST_TIMER (16) RBX = vector (32-255), RCX = delay in TSC ticks:
+ *                 a one-shot test timer of the calling vCPU raises that
+ *                 vector as HC_RAISE_EVENT kind 0 would, once the delay
+ *                 has passed (also while the vCPU halts in HLT, which it
+ *                 ends when IF=1). Arming again replaces the previous
+ *                 one. Returns 0, or -22 (bad vector, or the vCPU has a
+ *                 local APIC, whose own timer is the one to use).
  *   HC_SMP_INFO (32) where the calling vCPU runs: RAX = 0, RBX = the
  *                 physical CPU (0 = the boot CPU), RCX = the vCPU's index
  *                 in its VM, RDX = how many physical CPUs Nestor runs
@@ -96,6 +103,7 @@
 #define HC_RAISE_EVENT 7
 #define HC_TOUCH_COUNT 8
 #define HC_PERM_UNMAP_UNTIL_TOUCHED 8
+#define HC_TEST_TIMER 16
 #define HC_SMP_INFO 32
 #define HC_EVENT_INTR 0
 #define HC_EVENT_NMI 1

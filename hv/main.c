@@ -27,8 +27,6 @@
 #include "mm/pages.h"
 
 #define NESTOR_VERSION "0.1"
-/* APIC timer period for time slices: 0x100000 x 16 bus ticks (~17 ms at 1 GHz). */
-#define HOST_TIMER_COUNT 0x100000
 
 void kmain(uint32_t magic, uint64_t info);
 void ap_main(unsigned cpu);
@@ -91,12 +89,14 @@ static void setup_screen_console(enum console_kind kind)
 }
 
 /* What every CPU turns on for itself: x87/SSE state is switched per vCPU
- * with FXSAVE, which needs CR4.OSFXSR; on SVM the APIC timer ends slices. */
+ * with FXSAVE, which needs CR4.OSFXSR; the APIC timer wakes an idle CPU
+ * for its next software timer and, on SVM, ends slices (with a 10 ms
+ * guard re-arm, hv/host/lapic_timer.h). */
 static void cpu_setup_common(void)
 {
 	write_cr4(read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT);
-	if (virt_ops->needs_host_timer)
-		lapic_timer_start(HOST_TIMER_COUNT);
+	lapic_init();
+	lapic_timer_init(virt_ops->needs_host_timer ? tsc_hz() / 100 : 0);
 }
 
 /* An AP, on its own stack (ap_boot.asm): its tables, virtualization on,
@@ -200,8 +200,15 @@ void kmain(uint32_t magic, uint64_t info)
 	smp_selftest_no_sipi = options.selftest == SELFTEST_NO_SIPI;
 	smp_start(&boot_info, &phys_map, mapped, options.smp);
 	cpu_setup_common();
-	if (virt_ops->needs_host_timer && !lapic_timer_check(1ull << 32))
-		log_warn("sched", "the local APIC timer does not tick: a guest that spins will not be preempted");
+	if (lapic_timer_tsc_deadline())
+		log_info("sched", "host APIC timer: TSC-deadline mode");
+	else
+		log_info("sched", "host APIC timer: one-shot count at %llu kHz (measured against the TSC)",
+			 (unsigned long long)(lapic_timer_hz() / 1000));
+	if (!lapic_timer_check(1ull << 32))
+		log_warn("sched", "the local APIC timer does not tick: %s",
+			 virt_ops->needs_host_timer ? "a guest that spins will not be preempted"
+						    : "an idle CPU will miss its timers");
 
 	for (int pass = 0; pass < 3; pass++) {
 		for (size_t i = 0; i < boot_info.module_count; i++) {

@@ -22,7 +22,9 @@
 #include "drivers/console.h"
 #include "hv/exit/exits.h"
 #include "hv/core/vm.h"
+#include "hv/core/vtimer.h"
 #include "hv/host/lapic.h"
+#include "hv/host/lapic_timer.h"
 #include "hv/host/smp.h"
 #include "hv/x86/asm.h"
 #include "nested/nested.h"
@@ -35,6 +37,8 @@ static volatile unsigned aps_running;
 /* The vCPU each CPU is running a slice of, or NULL (HC_SMP_INFO). */
 static struct vcpu *volatile cpu_current[MAX_CPUS];
 static uint64_t cpu_slices[MAX_CPUS];
+/* When the current slice of each CPU ends (host TSC). */
+static uint64_t slice_end[MAX_CPUS];
 
 /* x87/SSE state: each vCPU's lives in struct vcpu (v->fpu), swapped when
  * another vCPU takes the CPU so no guest sees another's registers. */
@@ -57,18 +61,56 @@ static struct vcpu *pick_next(unsigned cpu, unsigned *cursor)
 	return 0;
 }
 
-/* A VM none of whose vCPUs can run: all halted, and nothing can wake them
- * (no interrupts are delivered yet), so stop it. */
+/* A VM none of whose vCPUs can run, and nothing can wake them, is
+ * stopped: all halted with IF=0 (only an NMI or INIT would end HLT, and
+ * no vCPU is left to send one), or with no timer of the VM armed (no
+ * device of an isolated VM raises interrupts without one). */
 static void stop_stuck_vms(void)
 {
 	for (unsigned i = 0; i < nvms; i++) {
 		struct vm *vm = &vms[i];
-		bool runnable = false;
-		for (unsigned k = 0; k < vm->nvcpus; k++)
-			runnable |= vm->vcpus[k].state == VCPU_RUNNABLE;
-		if (!vm->stopped && !runnable)
-			vm_stop(vm, -1, "all vCPUs halted and nothing can wake them (Nestor delivers no interrupts yet)");
+		bool runnable = false, any_if = false;
+		for (unsigned k = 0; k < vm->nvcpus; k++) {
+			runnable |= __atomic_load_n(&vm->vcpus[k].state, __ATOMIC_ACQUIRE) == VCPU_RUNNABLE;
+			any_if |= vm->vcpus[k].halted_if;
+		}
+		if (vm->stopped || runnable)
+			continue;
+		if (!any_if)
+			vm_stop(vm, -1, "all vCPUs halted with interrupts disabled (IF=0): nothing can wake them");
+		else if (!__atomic_load_n(&vm->timers_armed, __ATOMIC_ACQUIRE))
+			vm_stop(vm, -1, "all vCPUs halted and nothing can wake them (no timer armed, no interrupt pending)");
 	}
+}
+
+/* Make this CPU leave v's guest mode by the end of its slice or the
+ * earliest software timer, whichever comes first (vtimer.h). */
+static void program_slice(unsigned cpu, struct vcpu *v)
+{
+	uint64_t now = rdtsc(), end = slice_end[cpu], next = vtimer_next_deadline();
+	if (next < end)
+		end = next;
+	virt_ops->set_slice(v, end > now ? end - now : 1);
+}
+
+void sched_deadline_changed(void)
+{
+	unsigned cpu = this_cpu();
+	if (cpu_current[cpu])
+		program_slice(cpu, cpu_current[cpu]);
+}
+
+/* Nothing to run here: wait for a kick, or for the earliest timer. */
+static void idle(void)
+{
+	uint64_t next = vtimer_next_deadline();
+	if (next != UINT64_MAX) {
+		if (next <= rdtsc())
+			return;
+		lapic_timer_set(next);
+	}
+	smp_idle();
+	lapic_timer_set(UINT64_MAX);
 }
 
 /* When only VMs that are not waited for (wait=no) remain, stop them. */
@@ -157,20 +199,24 @@ static void cpu_loop(unsigned cpu)
 	uint8_t host_fpu[512] __attribute__((aligned(16)));
 	fpu_save(host_fpu);
 	while (foreground_running()) {
+		vtimer_run_due(rdtsc());
 		struct vcpu *v = pick_next(cpu, &cursor);
 		if (!v) {
 			stop_stuck_vms();
 			if (!pick_next(cpu, &cursor) && foreground_running())
-				smp_idle();
+				idle();
 			continue;
 		}
+		if (v->in_hlt && vcpu_stay_halted(v))
+			continue; /* woken by an interrupt it cannot take */
 		if (v != last) {
 			if (last)
 				fpu_save(last->fpu);
 			switch_in(v);
 			last = v;
 		}
-		virt_ops->set_slice(v, SLICE_TSC_TICKS);
+		slice_end[cpu] = rdtsc() + SLICE_TSC_TICKS;
+		program_slice(cpu, v);
 		cpu_current[cpu] = v;
 		cpu_slices[cpu]++;
 		run_vcpu(v);

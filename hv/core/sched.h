@@ -13,5 +13,8 @@ bool sched_run(void);
 void sched_run_ap(unsigned cpu);
 /* The CPUs that are running a vCPU's slice right now (bit i = CPU i). */
 uint64_t sched_busy_cpus(void);
+/* This CPU's earliest software-timer deadline changed (vtimer_arm): the
+ * vCPU it is running must exit by it. */
+void sched_deadline_changed(void);
 
 #endif

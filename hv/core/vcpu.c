@@ -27,7 +27,11 @@ void vcpu_queue_pf(struct vcpu *v, uint64_t cr2, uint32_t error)
 	check_shutdown(v);
 }
 
-void vcpu_request_nmi(struct vcpu *v) { __atomic_or_fetch(&v->ev.pending, EV_NMI, __ATOMIC_RELEASE); }
+void vcpu_request_nmi(struct vcpu *v)
+{
+	__atomic_or_fetch(&v->ev.pending, EV_NMI, __ATOMIC_RELEASE);
+	vcpu_wake(v);
+}
 
 void vcpu_kick_interrupt(struct vcpu *v) { __atomic_or_fetch(&v->ev.pending, EV_INTR, __ATOMIC_RELEASE); }
 
@@ -44,6 +48,36 @@ void vcpu_kick(struct vcpu *v)
 }
 
 _Static_assert(sizeof(((struct vcpu *)0)->state) == sizeof(unsigned), "vcpu_wake's compare-and-swap");
+
+bool vcpu_wakeup_pending(struct vcpu *v)
+{
+	uint8_t pending = __atomic_load_n(&v->ev.pending, __ATOMIC_ACQUIRE);
+	if (pending & (EV_NMI | EV_EXCEPTION))
+		return true;
+	return v->halted_if && (pending & EV_INTR_HELD ||
+				(v->ev.intr_ops && v->ev.intr_ops->highest(v->ev.intr_ctx, v) >= 0));
+}
+
+bool vcpu_stay_halted(struct vcpu *v)
+{
+	__atomic_store_n((unsigned *)&v->state, VCPU_HALTED, __ATOMIC_SEQ_CST);
+	if (!vcpu_wakeup_pending(v))
+		return true;
+	unsigned halted = VCPU_HALTED;
+	__atomic_compare_exchange_n((unsigned *)&v->state, &halted, VCPU_RUNNABLE, false, __ATOMIC_ACQ_REL,
+				    __ATOMIC_ACQUIRE);
+	v->in_hlt = false;
+	return false;
+}
+
+bool vcpu_halt(struct vcpu *v)
+{
+	struct vcpu_paging_state st;
+	virt_ops->get_paging_state(v, &st);
+	v->halted_if = st.rflags & (1u << 9);
+	v->in_hlt = true;
+	return vcpu_stay_halted(v);
+}
 
 void vcpu_wake(struct vcpu *v)
 {

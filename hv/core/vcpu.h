@@ -139,6 +139,8 @@ struct vcpu_paging_state {
 	bool cs_l, cs_d;        /* code segment 64-bit / default-32 */
 };
 
+struct test_intr;
+
 struct vcpu {
 	/* x87/SSE state while another vCPU or the host has the CPU (FXSAVE
 	 * image: 512 bytes, 16-byte aligned). */
@@ -151,6 +153,8 @@ struct vcpu {
 	struct vcpu_events ev;  /* hv/core/event.h */
 	/* scheduler */
 	enum { VCPU_RUNNABLE, VCPU_HALTED, VCPU_STOPPED } state;
+	bool in_hlt;            /* it executed HLT and no wake-up event came yet */
+	bool halted_if;         /* RFLAGS.IF at that HLT: interrupts end it */
 	struct vcpu *next;      /* run queue link */
 	bool yield_requested;
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
@@ -166,6 +170,10 @@ struct vcpu {
 	volatile bool in_guest;
 	/* nested=on VMs only (nested/nested.h), else NULL. */
 	struct nested_vcpu *nested;
+	/* The HC_RAISE_EVENT / HC_TEST_TIMER test source (hv/dev/test_intr.c):
+	 * kept here because an interrupt controller (the PIC on vCPU 0) may
+	 * wrap it as the vCPU's interrupt source. */
+	struct test_intr *test_source;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 
@@ -189,6 +197,10 @@ struct vcpu_ops {
 	uint64_t (*get_rip)(struct vcpu *v);
 	void (*set_rip)(struct vcpu *v, uint64_t rip);
 	void (*set_rflags)(struct vcpu *v, uint64_t rflags);
+	/* The instruction in an STI / MOV SS shadow was skipped by an exit
+	 * handler (HLT): the shadow ends with it (SDM 3A 6.8.3; VMX's set_rip
+	 * already clears it, the SVM one does not, to keep CPUID cheap). */
+	void (*end_intr_shadow)(struct vcpu *v);
 	void (*get_paging_state)(struct vcpu *v, struct vcpu_paging_state *st);
 	/* Guest-visible CR0, CR3, CR4; set_cr takes a value already checked
 	 * by hv/exit/cr.c and applies it (fixed bits, shadows, paging mode,
@@ -218,6 +230,17 @@ struct vcpu_ops {
 
 extern const struct vcpu_ops *virt_ops;
 
+/* v executed HLT (on its CPU): it halts unless something it can take is
+ * already pending; true if it halted. A vcpu_wake from another CPU that
+ * races with it is not lost (the state is set before the check). */
+bool vcpu_halt(struct vcpu *v);
+/* v is in HLT and was made runnable (vcpu_wake): it halts again unless a
+ * wake-up event is pending (a wake for an interrupt it cannot take with
+ * IF=0 does not end HLT). True if it stays halted. */
+bool vcpu_stay_halted(struct vcpu *v);
+/* Would something pending end v's halt now (NMI, or an interrupt with
+ * IF=1 that its interrupt source would deliver)? */
+bool vcpu_wakeup_pending(struct vcpu *v);
 /* Something is pending for v: a halted v becomes runnable, and its CPU
  * (if another) is kicked so its loop picks it up. */
 void vcpu_wake(struct vcpu *v);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "hv/dev/device.h"
+#include "hv/dev/extint.h"
 #include "hv/dev/irq.h"
 #include "hv/host/percpu.h"
 #include "hv/load/guest_opts.h"
@@ -83,6 +84,12 @@ struct vm {
 	struct pic_dev *pic;
 	/* ... and the CMOS RTC, whose port 0x70 bit 7 masks NMIs. */
 	struct rtc_dev *rtc;
+	/* The PIC's INTR output for LINT0 (hv/dev/extint.h), or NULL. */
+	const struct extint_ops *extint_ops;
+	void *extint_ctx;
+	/* Software timers of the VM armed now (hv/core/vtimer.h), atomic:
+	 * while any is, halted vCPUs may still be woken. */
+	unsigned timers_armed;
 	struct vm_console console;
 	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_WALL_CLOCK_NEW and its
 	 * structure's version; a bad guest address was logged. */

@@ -7,10 +7,9 @@
  * a PC whose local APIC is disabled (LINT0 is then the INTR pin, SDM 3A
  * 11.4.3). The source it replaces (the HC_RAISE_EVENT test source) stays
  * behind it: its interrupts come when the PIC has none. Once the local
- * APIC exists (hv/dev/extint.h, CONTRACTS C2; the code below uses it when
- * that header is there), the PIC is instead the VM's ExtINT input, which
- * the local APIC's LINT0 takes in ExtINT mode (or as the INTR pin while
- * the local APIC is disabled).
+ * APIC exists the PIC is instead only the VM's ExtINT input
+ * (hv/dev/extint.h, registered already), which the local APIC's LINT0
+ * takes in ExtINT mode (or as the INTR pin while it is disabled).
  *
  * State: one per VM; touched by the exits of the VM's vCPUs (one CPU, or
  * under the VM's exit lock on SMP).
@@ -22,10 +21,7 @@
 #include "hv/dev/pic_dev.h"
 #include "hv/lib/format.h"
 
-#if __has_include("hv/dev/extint.h")
 #include "hv/dev/extint.h"
-#define PIC_EXTINT 1
-#endif
 
 struct pic_dev {
 	struct pic_pair pic;
@@ -37,11 +33,14 @@ struct pic_dev {
 	bool mcs80_warned;
 };
 
-/* INTR went (or may have gone) high: vCPU 0 looks at it before its next entry. */
+/* INTR went (or may have gone) high: vCPU 0 looks at it before its next
+ * entry, and a halted vCPU 0 runs again to take it. */
 static void pic_changed(struct pic_dev *d)
 {
-	if (pic_output(&d->pic))
+	if (pic_output(&d->pic)) {
 		vcpu_kick_interrupt(&d->vm->vcpus[0]);
+		vcpu_wake(&d->vm->vcpus[0]);
+	}
 }
 
 static void warn_mcs80(struct pic_dev *d)
@@ -96,7 +95,6 @@ static void pic_irq_set(void *ctx, unsigned gsi, bool level)
 	}
 }
 
-#ifndef PIC_EXTINT
 /* vCPU 0's interrupt source: the PIC first, then the one it replaced. */
 static int pic_src_highest(void *ctx, struct vcpu *v)
 {
@@ -131,7 +129,6 @@ static const struct intr_source_ops pic_src_ops = {
 	.ack = pic_src_ack,
 	.raise = pic_src_raise,
 };
-#endif
 
 int pic_extint_pending(void *ctx) { return pic_peek_vector(&((struct pic_dev *)ctx)->pic); }
 
@@ -141,12 +138,10 @@ uint8_t pic_extint_ack(void *ctx)
 	return pic_intack(&d->pic);
 }
 
-#ifdef PIC_EXTINT
 static const struct extint_ops pic_extint_ops = {
 	.pending = pic_extint_pending,
 	.ack = pic_extint_ack,
 };
-#endif
 
 struct pic_dev *pic_create(struct vm *vm, char *err, size_t errlen)
 {
@@ -163,14 +158,13 @@ struct pic_dev *pic_create(struct vm *vm, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "no room for the PIC among the IRQ line sinks");
 		return 0;
 	}
-#ifdef PIC_EXTINT
+	/* The VM's ExtINT input for a local APIC's LINT0; and, while no
+	 * local APIC is there to take it, vCPU 0's INTR pin itself. */
 	vm->extint_ops = &pic_extint_ops;
 	vm->extint_ctx = d;
-#else
 	struct vcpu *v0 = &vm->vcpus[0];
 	d->next_ops = v0->ev.intr_ops;
 	d->next_ctx = v0->ev.intr_ctx;
 	vcpu_set_intr_source(v0, &pic_src_ops, d);
-#endif
 	return d;
 }

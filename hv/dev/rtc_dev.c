@@ -29,10 +29,11 @@
 #include "hv/x86/asm.h"
 
 #include <stddef.h>
-#if __has_include("hv/core/vtimer.h")
+/* The RTC's events on the software-timer queue (RTC_VTIMER) stay off:
+ * with them the update-ended interrupt is missed on QEMU SVM (the rtc
+ * case); until that is found, IRQ8 follows the guest's port accesses as
+ * before, which the rtc case covers on every platform. */
 #include "hv/core/vtimer.h"
-#define RTC_VTIMER 1
-#endif
 
 #define RTC_PORT 0x70
 #define RTC_IRQ 8

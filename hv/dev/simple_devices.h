@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct vcpu;
+
 struct vm;
 struct testdev;
 
@@ -33,5 +35,9 @@ int rom_create(struct vm *vm, uint64_t gpa, const void *image, uint64_t size, st
 /* Every vCPU's interrupt source until an interrupt controller exists:
  * what HC_RAISE_EVENT raised (hv/dev/test_intr.c). */
 int test_intr_create(struct vm *vm, char *err, size_t errlen);
+/* HC_TEST_TIMER: raise vector on v's test interrupt source delay_tsc TSC
+ * ticks from now (one software timer per vCPU, re-arming moves it);
+ * -1 if v's interrupt source is not the test one or vector < 32. */
+int test_intr_arm_timer(struct vcpu *v, unsigned vector, uint64_t delay_tsc);
 
 #endif

@@ -52,11 +52,12 @@ enum exit_action exit_skip_instruction(struct vcpu *v, struct vm_exit *e)
 
 static enum exit_action handle_hlt(struct vcpu *v, struct vm_exit *e)
 {
-	exit_skip_instruction(v, e);
-	/* Nestor delivers no interrupts to guests yet, so a halted vCPU has
-	 * nothing to wake it: the scheduler stops a VM whose vCPUs all halt. */
-	v->state = VCPU_HALTED;
-	return EXIT_ACTION_YIELD;
+	if (exit_skip_instruction(v, e) != EXIT_ACTION_RESUME)
+		return EXIT_ACTION_STOPPED;
+	virt_ops->end_intr_shadow(v); /* sti;hlt: the interrupt comes after the HLT */
+	/* HLT waits for an interrupt the vCPU can take (RFLAGS.IF=1), an NMI
+	 * or INIT (SDM 2A HLT). */
+	return vcpu_halt(v) ? EXIT_ACTION_YIELD : EXIT_ACTION_RESUME;
 }
 
 static enum exit_action handle_preempt(struct vcpu *v, struct vm_exit *e)

@@ -4,6 +4,7 @@
 #include "hv/guest_abi.h"
 #include "hv/core/sched.h"
 #include "hv/core/vm.h"
+#include "hv/dev/simple_devices.h"
 #include "hv/host/percpu.h"
 #include "hv/host/smp.h"
 
@@ -105,6 +106,10 @@ enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 		} else {
 			ret = NESTOR_EINVAL;
 		}
+		break;
+	case HC_TEST_TIMER:
+		if (test_intr_arm_timer(v, a1, a2) < 0)
+			ret = NESTOR_EINVAL;
 		break;
 	case HC_TOUCH_COUNT:
 		ret = (int64_t)vm->touch_faults;

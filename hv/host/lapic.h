@@ -19,6 +19,7 @@
 #define LAPIC_ICR_HI 0x310
 #define LAPIC_LVT_TIMER 0x320
 #define LAPIC_TIMER_ICR 0x380
+#define LAPIC_TIMER_CCR 0x390
 #define LAPIC_TIMER_DIV 0x3e0
 
 /* ICR fields (SDM 3A 11.6.1, figure 11-12). */

@@ -26,6 +26,7 @@
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
+#include "hv/host/lapic_timer.h"
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
 #include "npt/npt_fmt.h"
@@ -234,12 +235,12 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	if (__builtin_expect(s->entry_work != 0, 0))
 		svm_do_entry_work(s, vmcb);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
-	 * exits the guest whatever the guest's IF (APM 15.21.1). No CLGI
-	 * first: a timer tick taken by the host between STI and VMRUN only
-	 * costs one slice, and Bochs leaves INTR masked after CLGI+VMRUN when
-	 * the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets the
-	 * pending interrupt reach the host's handler (APM 15.17). */
-	__asm__ volatile("sti" ::: "memory");
+	 * exits the guest whatever the guest's IF (APM 15.21.1); svm_vmrun
+	 * sets it with an STI right before VMRUN, after the guest's VMLOAD
+	 * (an interrupt taken in between would run the host's handler on the
+	 * guest's GS base). No CLGI: Bochs leaves INTR masked after CLGI+VMRUN
+	 * when the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets
+	 * the pending interrupt reach the host's handler (APM 15.17). */
 	svm_vmrun(s->vmcb_pa, v->gpr, cpu->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	vmcb->control.tlb_control = 0;
@@ -253,6 +254,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 static uint64_t svm_get_rip(struct vcpu *v) { return S(v)->vmcb->save.rip; }
 static void svm_set_rip(struct vcpu *v, uint64_t rip) { S(v)->vmcb->save.rip = rip; }
 static void svm_set_rflags(struct vcpu *v, uint64_t rflags) { S(v)->vmcb->save.rflags = rflags | 2; }
+static void svm_end_intr_shadow(struct vcpu *v) { S(v)->vmcb->control.interrupt_shadow &= ~(uint64_t)SVM_INTERRUPT_SHADOW; }
 
 static void svm_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
 {
@@ -328,7 +330,8 @@ static bool svm_tdp_flush_pending(struct vcpu *v)
 static void svm_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 {
 	(void)v;
-	(void)tsc_ticks; /* the host timer (hv/host/lapic_timer.c) forces INTR exits */
+	/* The host APIC timer's interrupt forces an INTR exit (APM 15.21.1). */
+	lapic_timer_set(tsc_ticks ? rdtsc() + tsc_ticks : UINT64_MAX);
 }
 
 static bool svm_state_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
@@ -398,6 +401,7 @@ const struct vcpu_ops svm_ops = {
 	.flush_tdp = svm_flush_tdp,
 	.tdp_flush_pending = svm_tdp_flush_pending,
 	.set_slice = svm_set_slice,
+	.end_intr_shadow = svm_end_intr_shadow,
 	.state_msr = svm_state_msr,
 	.dump = svm_dump,
 	.exit_name = svm_exit_name,

@@ -7,7 +7,12 @@
 ; gpr[] (indexed by x86 register number) before VMRUN and stored back after
 ; #VMEXIT. VMLOAD/VMSAVE move the guest's FS, GS, TR, LDTR and syscall MSRs;
 ; the host's copy (taken once per CPU with VMSAVE) is restored last.
-; Called with GIF=0 (CLGI) so no interrupt lands between the steps.
+; Called with IF=0 and GIF=1 (see svm_run in svm.c). IF becomes 1 only by
+; the STI right before VMRUN: its interrupt shadow (APM Vol 2 15.21.5 /
+; SDM 3A 6.8.3) keeps an interrupt from landing between them, so no host
+; handler ever runs with the guest's GS base and TR that VMLOAD put in
+; place (this_cpu() reads GS). After #VMEXIT, GIF=0 holds interrupts until
+; the caller's STGI, by when the host's VMLOAD has run.
 
 bits 64
 section .text
@@ -39,6 +44,7 @@ svm_vmrun:
 	mov r15, [rsi + 8*15]
 	mov rsi, [rsi + 8*6]
 	vmload
+	sti
 	vmrun
 	vmsave
 	; RAX is the host's again (the VMCB address); guest RAX is in the VMCB.

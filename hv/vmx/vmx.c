@@ -484,6 +484,8 @@ static void vmx_set_rip(struct vcpu *v, uint64_t rip)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY, intr & ~3ull);
 }
 
+static void vmx_end_intr_shadow(struct vcpu *v) { (void)v; } /* vmx_set_rip did it */
+
 static void vmx_get_paging_state(struct vcpu *v, struct vcpu_paging_state *p)
 {
 	vmx_load(v);
@@ -636,6 +638,7 @@ const struct vcpu_ops vmx_ops = {
 	.flush_tdp = vmx_flush_tdp,
 	.tdp_flush_pending = vmx_tdp_flush_pending,
 	.set_slice = vmx_set_slice,
+	.end_intr_shadow = vmx_end_intr_shadow,
 	.state_msr = vmx_state_msr,
 	.dump = vmx_dump,
 };

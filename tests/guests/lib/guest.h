@@ -109,12 +109,14 @@ extern volatile struct guest_fault guest_last_fault;
 #define VEC_PF 14
 
 void guest_idt_init(void);
+/* Point vector at stub (an interrupt gate; stub ends with IRET). */
+void guest_idt_set_handler(unsigned vector, void (*stub)(void));
 const char *exception_name(int vector); /* "#GP" ... */
 /* Run fn(arg); if it raises an exception, abandon it and return the
  * vector (details in guest_last_fault); -1 if fn returned normally. */
 int guest_catch(void (*fn)(void *), void *arg);
-/* Install an interrupt gate for vector (e.g. a device IRQ), extending the
- * IDT's limit to cover it. stub is made by GUEST_INTR_STUB. */
+/* Install an interrupt gate for vector (e.g. a device IRQ): the same as
+ * guest_idt_set_handler. stub is made by GUEST_INTR_STUB. */
 void guest_set_intr_gate(unsigned vector, void (*stub)(void));
 /* An interrupt handler stub `name` that saves the registers, calls
  * void body(void) and returns with IRET. */
