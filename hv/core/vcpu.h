@@ -140,6 +140,7 @@ struct vcpu_paging_state {
 };
 
 struct test_intr;
+struct lapic_dev;
 
 struct vcpu {
 	/* x87/SSE state while another vCPU or the host has the CPU (FXSAVE
@@ -174,6 +175,8 @@ struct vcpu {
 	 * kept here because an interrupt controller (the PIC on vCPU 0) may
 	 * wrap it as the vCPU's interrupt source. */
 	struct test_intr *test_source;
+	/* Its local APIC (hv/dev/lapic_dev.c), or NULL (passthrough VMs). */
+	struct lapic_dev *lapic;
 	uint64_t exits[EXIT_REASON_COUNT];
 };
 

@@ -160,6 +160,7 @@ unsigned lapic_timer_divisor(uint32_t dcr)
 }
 
 static uint32_t timer_mode(const struct lapic *l) { return l->lvt[LVT_TIMER_IDX] & LVT_TIMER_MODE; }
+uint32_t lapic_timer_mode(const struct lapic *l) { return timer_mode(l); }
 
 static uint64_t timer_period(const struct lapic *l) { return (uint64_t)l->timer_icr * lapic_timer_divisor(l->timer_dcr); }
 
@@ -202,6 +203,15 @@ bool lapic_timer_fire(struct lapic *l, uint64_t now_crystal)
 	if (lvt & LVT_MASK)
 		return false;
 	return lapic_accept(l, (uint8_t)lvt, false);
+}
+
+void lapic_timer_catch_up(struct lapic *l, uint64_t now)
+{
+	if (timer_mode(l) != LVT_TIMER_PERIODIC || !l->timer_running || !l->timer_icr)
+		return;
+	uint64_t period = timer_period(l);
+	if (now >= l->timer_start + period)
+		l->timer_start += (now - l->timer_start) / period * period;
 }
 
 void lapic_set_tsc_deadline(struct lapic *l, uint64_t deadline)

@@ -140,6 +140,9 @@ void lapic_ack(struct lapic *l, uint8_t vector);
  * is illegal (< 16: ESR receive illegal vector) or the APIC is off. */
 bool lapic_accept(struct lapic *l, uint8_t vector, bool level);
 
+/* The timer mode bits of LVT timer: 0 one-shot, LVT_TIMER_PERIODIC or
+ * LVT_TIMER_TSC_DEADLINE. */
+uint32_t lapic_timer_mode(const struct lapic *l);
 /* Timer: divide value of the DCR (SDM 3A figure 11-10). */
 unsigned lapic_timer_divisor(uint32_t dcr);
 /* When the timer next fires: crystal ticks (*tsc = false) or guest TSC
@@ -149,6 +152,10 @@ uint64_t lapic_timer_next(const struct lapic *l, bool *tsc);
  * masked) is made pending, periodic mode reloads. True if a vector was
  * accepted. */
 bool lapic_timer_fire(struct lapic *l, uint64_t now_crystal);
+/* Periodic mode, after lapic_timer_fire: periods that ended before now
+ * (the vCPU did not run, the host was late) are skipped, as an interrupt
+ * already pending in IRR takes no second one; the count stays in phase. */
+void lapic_timer_catch_up(struct lapic *l, uint64_t now_crystal);
 /* IA32_TSC_DEADLINE (SDM 3A 11.5.4.1). */
 void lapic_set_tsc_deadline(struct lapic *l, uint64_t deadline);
 

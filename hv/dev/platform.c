@@ -13,6 +13,7 @@
  */
 #include "hv/core/vm.h"
 #include "hv/dev/device.h"
+#include "hv/dev/lapic_dev.h"
 #include "hv/dev/pic_dev.h"
 #include "hv/dev/pit_dev.h"
 #include "hv/dev/rtc_dev.h"
@@ -48,7 +49,7 @@ int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	if (o->mode == GUEST_MODE_ISOLATED &&
 	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen) ||
-	     !(vm->rtc = rtc_create(vm, err, errlen))))
+	     !(vm->rtc = rtc_create(vm, err, errlen)) || lapic_dev_create(vm, err, errlen)))
 		return -1;
 
 	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;

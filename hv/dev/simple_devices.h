@@ -38,6 +38,10 @@ int test_intr_create(struct vm *vm, char *err, size_t errlen);
 /* HC_TEST_TIMER: raise vector on v's test interrupt source delay_tsc TSC
  * ticks from now (one software timer per vCPU, re-arming moves it);
  * -1 if v's interrupt source is not the test one or vector < 32. */
+/* The ops of that source (its context is vcpu->test_source), for an
+ * interrupt controller that puts it behind itself. */
+struct intr_source_ops;
+const struct intr_source_ops *test_intr_source_ops(void);
 int test_intr_arm_timer(struct vcpu *v, unsigned vector, uint64_t delay_tsc);
 
 #endif

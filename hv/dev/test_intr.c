@@ -63,6 +63,8 @@ static void test_timer_fire(struct vtimer *t)
 	vcpu_wake(ti->v);
 }
 
+const struct intr_source_ops *test_intr_source_ops(void) { return &test_intr_ops; }
+
 int test_intr_arm_timer(struct vcpu *v, unsigned vector, uint64_t delay_tsc)
 {
 	struct test_intr *t = v->test_source;

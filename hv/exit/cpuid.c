@@ -8,6 +8,7 @@
 #include "hv/core/vm.h"
 #include "hv/dev/clock_math.h"
 #include "hv/dev/kvmclock.h"
+#include "hv/dev/lapic_dev.h"
 #include "hv/host/tsc.h"
 #include "nested/nested.h"
 #include "hv/x86/asm.h"
@@ -87,12 +88,18 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	r = cpuid(leaf, subleaf);
 	switch (leaf) {
 	case 1:
-		/* No nested virtualization, no local APIC, no XSAVE (Nestor
-		 * does not switch XSAVE state), no MONITOR/MWAIT yet. */
+		/* No nested virtualization, no XSAVE (Nestor does not switch
+		 * XSAVE state), no MONITOR/MWAIT yet; the local APIC, x2APIC
+		 * and TSC-deadline timer where Nestor emulates them
+		 * (hv/dev/lapic_dev.c: isolated VMs). */
 		r.ecx &= ~(CPUID1_ECX_MONITOR | CPUID1_ECX_VMX | CPUID1_ECX_SMX | CPUID1_ECX_PDCM |
 			   CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE | CPUID1_ECX_XSAVE | CPUID1_ECX_OSXSAVE);
 		r.ecx |= CPUID1_ECX_HYPERVISOR;
 		r.edx &= ~(CPUID1_EDX_APIC | CPUID1_EDX_ACPI);
+		if (lapic_dev_present(v)) {
+			r.ecx |= CPUID1_ECX_X2APIC | CPUID1_ECX_TSC_DEADLINE;
+			r.edx |= CPUID1_EDX_APIC;
+		}
 		/* EBX: initial APIC ID = vCPU index, logical processors = vCPUs. */
 		r.ebx = (r.ebx & 0xffff) | (vm->nvcpus << 16) | (v->index << 24);
 		if (vm->nvcpus > 1)
@@ -108,8 +115,11 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 			r.edx &= ~(1u << 20);
 		}
 		break;
+	case 6: /* thermal and power: only ARAT, the APIC timer runs in every
+		 * power state (Nestor's counts host time; SDM 3A 11.5.4) */
+		r = (struct cpuid_regs){ lapic_dev_present(v) ? 1u << 2 : 0, 0, 0, 0 };
+		break;
 	case 5:   /* MONITOR/MWAIT */
-	case 6:   /* thermal and power */
 	case 0xa: /* architectural performance monitoring */
 	case 0xd: /* XSAVE state */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };

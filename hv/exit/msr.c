@@ -7,6 +7,7 @@
 #include "hv/exit/exits.h"
 #include "hv/core/vm.h"
 #include "hv/dev/kvmclock.h"
+#include "hv/dev/lapic_dev.h"
 #include "hv/guest_abi.h"
 #include "nested/nested.h"
 
@@ -89,6 +90,9 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 	}
 	if (write && !msr_write_valid(msr, *val))
 		return false;
+	int r = lapic_dev_msr(v, msr, write, val);
+	if (r >= 0)
+		return r;
 	if (virt_ops->state_msr(v, msr, write, val))
 		return true;
 	switch (msr) {
@@ -146,7 +150,7 @@ enum exit_action handle_rdmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = 0;
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, false, &val)) {
-		if (!nested_owns_msr(v, msr))
+		if (!nested_owns_msr(v, msr) && !lapic_dev_owns_msr(v, msr))
 			warn_once(v, msr, false);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;
@@ -161,7 +165,7 @@ enum exit_action handle_wrmsr(struct vcpu *v, struct vm_exit *e)
 	uint64_t val = (uint32_t)v->gpr[GPR_RAX] | (v->gpr[GPR_RDX] << 32);
 	uint32_t msr = (uint32_t)v->gpr[GPR_RCX];
 	if (!vm_msr_access(v, msr, true, &val)) {
-		if (msr_write_valid(msr, val) && !nested_owns_msr(v, msr))
+		if (msr_write_valid(msr, val) && !nested_owns_msr(v, msr) && !lapic_dev_owns_msr(v, msr))
 			warn_once(v, msr, true);
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;

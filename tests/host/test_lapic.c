@@ -234,6 +234,33 @@ TEST(timer_divisor_and_counts)
 	CHECK_EQ(lapic_timer_next(&l, &tsc), UINT64_MAX);
 }
 
+TEST(periodic_catch_up)
+{
+	struct lapic l;
+	enabled(&l, 0);
+	bool tsc;
+	vlapic_write(&l, LAPIC_TIMER_DCR, 0xb, 0, &fx); /* /1 */
+	vlapic_write(&l, LAPIC_LVT_TIMER, LVT_TIMER_PERIODIC | 0x32, 0, &fx);
+	vlapic_write(&l, LAPIC_TIMER_ICR, 100, 1000, &fx);
+	CHECK_EQ(lapic_timer_next(&l, &tsc), 1100);
+	/* Fired 350 ticks late: the periods ending at 1200 and 1300 are
+	 * skipped, the next ends at 1500, in phase with the start. */
+	CHECK(lapic_timer_fire(&l, 1450));
+	CHECK_EQ(lapic_timer_next(&l, &tsc), 1200);
+	lapic_timer_catch_up(&l, 1450);
+	CHECK_EQ(lapic_timer_next(&l, &tsc), 1500);
+	CHECK_EQ(rd(&l, LAPIC_TIMER_CCR, 1450), 50);
+	/* On time: nothing skipped. */
+	CHECK(lapic_timer_fire(&l, 1500));
+	lapic_timer_catch_up(&l, 1500);
+	CHECK_EQ(lapic_timer_next(&l, &tsc), 1600);
+	/* One-shot mode: untouched. */
+	vlapic_write(&l, LAPIC_LVT_TIMER, 0x32, 0, &fx);
+	vlapic_write(&l, LAPIC_TIMER_ICR, 100, 2000, &fx);
+	lapic_timer_catch_up(&l, 5000);
+	CHECK_EQ(lapic_timer_next(&l, &tsc), 2100);
+}
+
 TEST(tsc_deadline_mode)
 {
 	struct lapic l;
