@@ -25,6 +25,8 @@
 #include "mm/pgfmt.h"
 #include "mm/ptbuild.h"
 
+struct apic_msg;
+
 #define MAX_VMS 8
 #define VM_MAX_REGIONS 128
 
@@ -83,6 +85,11 @@ struct vm {
 	struct pic_dev *pic;
 	/* ... and the CMOS RTC, whose port 0x70 bit 7 masks NMIs. */
 	struct rtc_dev *rtc;
+	/* ... and the I/O APIC (hv/dev/ioapic_dev.h; NULL when the VM's RAM
+	 * covers its page). Its messages go to apic_deliver, the local
+	 * APICs' side (NULL until that exists: the IOAPIC drops them). */
+	struct ioapic_dev *ioapic;
+	void (*apic_deliver)(struct vm *vm, const struct apic_msg *m);
 	struct vm_console console;
 	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_WALL_CLOCK_NEW and its
 	 * structure's version; a bad guest address was logged. */
