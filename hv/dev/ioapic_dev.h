@@ -19,8 +19,9 @@ int ioapic_create(struct vm *vm, char *err, size_t errlen);
 
 /* A local APIC's EOI broadcast for a level-triggered vector (SDM 3A
  * 11.8.5): clears remote IRR of the entries with that vector and sends
- * again those whose pin is still asserted. Called with the VM's IRQ lock
- * held, as every IRQ line change is. */
+ * again those whose pin is still asserted. Called under the rule every
+ * IRQ line change follows (irq.h: the VM's exit lock today, its IRQ lock
+ * once the SMP work adds one). */
 void ioapic_dev_eoi(struct ioapic_dev *d, uint8_t vector);
 
 /* Messages the IOAPIC sent and how many of them found no local APIC side
