@@ -26,6 +26,8 @@
 #include "mm/pgfmt.h"
 #include "mm/ptbuild.h"
 
+struct apic_msg;
+
 #define MAX_VMS 8
 #define VM_MAX_REGIONS 128
 
@@ -90,6 +92,11 @@ struct vm {
 	/* Software timers of the VM armed now (hv/core/vtimer.h), atomic:
 	 * while any is, halted vCPUs may still be woken. */
 	unsigned timers_armed;
+	/* ... and the I/O APIC (hv/dev/ioapic_dev.h; NULL when the VM's RAM
+	 * covers its page). Its messages go to apic_deliver, the local
+	 * APICs' side (NULL until that exists: the IOAPIC drops them). */
+	struct ioapic_dev *ioapic;
+	void (*apic_deliver)(struct vm *vm, const struct apic_msg *m);
 	struct vm_console console;
 	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_WALL_CLOCK_NEW and its
 	 * structure's version; a bad guest address was logged. */

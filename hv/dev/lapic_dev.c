@@ -22,6 +22,9 @@
  * spend its CPU on timer exits); periods missed while the vCPU did not
  * run are coalesced (lapic_timer_catch_up), as one IRR bit holds them.
  *
+ * IOAPIC messages (vm->apic_deliver) are routed as IPIs with a
+ * destination field; a level-triggered vector's EOI goes back to it.
+ *
  * Not done (issue 9): relocating the xAPIC page (a new base is kept in
  * IA32_APIC_BASE and logged; the page stays at GUEST_LAPIC_GPA); INIT and
  * start-up IPIs (logged and dropped: every vCPU starts at the entry);
@@ -37,7 +40,9 @@
 #include "drivers/console.h"
 #include "hv/core/vm.h"
 #include "hv/core/vtimer.h"
+#include "hv/dev/apic_msg.h"
 #include "hv/dev/device.h"
+#include "hv/dev/ioapic_dev.h"
 #include "hv/dev/extint.h"
 #include "hv/dev/lapic.h"
 #include "hv/dev/simple_devices.h"
@@ -206,10 +211,33 @@ static void deliver(struct lapic_dev *src, struct lapic_dev *dst, const struct l
 	}
 }
 
+/* Deliver ipi to every APIC of vm it names; src is the sending APIC, or
+ * NULL for an IOAPIC message (then shorthands do not occur). */
+static void route(struct vm *vm, struct lapic_dev *src, const struct lapic_ipi *ipi)
+{
+	uint32_t self_id = src ? src->l.id : ~0u;
+	struct lapic_dev *lowest = 0;
+	for (unsigned i = 0; i < vm->nvcpus; i++) {
+		struct lapic_dev *dst = vm->vcpus[i].lapic;
+		if (!dst || !lapic_hw_enabled(&dst->l) || !lapic_is_destination(&dst->l, ipi, self_id))
+			continue;
+		if (ipi->delivery != ICR_LOWEST) {
+			deliver(src ? src : dst, dst, ipi);
+			continue;
+		}
+		/* Lowest priority: the destination of lowest processor
+		 * priority takes it (11.6.2.4; the tie-break is model-
+		 * specific, here the lowest vCPU index). */
+		if (!lowest || (lapic_ppr(&dst->l) & 0xf0) < (lapic_ppr(&lowest->l) & 0xf0))
+			lowest = dst;
+	}
+	if (lowest)
+		deliver(src ? src : lowest, lowest, ipi);
+}
+
 static void send_ipi(struct lapic_dev *src, uint64_t icr)
 {
 	struct lapic_ipi ipi;
-	struct vm *vm = src->v->vm;
 	lapic_icr_decode(icr, lapic_x2apic(&src->l), &ipi);
 	/* A fixed or lowest-priority IPI with a vector below 16 is not sent
 	 * (send illegal vector, SDM 3A 11.5.3). */
@@ -220,23 +248,26 @@ static void send_ipi(struct lapic_dev *src, uint64_t icr)
 	/* INIT level de-assert only resets arbitration IDs (11.6.1): nothing. */
 	if (ipi.delivery == ICR_INIT && !ipi.level_assert && ipi.level_trigger)
 		return;
-	struct lapic_dev *lowest = 0;
-	for (unsigned i = 0; i < vm->nvcpus; i++) {
-		struct lapic_dev *dst = vm->vcpus[i].lapic;
-		if (!dst || !lapic_hw_enabled(&dst->l) || !lapic_is_destination(&dst->l, &ipi, src->l.id))
-			continue;
-		if (ipi.delivery != ICR_LOWEST) {
-			deliver(src, dst, &ipi);
-			continue;
-		}
-		/* Lowest priority: the destination of lowest processor
-		 * priority takes it (11.6.2.4; the tie-break is model-
-		 * specific, here the lowest vCPU index). */
-		if (!lowest || (lapic_ppr(&dst->l) & 0xf0) < (lapic_ppr(&lowest->l) & 0xf0))
-			lowest = dst;
-	}
-	if (lowest)
-		deliver(src, lowest, &ipi);
+	route(src->v->vm, src, &ipi);
+}
+
+/* An IOAPIC redirection entry's message (82093AA 3.2.4): the fields of
+ * an IPI with a destination field, never a shorthand. ExtINT through
+ * the IOAPIC (a PIC behind pin 0) is not wired: pin 0 is unconnected. */
+static void deliver_msg(struct vm *vm, const struct apic_msg *m)
+{
+	struct lapic_ipi ipi = {
+		.vector = m->vector,
+		.delivery = (enum icr_delivery)m->delivery,
+		.logical = m->logical,
+		.level_assert = true,
+		.level_trigger = m->level,
+		.shorthand = ICR_DEST_FIELD,
+		.dest = m->dest,
+	};
+	if (m->delivery == APIC_MSG_EXTINT)
+		return;
+	route(vm, 0, &ipi);
 }
 
 /* --- register access ------------------------------------------------------ */
@@ -249,8 +280,12 @@ static void apply(struct lapic_dev *d, const struct lapic_effects *fx)
 		poke(d);
 	if (fx->timer_changed)
 		timer_arm(d);
-	/* EOI, TPR, SVR: what can be delivered may have changed. (A level-
-	 * triggered EOI has no IOAPIC to go on to yet.) */
+	/* The EOI of a level-triggered vector goes on to the IOAPIC, which
+	 * clears remote IRR and sends again if the pin is still asserted
+	 * (SDM 3A 11.8.5; no directed-EOI: SVR bit 12 is not offered). */
+	if (fx->eoi_level && d->v->vm->ioapic)
+		ioapic_dev_eoi(d->v->vm->ioapic, fx->eoi_vector);
+	/* EOI, TPR, SVR: what can be delivered may have changed. */
 	vcpu_kick_interrupt(d->v);
 }
 
@@ -384,5 +419,6 @@ int lapic_dev_create(struct vm *vm, char *err, size_t errlen)
 		v->lapic = d;
 		vcpu_set_intr_source(v, &lapic_src_ops, d);
 	}
+	vm->apic_deliver = deliver_msg;
 	return vm_mmio_register(vm, GUEST_LAPIC_GPA, 0x1000, &xapic_mmio_ops, 0, 0, err, errlen);
 }

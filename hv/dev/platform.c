@@ -5,7 +5,8 @@
  *   every VM:  UART at COM1 (0x3f8, IRQ4), debug-exit (0xf4), fw_cfg (0x510),
  *              each vCPU's test interrupt source (HC_RAISE_EVENT)
  *   isolated:  the PC's 8259 pair (0x20, 0xa0, ELCR 0x4d0), 8254 PIT
- *              (0x40-0x43, port B 0x61), CMOS RTC (0x70-0x71);
+ *              (0x40-0x43, port B 0x61), CMOS RTC (0x70-0x71), I/O APIC
+ *              (0xfec00000);
  *              testdev= / mmio_uart= / unbacked= / rom= / romd= regions
  *   (a passthrough VM reaches the host's own PIC, PIT and RTC)
  *
@@ -14,6 +15,7 @@
 #include "hv/core/vm.h"
 #include "hv/dev/device.h"
 #include "hv/dev/lapic_dev.h"
+#include "hv/dev/ioapic_dev.h"
 #include "hv/dev/pic_dev.h"
 #include "hv/dev/pit_dev.h"
 #include "hv/dev/rtc_dev.h"
@@ -49,7 +51,8 @@ int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	if (o->mode == GUEST_MODE_ISOLATED &&
 	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen) ||
-	     !(vm->rtc = rtc_create(vm, err, errlen)) || lapic_dev_create(vm, err, errlen)))
+	     !(vm->rtc = rtc_create(vm, err, errlen)) || ioapic_create(vm, err, errlen) ||
+	     lapic_dev_create(vm, err, errlen)))
 		return -1;
 
 	bool any = o->rom.set || o->romd.set || o->testdev.set || o->mmio_uart.set || o->unbacked.set;

@@ -11,6 +11,7 @@
  */
 #include "hv/load/loader.h"
 #include "drivers/console.h"
+#include "hv/dev/ioapic.h"
 #include "hv/guest_abi.h"
 #include "hv/load/fw_tables.h"
 #include "hv/x86/asm.h"
@@ -109,7 +110,7 @@ static int place_fw_tables(struct vm *vm, uint64_t lo, uint64_t hi, char *err, s
 		.ioapic_gpa = GUEST_IOAPIC_GPA,
 		.ioapic_id = GUEST_IOAPIC_ID,
 		.lapic_version = 0x14, /* an integrated xAPIC (SDM 3A 11.4.8) */
-		.ioapic_version = 0x11, /* 82093AA */
+		.ioapic_version = IOAPIC_VERSION, /* what its VERSION register reads (hv/dev/ioapic.h) */
 		.cpu_signature = id.eax,
 		.cpu_features = id.edx,
 	};

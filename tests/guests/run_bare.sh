@@ -178,6 +178,15 @@ want '^firmware: pass: MP configuration table checksum right$'
 want '^firmware: 0 checks failed$'; want '^firmware: ok$'; wantnot FAIL
 finish
 
+run ioapic $OK 30 -kernel $G/ioapic.elf
+want '^ioapic: pass: MADT lists an IOAPIC$'
+want '^ioapic: pass: at least 24 redirection entries'
+want '^ioapic: pass: every entry masked at reset$'
+want '^ioapic: pass: 24 distinct entries read back'
+want '^ioapic: pass: writes to unknown indexes change nothing$'
+want '^ioapic: 0 checks failed$'; want '^ioapic: ok$'; wantnot FAIL
+finish
+
 for g in clocks pitpic rtc; do
 	run $g $OK 30 -kernel $G/$g.elf
 	want "^$g: skipped \(no Nestor"; want "^$g: ok\$"; wantnot FAIL
