@@ -188,7 +188,7 @@ static void run_vcpu(struct vcpu *v)
 		a = v->nested && nested_in_l2(v) ? nested_l2_exit(v, &e) : exit_dispatch(v, &e);
 		if (shared)
 			spin_unlock(&vm->lock);
-	} while (a == EXIT_ACTION_RESUME && !vm->stopped);
+	} while (a == EXIT_ACTION_RESUME && !vm->stopped && !v->init_pending);
 }
 
 /* One CPU's loop, until no VM that is waited for is left. */
@@ -207,6 +207,9 @@ static void cpu_loop(unsigned cpu)
 				idle();
 			continue;
 		}
+		/* INIT first: it ends HLT too (SDM 2A HLT). */
+		if (__builtin_expect(v->wait_sipi || v->init_pending, 0) && !vcpu_take_start(v))
+			continue; /* an AP waiting for its start-up IPI */
 		if (v->in_hlt && vcpu_stay_halted(v))
 			continue; /* woken by an interrupt it cannot take */
 		if (v != last) {

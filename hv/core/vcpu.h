@@ -156,6 +156,13 @@ struct vcpu {
 	enum { VCPU_RUNNABLE, VCPU_HALTED, VCPU_STOPPED } state;
 	bool in_hlt;            /* it executed HLT and no wake-up event came yet */
 	bool halted_if;         /* RFLAGS.IF at that HLT: interrupts end it */
+	/* INIT and start-up IPIs (SDM 3A 9.4.4, 11.6.1): an AP waits for a
+	 * SIPI (wait_sipi, HALTED); sipi_vector is the one that came (-1
+	 * none) and init_pending an INIT sent to it while it ran. Set by
+	 * other vCPUs' exits (under vm->lock), taken by its own CPU. */
+	bool wait_sipi;
+	volatile int sipi_vector;
+	volatile bool init_pending;
 	struct vcpu *next;      /* run queue link */
 	bool yield_requested;
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
@@ -192,6 +199,8 @@ struct vcpu_ops {
 	 * EPT PML4 / NPT root (host-physical) of the VM's memory. */
 	int (*vcpu_init)(struct vcpu *v, const struct vcpu_start *start, uint64_t tdp_root);
 	void (*vcpu_free)(struct vcpu *v);
+	/* Start v over from st (INIT + start-up IPI), on v's own CPU. */
+	void (*vcpu_reset)(struct vcpu *v, const struct vcpu_start *st);
 	/* v takes this physical CPU for a run of entries (another vCPU or
 	 * nothing ran here since its last entry). */
 	void (*switch_in)(struct vcpu *v);
@@ -244,6 +253,13 @@ bool vcpu_stay_halted(struct vcpu *v);
 /* Would something pending end v's halt now (NMI, or an interrupt with
  * IF=1 that its interrupt source would deliver)? */
 bool vcpu_wakeup_pending(struct vcpu *v);
+/* Before v runs on its CPU: an INIT sent to it puts it in wait-for-SIPI
+ * (its local APIC INIT-reset); a SIPI that came starts it in real mode at
+ * vector << 12. False: v waits for a SIPI (it is HALTED again). */
+bool vcpu_take_start(struct vcpu *v);
+/* INIT / start-up IPI from another vCPU (hv/dev/lapic_dev.c). */
+void vcpu_send_init(struct vcpu *v);
+void vcpu_send_sipi(struct vcpu *v, uint8_t vector);
 /* Something is pending for v: a halted v becomes runnable, and its CPU
  * (if another) is kicked so its loop picks it up. */
 void vcpu_wake(struct vcpu *v);

@@ -171,6 +171,8 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		v->fpu[24] = 0x80;
 		v->fpu[25] = 0x1f;
 		v->state = i == 0 ? VCPU_RUNNABLE : VCPU_HALTED; /* APs wait for INIT/SIPI */
+		v->wait_sipi = i != 0;
+		v->sipi_vector = -1;
 		v->pcpu = 0; /* set up here on the boot CPU, then moved */
 		if (virt_ops->vcpu_init(v, &start, vm->tdp.root) < 0 || (vm->opts.nested && nested_vcpu_init(v) < 0)) {
 			log_err("vm", "%s skipped: could not set up vCPU %u (out of memory?)", name, i);

@@ -25,10 +25,13 @@
  * IOAPIC messages (vm->apic_deliver) are routed as IPIs with a
  * destination field; a level-triggered vector's EOI goes back to it.
  *
+ * INIT and start-up IPIs: APs begin in wait-for-SIPI; INIT puts one
+ * back there, a SIPI starts it in real mode (hv/core/vcpu.c).
+ *
  * Not done (issue 9): relocating the xAPIC page (a new base is kept in
- * IA32_APIC_BASE and logged; the page stays at GUEST_LAPIC_GPA); INIT and
- * start-up IPIs (logged and dropped: every vCPU starts at the entry);
- * the error LVT interrupt on ESR errors; SMIs are refused by design.
+ * IA32_APIC_BASE and logged; the page stays at GUEST_LAPIC_GPA); INIT of
+ * the BSP (logged and dropped); the error LVT interrupt on ESR errors;
+ * SMIs are refused by design.
  *
  * Locking: an APIC's registers and timer belong to its vCPU's CPU (its
  * exits, its vtimer). IRR/TMR/ESR-pending bits are set by other CPUs'
@@ -193,12 +196,20 @@ static void deliver(struct lapic_dev *src, struct lapic_dev *dst, const struct l
 		vcpu_wake(dst->v);
 		break;
 	case ICR_INIT:
-	case ICR_STARTUP:
-		if (!src->warned_init) {
-			src->warned_init = true;
-			log_warn("vm", "%s: vCPU %u sent an INIT or start-up IPI: not emulated yet, dropped (every vCPU "
-				 "starts at the entry point; logged once)", src->v->vm->opts.name, src->v->index);
+		/* The BSP's INIT would restart the VM at the reset vector: not
+		 * emulated (no firmware there), logged. */
+		if (dst->v->index == 0) {
+			if (!src->warned_init) {
+				src->warned_init = true;
+				log_warn("vm", "%s: vCPU %u sent INIT to the BSP: not emulated (it would restart the VM "
+					 "at the reset vector), dropped (logged once)", src->v->vm->opts.name, src->v->index);
+			}
+			break;
 		}
+		vcpu_send_init(dst->v);
+		break;
+	case ICR_STARTUP:
+		vcpu_send_sipi(dst->v, ipi->vector);
 		break;
 	case ICR_SMI:
 	default:
@@ -391,6 +402,16 @@ int lapic_dev_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		return 0;
 	apply(d, &fx);
 	return 1;
+}
+
+void lapic_dev_init_signal(struct vcpu *v)
+{
+	struct lapic_dev *d = v->lapic;
+	if (!d)
+		return;
+	lapic_init_signal(&d->l);
+	vtimer_cancel(&d->timer);
+	d->last = SRC_NONE;
 }
 
 int lapic_dev_create(struct vm *vm, char *err, size_t errlen)

@@ -29,6 +29,9 @@ int lapic_dev_create(struct vm *vm, char *err, size_t errlen);
  * (or the VM has no local APICs). */
 int lapic_dev_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 
+/* INIT (on v's CPU): the APIC's INIT reset (SDM 3A 11.4.7.1). */
+void lapic_dev_init_signal(struct vcpu *v);
+
 /* Is msr one of the APIC's (a #GP from it is architectural, not an
  * unknown MSR worth a warning)? */
 bool lapic_dev_owns_msr(const struct vcpu *v, uint32_t msr);

@@ -80,6 +80,39 @@ static void svm_set_seg(struct vmcb_seg *s, const struct seg_desc *d)
 	s->attrib = (uint16_t)((d->access & 0xff) | ((d->access >> 4) & 0xf00));
 }
 
+/* The guest state of a start into the VMCB's save area: at creation,
+ * and for INIT + start-up IPI. */
+static void svm_write_start_state(struct svm_vcpu *s, const struct vcpu_start *st)
+{
+	struct vmcb_save *g = &s->vmcb->save;
+	struct seg_state seg;
+	seg_state_for_start(st, &seg);
+	svm_set_seg(&g->cs, &seg.cs);
+	svm_set_seg(&g->ds, &seg.ds);
+	svm_set_seg(&g->es, &seg.es);
+	svm_set_seg(&g->ss, &seg.ss);
+	svm_set_seg(&g->fs, &seg.fs);
+	svm_set_seg(&g->gs, &seg.gs);
+	svm_set_seg(&g->tr, &seg.tr);
+	svm_set_seg(&g->ldtr, &seg.ldtr);
+	svm_set_seg(&g->gdtr, &seg.gdtr);
+	svm_set_seg(&g->idtr, &seg.idtr);
+	g->cpl = 0;
+	g->cr0 = seg.cr0;
+	g->cr3 = seg.cr3;
+	g->cr4 = seg.cr4;
+	/* EFER.SVME must stay set in the guest's EFER (APM 15.5.1); the MSR
+	 * handler hides it from the guest. */
+	g->efer = seg.efer | EFER_SVME;
+	g->rflags = st->rflags | 2;
+	g->rip = st->rip;
+	g->rsp = st->rsp;
+	g->rax = st->gpr[GPR_RAX];
+	g->dr6 = 0xffff0ff0;
+	g->dr7 = 0x400;
+	g->g_pat = SVM_DEFAULT_GPAT;
+}
+
 static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t tdp_root)
 {
 	_Static_assert(sizeof(struct svm_vcpu) <= 4096, "svm_vcpu fits its page");
@@ -123,35 +156,23 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t t
 	c->np_enable = 1;
 	c->ncr3 = tdp_root;
 
-	struct vmcb_save *g = &s->vmcb->save;
-	struct seg_state seg;
-	seg_state_for_start(st, &seg);
-	svm_set_seg(&g->cs, &seg.cs);
-	svm_set_seg(&g->ds, &seg.ds);
-	svm_set_seg(&g->es, &seg.es);
-	svm_set_seg(&g->ss, &seg.ss);
-	svm_set_seg(&g->fs, &seg.fs);
-	svm_set_seg(&g->gs, &seg.gs);
-	svm_set_seg(&g->tr, &seg.tr);
-	svm_set_seg(&g->ldtr, &seg.ldtr);
-	svm_set_seg(&g->gdtr, &seg.gdtr);
-	svm_set_seg(&g->idtr, &seg.idtr);
-	g->cpl = 0;
-	g->cr0 = seg.cr0;
-	g->cr3 = seg.cr3;
-	g->cr4 = seg.cr4;
-	/* EFER.SVME must stay set in the guest's EFER (APM 15.5.1); the MSR
-	 * handler hides it from the guest. */
-	g->efer = seg.efer | EFER_SVME;
-	g->rflags = st->rflags | 2;
-	g->rip = st->rip;
-	g->rsp = st->rsp;
-	g->rax = st->gpr[GPR_RAX];
-	g->dr6 = 0xffff0ff0;
-	g->dr7 = 0x400;
-	g->g_pat = SVM_DEFAULT_GPAT;
+	svm_write_start_state(s, st);
 	memcpy(v->gpr, st->gpr, sizeof(v->gpr));
 	return 0;
+}
+
+/* INIT then start-up (SDM 3A 9.4.4 / APM Vol 2 15.19): the vCPU starts
+ * over from st; no event, interrupt shadow or TLB entry of before stays. */
+static void svm_vcpu_reset(struct vcpu *v, const struct vcpu_start *st)
+{
+	struct svm_vcpu *s = S(v);
+	struct vmcb *vmcb = s->vmcb;
+	memset(&vmcb->save, 0, sizeof(vmcb->save));
+	svm_write_start_state(s, st);
+	vmcb->control.eventinj = 0;
+	vmcb->control.interrupt_shadow = 0;
+	memcpy(v->gpr, st->gpr, sizeof(v->gpr));
+	svm_entry_work_add(s, SVM_WORK_FLUSH | SVM_WORK_CR2); /* CR2 0, on Bochs too */
 }
 
 static void svm_vcpu_free(struct vcpu *v)
@@ -387,6 +408,7 @@ const struct vcpu_ops svm_ops = {
 	.cpu_enable = svm_cpu_enable,
 	.vcpu_init = svm_vcpu_init,
 	.vcpu_free = svm_vcpu_free,
+	.vcpu_reset = svm_vcpu_reset,
 	.switch_in = svm_switch_in,
 	.run = svm_run,
 	.get_rip = svm_get_rip,

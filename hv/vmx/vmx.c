@@ -269,6 +269,54 @@ bool vmx_ins_outs_info(void) { return (caps.vmx.basic >> 54) & 1; }
 
 uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)GUEST_CR4_HIDDEN; }
 
+/* The guest state of a start (SDM 3C 25.4, checked by 27.3.1) into the
+ * current VMCS: at creation, and for INIT + start-up IPI. */
+static void vmx_write_start_state(struct vcpu *v, const struct vcpu_start *st)
+{
+	struct vmx_vcpu *s = VX(v);
+	struct seg_state seg;
+	seg_state_for_start(st, &seg);
+	set_seg(VMCS_GUEST_ES_SEL, &seg.es);
+	set_seg(VMCS_GUEST_CS_SEL, &seg.cs);
+	set_seg(VMCS_GUEST_SS_SEL, &seg.ss);
+	set_seg(VMCS_GUEST_DS_SEL, &seg.ds);
+	set_seg(VMCS_GUEST_FS_SEL, &seg.fs);
+	set_seg(VMCS_GUEST_GS_SEL, &seg.gs);
+	set_seg(VMCS_GUEST_LDTR_SEL, &seg.ldtr);
+	set_seg(VMCS_GUEST_TR_SEL, &seg.tr);
+	vmwrite(VMCS_GUEST_GDTR_BASE, seg.gdtr.base);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, seg.gdtr.limit);
+	vmwrite(VMCS_GUEST_IDTR_BASE, seg.idtr.base);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, seg.idtr.limit);
+
+	vmwrite(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_mask(&crfix));
+	vmwrite(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_mask(&crfix));
+	vmwrite(VMCS_CR0_READ_SHADOW, seg.cr0);
+	vmwrite(VMCS_CR4_READ_SHADOW, seg.cr4);
+	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(&crfix, seg.cr0));
+	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(&crfix, seg.cr4));
+	vmwrite(VMCS_GUEST_CR3, seg.cr3);
+	vmwrite(VMCS_GUEST_IA32_EFER, seg.efer);
+	if (s->pat_in_vmcs)
+		vmwrite(VMCS_GUEST_IA32_PAT, s->pat);
+	vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_RSP, st->rsp);
+	vmwrite(VMCS_GUEST_RIP, st->rip);
+	vmwrite(VMCS_GUEST_RFLAGS, st->rflags | 2);
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_VMCS_LINK_POINTER, ~0ull);
+	for (unsigned i = 0; i < 4; i++)
+		vmwrite((enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i), 0);
+	vmx_sync_paging_mode(v); /* IA-32e mode guest from EFER.LMA */
+
+}
+
 static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t tdp_root)
 {
 	_Static_assert(sizeof(struct vmx_vcpu) <= 4096, "vmx_vcpu fits its page");
@@ -331,53 +379,32 @@ static int vmx_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t t
 
 	write_host_state();
 
-	/* Guest state (SDM 3C 25.4, checked by 27.3.1). */
-	struct seg_state seg;
-	seg_state_for_start(st, &seg);
-	set_seg(VMCS_GUEST_ES_SEL, &seg.es);
-	set_seg(VMCS_GUEST_CS_SEL, &seg.cs);
-	set_seg(VMCS_GUEST_SS_SEL, &seg.ss);
-	set_seg(VMCS_GUEST_DS_SEL, &seg.ds);
-	set_seg(VMCS_GUEST_FS_SEL, &seg.fs);
-	set_seg(VMCS_GUEST_GS_SEL, &seg.gs);
-	set_seg(VMCS_GUEST_LDTR_SEL, &seg.ldtr);
-	set_seg(VMCS_GUEST_TR_SEL, &seg.tr);
-	vmwrite(VMCS_GUEST_GDTR_BASE, seg.gdtr.base);
-	vmwrite(VMCS_GUEST_GDTR_LIMIT, seg.gdtr.limit);
-	vmwrite(VMCS_GUEST_IDTR_BASE, seg.idtr.base);
-	vmwrite(VMCS_GUEST_IDTR_LIMIT, seg.idtr.limit);
-
-	vmwrite(VMCS_CR0_GUEST_HOST_MASK, vmx_cr0_mask(&crfix));
-	vmwrite(VMCS_CR4_GUEST_HOST_MASK, vmx_cr4_mask(&crfix));
-	vmwrite(VMCS_CR0_READ_SHADOW, seg.cr0);
-	vmwrite(VMCS_CR4_READ_SHADOW, seg.cr4);
-	vmwrite(VMCS_GUEST_CR0, vmx_cr0_real(&crfix, seg.cr0));
-	vmwrite(VMCS_GUEST_CR4, vmx_cr4_real(&crfix, seg.cr4));
-	vmwrite(VMCS_GUEST_CR3, seg.cr3);
-	vmwrite(VMCS_GUEST_IA32_EFER, seg.efer);
-	if (s->pat_in_vmcs)
-		vmwrite(VMCS_GUEST_IA32_PAT, s->pat);
-	vmwrite(VMCS_GUEST_IA32_DEBUGCTL, 0);
-	vmwrite(VMCS_GUEST_DR7, 0x400);
-	vmwrite(VMCS_GUEST_RSP, st->rsp);
-	vmwrite(VMCS_GUEST_RIP, st->rip);
-	vmwrite(VMCS_GUEST_RFLAGS, st->rflags | 2);
-	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
-	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
-	vmwrite(VMCS_GUEST_ACTIVITY_STATE, 0);
-	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
-	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
-	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
-	vmwrite(VMCS_VMCS_LINK_POINTER, ~0ull);
-	for (unsigned i = 0; i < 4; i++)
-		vmwrite((enum vmcs_field)(VMCS_GUEST_PDPTE0 + 2 * i), 0);
-	vmx_sync_paging_mode(v); /* IA-32e mode guest from EFER.LMA */
-
+	vmx_write_start_state(v, st);
 	memcpy(v->gpr, st->gpr, sizeof(v->gpr));
 	v->gpr[GPR_RSP] = st->rsp;
 	/* The tables may sit where an earlier VM's did: drop stale entries. */
 	s->flush_pending = true;
 	return 0;
+}
+
+/* INIT then start-up (SDM 3A 9.4.4, table 9-1): the vCPU starts over from
+ * st on its own CPU; nothing of its old state stays (syscall MSRs, CR2,
+ * an event it was being given, its TLB entries). */
+static void vmx_vcpu_reset(struct vcpu *v, const struct vcpu_start *st)
+{
+	struct vmx_vcpu *s = VX(v);
+	vmx_load(v);
+	vmx_write_start_state(v, st);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	s->kernel_gs_base = s->star = s->lstar = s->cstar = s->sfmask = 0;
+	s->cr2 = 0;
+	s->pat = VMX_DEFAULT_PAT;
+	if (s->pat_in_vmcs)
+		vmwrite(VMCS_GUEST_IA32_PAT, s->pat);
+	vmx_cpus[v->pcpu].syscall_msr_owner = 0;
+	memcpy(v->gpr, st->gpr, sizeof(v->gpr));
+	v->gpr[GPR_RSP] = st->rsp;
+	s->flush_pending = true;
 }
 
 static void vmx_vcpu_free(struct vcpu *v)
@@ -624,6 +651,7 @@ const struct vcpu_ops vmx_ops = {
 	.tdp_format = vmx_tdp_format,
 	.vcpu_init = vmx_vcpu_init,
 	.vcpu_free = vmx_vcpu_free,
+	.vcpu_reset = vmx_vcpu_reset,
 	.switch_in = vmx_load,
 	.run = vmx_run,
 	.get_rip = vmx_get_rip,
