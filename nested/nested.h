@@ -77,6 +77,8 @@ struct nested_vcpu {
 	uint64_t soft_inj, soft_rip, soft_next_rip;
 	/* Statistics: exits taken in L2, and how many went to L1. */
 	uint64_t l2_exits, l2_reflected, l2_mmio, l2_exc_reinjected, vmruns, vmruns_failed;
+	/* L2's exits by reason (vm->exits counts only L1's). */
+	uint64_t l2_by_reason[EXIT_REASON_COUNT];
 };
 
 /* vm_create: may this VM be nested-capable here? (false: err says why) */
@@ -94,8 +96,10 @@ enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e);
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e);
 /* L0's NPT01 changed (svm_flush_tdp): drop NPT02. */
 void nested_tdp_flushed(struct vcpu *v);
-/* The VM's summary line: L1 and L2 exits counted apart. */
+/* The VM's statistics: L1 and L2 exits counted apart (HC_PRINT_STATS,
+ * at VM stop); nested_l2_exit_count() for the summary line. */
 void nested_print_stats(const struct vcpu *v);
+uint64_t nested_l2_exit_count(const struct vcpu *v);
 
 /* The MSRs nested_msr() answers (their #GP is a rule, not "unknown"). */
 static inline bool nested_owns_msr(const struct vcpu *v, uint32_t msr)

@@ -512,6 +512,7 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 	struct nested_vcpu *n = v->nested;
 	const struct vmcb_control *c02 = &n->vmcb02->control;
 	n->l2_exits++;
+	n->l2_by_reason[(unsigned)e->reason < EXIT_REASON_COUNT ? e->reason : EXIT_UNHANDLED]++;
 	if (!(v->ev.pending & EV_IN_FLIGHT))
 		n->soft_inj = 0; /* L1's software interrupt (if any) was delivered */
 	bool tdp = e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG;
@@ -540,7 +541,7 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
 		return EXIT_ACTION_RESUME;
 	}
-	return l2_after_emulation(v, exit_dispatch(v, e));
+	return l2_after_emulation(v, exit_handle(v, e));
 }
 
 void nested_print_stats(const struct vcpu *v)
@@ -551,4 +552,11 @@ void nested_print_stats(const struct vcpu *v)
 		v->vm->opts.name, v->index, (unsigned long long)n->vmruns, (unsigned long long)n->vmruns_failed,
 		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected, (unsigned long long)n->l2_mmio,
 		(unsigned long long)n->l2_exc_reinjected);
+	kprintf("vm: %s vCPU %u L2 exits:", v->vm->opts.name, v->index);
+	for (int r = 1; r < EXIT_REASON_COUNT; r++)
+		if (n->l2_by_reason[r])
+			kprintf(" %s=%llu", exit_reason_name((enum exit_reason)r), (unsigned long long)n->l2_by_reason[r]);
+	kprintf(" total=%llu\n", (unsigned long long)n->l2_exits);
 }
+
+uint64_t nested_l2_exit_count(const struct vcpu *v) { return v->nested ? v->nested->l2_exits : 0; }

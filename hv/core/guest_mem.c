@@ -61,6 +61,13 @@ int guest_linear_to_gpa_mem(struct vcpu *v, const struct vcpu_paging_state *psp,
 			*fault = pr.fault;
 			return pr.fault.kind;
 		}
+		/* QEMU TCG's CPU sets the accessed bit (5) in the PDPTEs it
+		 * walks, a bit real CPUs never write and treat as reserved
+		 * (APM Vol 2 5.3.3, SDM Vol 3 Table 4-8); the CPU this guest
+		 * runs on accepted them, so Nestor's walk ignores that bit
+		 * rather than fail an instruction the CPU already ran. */
+		for (unsigned i = 0; i < 4; i++)
+			c.guest.pdpte[i] &= ~(1ull << 5);
 	}
 	if (ps->cpl == 3)
 		acc |= WALK_ACC_USER;

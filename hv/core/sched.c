@@ -26,6 +26,7 @@
 #include "hv/host/lapic.h"
 #include "hv/host/lapic_timer.h"
 #include "hv/host/smp.h"
+#include "hv/lib/format.h"
 #include "hv/x86/asm.h"
 #include "nested/nested.h"
 
@@ -270,8 +271,19 @@ bool sched_run(void)
 		uint64_t total = 0;
 		for (int r = 0; r < EXIT_REASON_COUNT; r++)
 			total += vm->exits[r];
-		kprintf("summary: vm %s: status %d (%s), %llu exits%s\n", vm->opts.name, vm->exit_status,
-			vm->stop_reason, (unsigned long long)total, vm->opts.wait ? "" : ", not waited for");
+		/* A nested-capable VM: L1's exits (vm->exits) and L2's apart. */
+		uint64_t l2 = 0;
+		bool nested = false;
+		for (unsigned c = 0; c < vm->nvcpus; c++) {
+			nested |= vm->vcpus[c].nested != 0;
+			l2 += nested_l2_exit_count(&vm->vcpus[c]);
+		}
+		char split[64] = "";
+		if (nested)
+			fmt_snprintf(split, sizeof(split), " (L1 %llu, L2 %llu)", (unsigned long long)total,
+				     (unsigned long long)l2);
+		kprintf("summary: vm %s: status %d (%s), %llu exits%s%s\n", vm->opts.name, vm->exit_status,
+			vm->stop_reason, (unsigned long long)(total + l2), split, vm->opts.wait ? "" : ", not waited for");
 		if (vm->opts.wait) {
 			counted++;
 			passed += vm->exit_status == 0;

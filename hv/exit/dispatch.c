@@ -134,3 +134,11 @@ enum exit_action exit_dispatch(struct vcpu *v, struct vm_exit *e)
 	v->vm->exits[r]++;
 	return handlers[r](v, e);
 }
+
+enum exit_action exit_handle(struct vcpu *v, struct vm_exit *e)
+{
+	unsigned r = (unsigned)e->reason;
+	if (__builtin_expect(r >= EXIT_REASON_COUNT, 0))
+		return handle_unexpected(v, e);
+	return handlers[r](v, e);
+}

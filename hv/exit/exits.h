@@ -25,7 +25,12 @@ enum exit_action {
 
 typedef enum exit_action (*exit_handler_fn)(struct vcpu *v, struct vm_exit *e);
 
+/* Count the exit in the VM's statistics (L1's, for a nested VM), then
+ * handle it. */
 enum exit_action exit_dispatch(struct vcpu *v, struct vm_exit *e);
+/* Handle it without counting: an L2 exit L0 handles is counted with L2's
+ * (nested/nested.h). */
+enum exit_action exit_handle(struct vcpu *v, struct vm_exit *e);
 /* Advance RIP past the exiting instruction (length from the exit record,
  * or decoded when the hardware did not say). */
 enum exit_action exit_skip_instruction(struct vcpu *v, struct vm_exit *e);
