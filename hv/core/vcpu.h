@@ -179,8 +179,8 @@ struct vcpu {
 	/* nested=on VMs only (nested/nested.h), else NULL. */
 	struct nested_vcpu *nested;
 	/* The HC_RAISE_EVENT / HC_TEST_TIMER test source (hv/dev/test_intr.c):
-	 * kept here because an interrupt controller (the PIC on vCPU 0) may
-	 * wrap it as the vCPU's interrupt source. */
+	 * kept here because the local APIC puts it behind itself as the
+	 * vCPU's interrupt source. */
 	struct test_intr *test_source;
 	/* Its local APIC (hv/dev/lapic_dev.c), or NULL (passthrough VMs). */
 	struct lapic_dev *lapic;

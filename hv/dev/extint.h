@@ -1,6 +1,6 @@
 /*
- * extint.h - the 8259 PIC's INTR output as a local APIC sees it (C2 of
- * the helpers' contract): a VM's PIC registers these ops in
+ * extint.h - the 8259 PIC's INTR output as a local APIC sees it: a
+ * VM's PIC registers these ops in
  * vm->extint_ops / vm->extint_ctx. A LAPIC whose LINT0 is in ExtINT mode,
  * or which is hardware-disabled (then LINT0 is the INTR pin, SDM 3A
  * 11.4.3), asks pending() at each entry and, when it delivers, runs the

@@ -1,15 +1,10 @@
 /*
  * pic_dev.c - the 8259A pair of an isolated VM (model: pic.c): ports
  * 0x20-0x21 (master), 0xA0-0xA1 (slave), 0x4D0-0x4D1 (ELCR); a sink of
- * the VM's IRQ lines 0-15; the INTR pin of vCPU 0.
- *
- * Until the local APIC exists the PIC is vCPU 0's interrupt source, as on
- * a PC whose local APIC is disabled (LINT0 is then the INTR pin, SDM 3A
- * 11.4.3). The source it replaces (the HC_RAISE_EVENT test source) stays
- * behind it: its interrupts come when the PIC has none. Once the local
- * APIC exists the PIC is instead only the VM's ExtINT input
- * (hv/dev/extint.h, registered already), which the local APIC's LINT0
- * takes in ExtINT mode (or as the INTR pin while it is disabled).
+ * the VM's IRQ lines 0-15; its INTR output is the VM's ExtINT input
+ * (hv/dev/extint.h), which vCPU 0's local APIC takes through LINT0 in
+ * ExtINT mode, or as the INTR pin while that APIC is hardware-disabled
+ * (SDM 3A 11.4.3; hv/dev/lapic_dev.c).
  *
  * State: one per VM; touched by the exits of the VM's vCPUs (one CPU, or
  * under the VM's exit lock on SMP).
@@ -26,10 +21,6 @@
 struct pic_dev {
 	struct pic_pair pic;
 	struct vm *vm;
-	/* vCPU 0's source before the PIC, asked when the PIC has nothing. */
-	const struct intr_source_ops *next_ops;
-	void *next_ctx;
-	bool last_from_pic; /* the vector highest() gave came from the PIC */
 	bool mcs80_warned;
 };
 
@@ -95,41 +86,6 @@ static void pic_irq_set(void *ctx, unsigned gsi, bool level)
 	}
 }
 
-/* vCPU 0's interrupt source: the PIC first, then the one it replaced. */
-static int pic_src_highest(void *ctx, struct vcpu *v)
-{
-	struct pic_dev *d = ctx;
-	int vec = pic_peek_vector(&d->pic);
-	d->last_from_pic = vec >= 0;
-	if (vec < 0 && d->next_ops)
-		vec = d->next_ops->highest(d->next_ctx, v);
-	return vec;
-}
-
-static void pic_src_ack(void *ctx, struct vcpu *v, uint8_t vector)
-{
-	struct pic_dev *d = ctx;
-	if (d->last_from_pic)
-		pic_intack(&d->pic);
-	else if (d->next_ops)
-		d->next_ops->ack(d->next_ctx, v, vector);
-	pic_changed(d);
-}
-
-static void pic_src_raise(void *ctx, struct vcpu *v, uint8_t vector)
-{
-	struct pic_dev *d = ctx;
-	if (d->next_ops && d->next_ops->raise)
-		d->next_ops->raise(d->next_ctx, v, vector);
-}
-
-static const struct intr_source_ops pic_src_ops = {
-	.name = "8259 PIC (INTR)",
-	.highest = pic_src_highest,
-	.ack = pic_src_ack,
-	.raise = pic_src_raise,
-};
-
 int pic_extint_pending(void *ctx) { return pic_peek_vector(&((struct pic_dev *)ctx)->pic); }
 
 uint8_t pic_extint_ack(void *ctx)
@@ -158,13 +114,8 @@ struct pic_dev *pic_create(struct vm *vm, char *err, size_t errlen)
 		fmt_snprintf(err, errlen, "no room for the PIC among the IRQ line sinks");
 		return 0;
 	}
-	/* The VM's ExtINT input for a local APIC's LINT0; and, while no
-	 * local APIC is there to take it, vCPU 0's INTR pin itself. */
+	/* The VM's ExtINT input, for vCPU 0's local APIC (LINT0). */
 	vm->extint_ops = &pic_extint_ops;
 	vm->extint_ctx = d;
-	struct vcpu *v0 = &vm->vcpus[0];
-	d->next_ops = v0->ev.intr_ops;
-	d->next_ctx = v0->ev.intr_ctx;
-	vcpu_set_intr_source(v0, &pic_src_ops, d);
 	return d;
 }

@@ -16,11 +16,11 @@ struct vm;
 struct pic_dev;
 
 /* Register the PIC with vm (isolated VMs): its ports, its IRQ-line sink,
- * and vCPU 0's interrupt source. The instance, or NULL with err. */
+ * and the VM's ExtINT input. The instance, or NULL with err. */
 struct pic_dev *pic_create(struct vm *vm, char *err, size_t errlen);
 
 /* The PIC's INTR output as the local APIC's LINT0 (ExtINT) sees it, for
- * struct extint_ops (CONTRACTS C2): the vector an INTA would give now or
+ * struct extint_ops: the vector an INTA would give now or
  * -1; the INTA cycle itself. ctx is the struct pic_dev. */
 int pic_extint_pending(void *ctx);
 uint8_t pic_extint_ack(void *ctx);

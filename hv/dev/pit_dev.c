@@ -9,10 +9,8 @@
  *
  * Time is the host TSC in PIT clocks (PIT_HZ), read lazily. IRQ0 edges
  * that passed since the last look are raised, coalesced into one, when
- * the guest touches the PIT or port 0x61, and, once the software-timer
- * queue exists (hv/core/vtimer.h, CONTRACTS C1; the code below uses it
- * when that header is there), when a timer armed for channel 0's next
- * rising edge fires.
+ * the guest touches the PIT or port 0x61, and when a software timer
+ * (hv/core/vtimer.h) armed for channel 0's next rising edge fires.
  *
  * State: one per VM; touched by the exits of the VM's vCPUs (one CPU, or
  * under the VM's exit lock on SMP).
@@ -25,11 +23,9 @@
 #include "hv/lib/format.h"
 #include "hv/x86/asm.h"
 
-#include <stddef.h>
-#if __has_include("hv/core/vtimer.h")
 #include "hv/core/vtimer.h"
-#define PIT_VTIMER 1
-#endif
+
+#include <stddef.h>
 
 #define PIT_PORT 0x40
 #define PORT_B 0x61
@@ -46,9 +42,7 @@ struct pit_dev {
 	int irq_src;
 	uint8_t port_b; /* bits 1-3 as written */
 	uint64_t irq0_next; /* PIT clock of channel 0's next rising OUT edge */
-#ifdef PIT_VTIMER
 	struct vtimer timer; /* fires at irq0_next */
-#endif
 };
 
 static void pit_arm(struct pit_dev *d);
@@ -100,7 +94,6 @@ static void pit_pio_write(void *dev, struct vcpu *v, uint16_t port, unsigned siz
 	pit_arm(d);
 }
 
-#ifdef PIT_VTIMER
 /* One PIT clock late at most, so that the edge has passed when it fires. */
 static void pit_arm(struct pit_dev *d)
 {
@@ -116,9 +109,6 @@ static void pit_timer_fire(struct vtimer *t)
 	pit_irq0_update(d, pit_now());
 	pit_arm(d);
 }
-#else
-static void pit_arm(struct pit_dev *d) { (void)d; }
-#endif
 
 static const struct pio_ops pit_pio_ops = {
 	.name = "8254 PIT",
@@ -134,9 +124,7 @@ int pit_create(struct vm *vm, char *err, size_t errlen)
 	d->vm = vm;
 	pit_reset(&d->pit);
 	d->irq0_next = PIT_NEVER;
-#ifdef PIT_VTIMER
 	d->timer.fire = pit_timer_fire;
-#endif
 	d->irq_src = irq_source_alloc(&vm->irq);
 	if (d->irq_src < 0)
 		return fmt_error(err, errlen, "no IRQ source left for the PIT");

@@ -9,10 +9,10 @@
  * 63 MiB (0x17-0x18 and 0x30-0x31), memory above 16 MiB in 64 KiB units
  * (0x34-0x35).
  *
- * Interrupts are brought up to date when the guest touches the RTC and,
- * once the software-timer queue exists (hv/core/vtimer.h, CONTRACTS C1;
- * the code below uses it when that header is there), when a timer armed
- * for the next event fires while IRQ8 is low.
+ * Interrupts are brought up to date when the guest touches the RTC and
+ * when a software timer (hv/core/vtimer.h) armed for the next periodic,
+ * alarm or update-ended event fires while IRQ8 is low, so they come on
+ * time while the guest runs elsewhere or halts.
  * Port 0x70's bit 7 masks NMIs on a PC; Nestor keeps it (rtc_nmi_masked)
  * for the NMI sources to come.
  *
@@ -28,12 +28,9 @@
 #include "hv/host/tsc.h"
 #include "hv/x86/asm.h"
 
-#include <stddef.h>
-/* The RTC's events on the software-timer queue (RTC_VTIMER) stay off:
- * with them the update-ended interrupt is missed on QEMU SVM (the rtc
- * case); until that is found, IRQ8 follows the guest's port accesses as
- * before, which the rtc case covers on every platform. */
 #include "hv/core/vtimer.h"
+
+#include <stddef.h>
 
 #define RTC_PORT 0x70
 #define RTC_IRQ 8
@@ -42,9 +39,7 @@ struct rtc_dev {
 	struct rtc rtc;
 	struct vm *vm;
 	int irq_src;
-#ifdef RTC_VTIMER
 	struct vtimer timer; /* the next event while IRQ8 is low */
-#endif
 };
 
 static uint64_t host_now_ns(void)
@@ -58,18 +53,13 @@ static void rtc_irq_update(struct rtc_dev *d, uint64_t now)
 {
 	bool level = rtc_irq(&d->rtc);
 	irq_line_set(&d->vm->irq, d->irq_src, RTC_IRQ, level);
-#ifdef RTC_VTIMER
 	uint64_t next = level ? RTC_NEVER : rtc_next_event(&d->rtc, now);
 	if (next == RTC_NEVER)
 		vtimer_cancel(&d->timer);
 	else
 		vtimer_arm(&d->timer, host_time_to_tsc(next));
-#else
-	(void)now;
-#endif
 }
 
-#ifdef RTC_VTIMER
 static void rtc_timer_fire(struct vtimer *t)
 {
 	struct rtc_dev *d = (struct rtc_dev *)((char *)t - offsetof(struct rtc_dev, timer));
@@ -77,7 +67,6 @@ static void rtc_timer_fire(struct vtimer *t)
 	rtc_update(&d->rtc, now);
 	rtc_irq_update(d, now);
 }
-#endif
 
 static uint32_t rtc_pio_read(void *dev, struct vcpu *v, uint16_t port, unsigned size)
 {
@@ -119,9 +108,8 @@ struct rtc_dev *rtc_create(struct vm *vm, char *err, size_t errlen)
 		return 0;
 	d->vm = vm;
 	rtc_reset(&d->rtc, host_now_ns());
-#ifdef RTC_VTIMER
 	d->timer.fire = rtc_timer_fire;
-#endif
+	d->timer.vm = vm;
 	uint64_t kib = vm->ram_size >> 10;
 	put16(&d->rtc, 0x15, 640);
 	uint64_t ext = kib > 1024 ? kib - 1024 : 0;

@@ -2,8 +2,8 @@
  * test_intr.c - the interrupt source of a vCPU that has no interrupt
  * controller: it holds what HC_RAISE_EVENT asked for (256 vectors, highest
  * delivered first, as a local APIC's IRR would be) so the event core can be
- * tested on both vendors. An emulated local APIC replaces it as the vCPU's
- * source.
+ * tested on both vendors. An isolated VM's local APIC (lapic_dev.c) asks
+ * it after its own IRR, so these test interrupts keep their meaning there.
  *
  * HC_TEST_TIMER arms a software timer (hv/core/vtimer.h) that raises a
  * vector here when it fires: it tests the timer queues and HLT wake-up
