@@ -197,11 +197,23 @@ static void cpu_loop(unsigned cpu)
 {
 	unsigned cursor = ~0u;
 	struct vcpu *last = 0;
+	/* The vCPU whose slice a software timer cut short, or which halted
+	 * before its slice ended, goes on with the rest of it when a timer
+	 * has just given it an event (its own LAPIC timer): that interrupt
+	 * must not wait a whole slice of another vCPU on this CPU. Otherwise
+	 * the round robin moves on as usual, so a vCPU another's timer woke
+	 * gets its turn. */
+	struct vcpu *resume = 0;
 	uint8_t host_fpu[512] __attribute__((aligned(16)));
 	fpu_save(host_fpu);
 	while (foreground_running()) {
 		vtimer_run_due(rdtsc());
-		struct vcpu *v = pick_next(cpu, &cursor);
+		struct vcpu *v = resume && resume->state == VCPU_RUNNABLE && !resume->vm->stopped &&
+					 __atomic_load_n(&resume->ev.pending, __ATOMIC_ACQUIRE) ? resume : 0;
+		bool rest_of_slice = v != 0;
+		resume = 0;
+		if (!v)
+			v = pick_next(cpu, &cursor);
 		if (!v) {
 			stop_stuck_vms();
 			if (!pick_next(cpu, &cursor) && foreground_running())
@@ -219,12 +231,16 @@ static void cpu_loop(unsigned cpu)
 			switch_in(v);
 			last = v;
 		}
-		slice_end[cpu] = rdtsc() + SLICE_TSC_TICKS;
+		if (!rest_of_slice)
+			slice_end[cpu] = rdtsc() + SLICE_TSC_TICKS;
 		program_slice(cpu, v);
 		cpu_current[cpu] = v;
 		cpu_slices[cpu]++;
+		v->yield_requested = false;
 		run_vcpu(v);
 		cpu_current[cpu] = 0;
+		if (!v->yield_requested && rdtsc() < slice_end[cpu])
+			resume = v;
 	}
 	if (last)
 		fpu_save(last->fpu);

@@ -88,6 +88,7 @@ enum exit_action handle_hypercall(struct vcpu *v, struct vm_exit *e)
 		vm_stop(vm, (int)a1, "exit hypercall");
 		return EXIT_ACTION_STOPPED;
 	case HC_YIELD:
+		v->yield_requested = true; /* the scheduler moves on (sched.c) */
 		next = EXIT_ACTION_YIELD;
 		break;
 	case HC_RDTSC_INSNS:

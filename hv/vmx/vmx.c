@@ -451,6 +451,18 @@ static void load_msrs_before_entry(struct vcpu *v)
 	}
 }
 
+/* The preemption timer value for the rest of the slice (no save control). */
+static uint32_t vmx_preempt_left(const struct vmx_vcpu *s)
+{
+	if (!s->slice_end_tsc)
+		return s->preempt_value;
+	uint64_t now = rdtsc();
+	if (now >= s->slice_end_tsc)
+		return 0;
+	uint64_t val = (s->slice_end_tsc - now) >> (caps.vmx.misc & 0x1f);
+	return val > 0xffffffffull ? 0xffffffffu : (uint32_t)val;
+}
+
 static void vmx_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *s = VX(v);
@@ -460,7 +472,7 @@ static void vmx_run(struct vcpu *v, struct vm_exit *e)
 		vmx_load(v);
 	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 	if (!s->save_preempt && (ctl_pin & PIN_PREEMPTION_TIMER))
-		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
+		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, vmx_preempt_left(s));
 	vmx_inject_events(v);
 	if (s->flush_pending)
 		do_flush(v);
@@ -565,6 +577,10 @@ static void vmx_set_slice(struct vcpu *v, uint64_t tsc_ticks)
 	if (tsc_ticks && !val)
 		val = 1;
 	s->preempt_value = (uint32_t)val;
+	/* Without "save VMX-preemption timer value" (Bochs) every entry
+	 * reloads the value: it is then recomputed from this end, or a vCPU
+	 * that exits often would never reach it. */
+	s->slice_end_tsc = tsc_ticks ? rdtsc() + tsc_ticks : 0;
 	vmx_load(v);
 	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, s->preempt_value);
 }

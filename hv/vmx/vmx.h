@@ -26,6 +26,7 @@ struct vmx_vcpu {
 	bool save_preempt;         /* the timer value survives exits */
 	bool pat_in_vmcs;
 	uint32_t preempt_value;
+	uint64_t slice_end_tsc;     /* TSC at the end of the slice set, 0: none */
 	uint64_t pat;              /* when !pat_in_vmcs */
 	/* Syscall MSRs without VMCS fields: kept here, loaded into the real
 	 * MSRs while this vCPU owns the CPU (Nestor itself never uses them). */

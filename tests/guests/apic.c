@@ -6,6 +6,10 @@
  * (it ends HLT, comes no earlier than the count says, the current count
  * falls), ESR, and x2APIC through MSRs.
  *
+ * Command line: late=TICKS also checks that the one-shot and deadline
+ * interrupts came no later than that (platforms whose TSC counts
+ * instructions: Bochs).
+ *
  * Timer rates: CPUID 0x40000010 EBX (bus kHz) is the rate the APIC timer
  * counts before its divider on Nestor, EAX the TSC rate; so a count of N
  * with divide-by-1 lasts N * tsc_khz / bus_khz TSC ticks at least.
@@ -189,6 +193,11 @@ static void check_timer(bool nestor)
 	guest_check_nestor(nestor, dt >= want, "not before the count ran out (%llu TSC ticks, count needs %llu)",
 			   (unsigned long long)dt, (unsigned long long)want);
 	guest_check(rd(R_TIMER_CCR) == 0, "current count 0 after expiry");
+	uint32_t late;
+	bool check_late = cmdline_get_u32("late", &late);
+	if (check_late)
+		guest_check(dt < want + late, "the one-shot interrupt came at most %u TSC ticks late (%llu)", late,
+			    (unsigned long long)(dt - want));
 	/* Masked: counts down, no interrupt. */
 	timer_hits = 0;
 	wr(R_LVT_TIMER, LVT_MASKED | V_TIMER);
@@ -227,12 +236,15 @@ static void check_timer(bool nestor)
 	/* (On a loaded host it may have fired already: then it reads 0 and
 	 * the vector waits in IRR, IF being 0.) */
 	uint64_t back = rdmsr(MSR_TSC_DEADLINE);
-	guest_check(back == deadline || (back == 0 && vec_bit(R_IRR, V_TIMER)), "IA32_TSC_DEADLINE reads back (0x%llx)",
-		    (unsigned long long)back);
+	bool back_ok = back == deadline || (back == 0 && vec_bit(R_IRR, V_TIMER));
 	while (!timer_hits)
-		sti_hlt();
+		sti_hlt(); /* (printing first would delay it: IF is 0 meanwhile) */
+	guest_check(back_ok, "IA32_TSC_DEADLINE reads back (0x%llx)", (unsigned long long)back);
 	guest_check(timer_hits == 1 && timer_tsc >= deadline, "deadline interrupt at TSC %llu, deadline %llu",
 		    (unsigned long long)timer_tsc, (unsigned long long)deadline);
+	if (check_late)
+		guest_check(timer_tsc < deadline + late, "the deadline interrupt came at most %u TSC ticks late (%llu)",
+			    late, (unsigned long long)(timer_tsc - deadline));
 	guest_check(rdmsr(MSR_TSC_DEADLINE) == 0, "IA32_TSC_DEADLINE 0 once it fired");
 	/* Leaving deadline mode disarms it. */
 	timer_hits = 0;
