@@ -7,10 +7,16 @@
 #include "hv/core/sched.h"
 #include "hv/core/vm.h"
 #include "hv/host/percpu.h"
+#include "hv/lib/spinlock.h"
 #include "hv/x86/asm.h"
 
 static struct vtimer *queue[MAX_CPUS];
+/* Each queue's lock: a device timer of a VM of several vCPUs may be
+ * re-armed or cancelled from another CPU than the one whose queue holds it
+ * (its device was touched by another vCPU), under vm->lock. */
+static struct spinlock qlock[MAX_CPUS];
 
+/* Caller holds qlock[t->cpu]. */
 static void unlink(struct vtimer *t)
 {
 	struct vtimer **p = &queue[t->cpu];
@@ -26,8 +32,13 @@ static void unlink(struct vtimer *t)
 
 void vtimer_cancel(struct vtimer *t)
 {
-	if (t->armed)
+	if (!__atomic_load_n(&t->armed, __ATOMIC_ACQUIRE))
+		return;
+	unsigned cpu = t->cpu;
+	spin_lock(&qlock[cpu]);
+	if (t->armed && t->cpu == cpu)
 		unlink(t);
+	spin_unlock(&qlock[cpu]);
 }
 
 void vtimer_arm(struct vtimer *t, uint64_t deadline_tsc)
@@ -35,6 +46,7 @@ void vtimer_arm(struct vtimer *t, uint64_t deadline_tsc)
 	unsigned cpu = this_cpu();
 	uint64_t before = vtimer_next_deadline();
 	vtimer_cancel(t);
+	spin_lock(&qlock[cpu]);
 	t->deadline = deadline_tsc;
 	t->cpu = cpu;
 	t->armed = true;
@@ -45,6 +57,7 @@ void vtimer_arm(struct vtimer *t, uint64_t deadline_tsc)
 		p = &(*p)->next;
 	t->next = *p;
 	*p = t;
+	spin_unlock(&qlock[cpu]);
 	if (vtimer_next_deadline() != before)
 		sched_deadline_changed();
 }
@@ -57,10 +70,25 @@ uint64_t vtimer_next_deadline(void)
 
 void vtimer_run_due(uint64_t now)
 {
-	struct vtimer **q = &queue[this_cpu()];
-	while (*q && (*q)->deadline <= now) {
-		struct vtimer *t = *q;
+	unsigned cpu = this_cpu();
+	for (;;) {
+		spin_lock(&qlock[cpu]);
+		struct vtimer *t = queue[cpu];
+		if (!t || t->deadline > now) {
+			spin_unlock(&qlock[cpu]);
+			return;
+		}
 		unlink(t);
+		spin_unlock(&qlock[cpu]);
+		/* The device's state is the VM's: a VM of several vCPUs has its
+		 * exits under vm->lock, so its timers fire under it too. (A
+		 * timer re-armed elsewhere in between fires once more than
+		 * needed; fire() recomputes from the device's state.) */
+		bool shared = t->vm && t->vm->nvcpus > 1;
+		if (shared)
+			spin_lock(&t->vm->lock);
 		t->fire(t); /* may arm t or others again */
+		if (shared)
+			spin_unlock(&t->vm->lock);
 	}
 }

@@ -12,11 +12,12 @@
  * per exit. A CPU with nothing to run but an armed timer waits for it in
  * sti;hlt with the host LAPIC timer set to the deadline.
  *
- * Locking: a timer lives on the queue of the CPU that armed it; only that
- * CPU arms, cancels or fires it (a device's timers belong to the vCPU
- * whose exits drive the device). `vm`, when set, counts the VM's armed
- * timers (vm->timers_armed), which tells the scheduler a halted VM may
- * still be woken.
+ * Locking: a timer lives on the queue of the CPU that armed it, and fires
+ * there. Each queue has a lock, so a timer may be re-armed or cancelled
+ * from another CPU (a device of a VM of several vCPUs, touched by any of
+ * them under vm->lock); such a VM's timers fire under vm->lock. `vm`,
+ * when set, counts the VM's armed timers (vm->timers_armed), which tells
+ * the scheduler a halted VM may still be woken.
  */
 #ifndef NESTOR_CORE_VTIMER_H
 #define NESTOR_CORE_VTIMER_H
