@@ -241,6 +241,12 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	v02->save.dbgctl = 0;               /* no LBR virtualization */
 }
 
+/* L2's physical space for L0's own accesses (below, after the #VMEXIT
+ * emulation a fault of L1's NPT needs). */
+static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa, struct walk_fault *f);
+static void *l2_table_ptr(void *opaque, uint64_t l2gpa, unsigned size);
+static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struct walk_fault *f);
+
 enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa)
 {
 	struct nested_vcpu *n = v->nested;
@@ -288,6 +294,13 @@ enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa
 		n->gif = false;
 		return EXIT_ACTION_RESUME;
 	}
+	if (n->np)
+		n->l2_space = (struct tdp_guest_space){
+			.tables = { .ptr = l2_table_ptr, .opaque = v },
+			.to_vm = l2_to_l1,
+			.fault = l2_space_fault,
+			.opaque = v,
+		};
 	struct vmcb *v01 = s->vmcb;
 	v01->save.rax = v->gpr[GPR_RAX];
 	v01->save.rsp = v->gpr[GPR_RSP];
@@ -483,13 +496,8 @@ static enum exit_action l2_npf(struct vcpu *v, struct vm_exit *e)
 		return EXIT_ACTION_RESUME; /* an HC_SET_PERM page of L1, mapped back */
 	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table && vm_mmio_at(v->vm, r.fault.gpa)) {
 		n->l2_mmio++;
-		struct tdp_guest_space sp = {
-			.tables = { .ptr = l2_table_ptr, .opaque = v },
-			.to_vm = l2_to_l1,
-			.fault = l2_space_fault,
-			.opaque = v,
-		};
-		return l2_after_emulation(v, tdp_emulate_mmio(v, e, r.fault.gpa, r.fault.kind == WALK_FAULT_NOT_PRESENT, &sp));
+		return l2_after_emulation(v, tdp_emulate_mmio(v, e, r.fault.gpa, r.fault.kind == WALK_FAULT_NOT_PRESENT,
+							      &n->l2_space));
 	}
 	vm_stop_with_report(v, e, r.fault.dim == WALK_DIM_NONE
 					  ? "out of memory for the nested page table of L2 (NPT02)"
