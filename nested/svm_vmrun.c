@@ -549,6 +549,15 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
 		return EXIT_ACTION_RESUME;
 	}
+	if (e->reason == EXIT_HYPERCALL) {
+		/* L1 does not intercept VMMCALL: a VMMCALL that is not
+		 * intercepted raises #UD in the guest (APM Vol 3, VMMCALL;
+		 * VMCB02 intercepts it only for L0). Nestor's hypercalls are
+		 * L1's ABI, never L2's: L2 takes #UD, or L1 gets it if it
+		 * intercepts #UD. */
+		vm_inject_ud(v);
+		return l2_after_emulation(v, EXIT_ACTION_RESUME);
+	}
 	return l2_after_emulation(v, exit_handle(v, e));
 }
 

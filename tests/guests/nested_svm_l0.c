@@ -25,6 +25,9 @@
  *    a REP OUTSB from a buffer L1's NPT does not map, which is L1's #NPF
  *    (EXITINFO1 0x100000004: user, read, not present, final translation;
  *    EXITINFO2 the L2-physical address) with RIP at the OUTSB.
+ *  - VMMCALL (L0 intercepts it for L1's hypercalls; L1 does not): #UD in
+ *    L2 as on a CPU whose VMMCALL intercept is clear, reflected to L1
+ *    when L1 intercepts #UD, else delivered through L2's IDT.
  */
 #include "lib/guest.h"
 #include "lib/svm.h"
@@ -69,6 +72,19 @@ __asm__(".text\n"
 	"rep insb\n"
 	"l2_ins_done: vmmcall\n"
 	"jmp l2_ins_done\n");
+
+/* VMMCALL that L1 does not intercept (EAX: a function Nestor does not
+ * have, so a hypercall would return to the HLT); L2's #UD handler
+ * reports the address the fault pushed. */
+extern char l2_ud[], l2_ud_after[], l2_ud_handler[], l2_ud_handler_hlt[];
+__asm__(".text\n"
+	"l2_ud: vmmcall\n"
+	"l2_ud_after: hlt\n"
+	"jmp l2_ud_after\n"
+	"l2_ud_handler: movl (%esp), %ebx\n"
+	"movl $0x0d06, %eax\n"
+	"l2_ud_handler_hlt: hlt\n"
+	"jmp l2_ud_handler_hlt\n");
 
 /* L2's tables (entries hold L2-physical addresses) and L1's NPT. */
 static uint64_t pae_pdpt[512] __attribute__((aligned(4096)));
@@ -174,6 +190,49 @@ static void check_string_io(void)
 		    (unsigned long long)v->save.rip, svm_l2_gprs.ecx);
 }
 
+static uint64_t l2_idt[8] __attribute__((aligned(8)));
+
+static uint64_t gate32(void *handler)
+{
+	uint16_t cs;
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	uint32_t h = (uint32_t)(uintptr_t)handler;
+	return (h & 0xffff) | ((uint64_t)cs << 16) | (0x8e00ull << 32) | ((uint64_t)(h >> 16) << 48);
+}
+
+/* An L2 VMMCALL that L1 does not intercept is #UD (APM Vol 3, VMMCALL),
+ * never a Nestor hypercall: reflected to L1 when it intercepts #UD (RIP
+ * at the VMMCALL, a fault), else delivered through L2's IDT. */
+static void check_vmmcall_ud(void)
+{
+	struct vmcb *v = svm_vmcb_flat32((void (*)(void))l2_ud, l2_stack + sizeof(l2_stack));
+	v->control.intercept_misc1 |= SVM_INTERCEPT1_HLT;
+	v->control.intercept_exc = 1u << 6;
+	v->save.rax = 0x7fff0000u;
+	run(v);
+	guest_check(v->control.exitcode == SVM_EXIT_EXCP_BASE + 6 && v->control.exitinfo1 == 0 &&
+			    v->save.rip == (uint32_t)(uintptr_t)l2_ud && v->save.rax == 0x7fff0000u,
+		    "L2 VMMCALL, L1 intercepting #UD but not VMMCALL: #UD to L1 (EXITCODE 0x%llx EXITINFO1 0x%llx at "
+		    "RIP 0x%llx, want 0x%x; EAX 0x%llx)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->control.exitinfo1,
+		    (unsigned long long)v->save.rip, (uint32_t)(uintptr_t)l2_ud, (unsigned long long)v->save.rax);
+
+	l2_idt[6] = gate32(l2_ud_handler);
+	v = svm_vmcb_flat32((void (*)(void))l2_ud, l2_stack + sizeof(l2_stack));
+	v->control.intercept_misc1 |= SVM_INTERCEPT1_HLT;
+	v->save.idtr.base = (uint32_t)(uintptr_t)l2_idt;
+	v->save.idtr.limit = sizeof(l2_idt) - 1;
+	v->save.rax = 0x7fff0000u;
+	svm_l2_gprs = (struct svm_gprs){ 0 };
+	run(v);
+	guest_check(v->control.exitcode == SVM_EXIT_HLT && v->save.rip == (uint32_t)(uintptr_t)l2_ud_handler_hlt &&
+			    v->save.rax == 0x0d06 && svm_l2_gprs.ebx == (uint32_t)(uintptr_t)l2_ud,
+		    "L2 VMMCALL, L1 intercepting neither: #UD through L2's IDT (EXITCODE 0x%llx at RIP 0x%llx, EAX "
+		    "0x%llx, pushed EIP 0x%x, want 0x%x)",
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rip,
+		    (unsigned long long)v->save.rax, svm_l2_gprs.ebx, (uint32_t)(uintptr_t)l2_ud);
+}
+
 int guest_main(const struct mb_info *mbi)
 {
 	(void)mbi;
@@ -191,6 +250,7 @@ int guest_main(const struct mb_info *mbi)
 	check_cr4(true, 0);
 	check_cr4(true, CR4_TOGGLE);
 	check_string_io();
+	check_vmmcall_ud();
 	__asm__ volatile("mov %0, %%cr4" ::"r"(cr4));
 	nestor_hypercall(HC_PRINT_STATS, 0, 0, 0);
 	guest_say("%d checks failed", guest_failures());
