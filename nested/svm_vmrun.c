@@ -241,12 +241,6 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	v02->save.dbgctl = 0;               /* no LBR virtualization */
 }
 
-/* L2's physical space for L0's own accesses (below, after the #VMEXIT
- * emulation a fault of L1's NPT needs). */
-static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa, struct walk_fault *f);
-static void *l2_table_ptr(void *opaque, uint64_t l2gpa, unsigned size);
-static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struct walk_fault *f);
-
 enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa)
 {
 	struct nested_vcpu *n = v->nested;
@@ -294,13 +288,6 @@ enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa
 		n->gif = false;
 		return EXIT_ACTION_RESUME;
 	}
-	if (n->np)
-		n->l2_space = (struct tdp_guest_space){
-			.tables = { .ptr = l2_table_ptr, .opaque = v },
-			.to_vm = l2_to_l1,
-			.fault = l2_space_fault,
-			.opaque = v,
-		};
 	struct vmcb *v01 = s->vmcb;
 	v01->save.rax = v->gpr[GPR_RAX];
 	v01->save.rsp = v->gpr[GPR_RSP];
@@ -470,6 +457,16 @@ static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struc
 		return EXIT_ACTION_STOPPED;
 	}
 	return reflect_npf(opaque, l2gpa, f, 0); /* a final translation (bit 32) */
+}
+
+void nested_svm_space_init(struct vcpu *v)
+{
+	v->nested->l2_space = (struct tdp_guest_space){
+		.tables = { .ptr = l2_table_ptr, .opaque = v },
+		.to_vm = l2_to_l1,
+		.fault = l2_space_fault,
+		.opaque = v,
+	};
 }
 
 /* An #NPF of L2 under L1's nested paging: build the NPT02 entry, or give
