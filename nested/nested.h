@@ -75,6 +75,10 @@ struct nested_vcpu {
 	 * -> L1-physical) for every access L0 makes to L2's memory itself:
 	 * MMIO emulation, instruction decode, PDPTE loads, string I/O. */
 	struct tdp_guest_space l2_space;
+	/* The last access to L2's page tables through it that L1's NPT
+	 * refused (l2_table_ptr), for the #NPF L1 gets. */
+	struct walk_fault table_fault;
+	bool table_fault_valid;
 	/* A software interrupt L1 injected (VMCB12 EVENTINJ type 4) that has
 	 * not reached L2 yet: an exit during its delivery leaves RIP at
 	 * soft_rip and the event in EXITINTINFO; there is no INT instruction

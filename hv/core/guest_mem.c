@@ -115,8 +115,13 @@ static int guest_copy_linear(struct vcpu *v, uint64_t gla, uint8_t *buf, uint64_
 		if (chunk > len)
 			chunk = len;
 		uint64_t gpa;
-		if (guest_linear_to_gpa_mem(v, &ps, sp ? &sp->tables : 0, gla, acc, &gpa, fault))
+		if (guest_linear_to_gpa_mem(v, &ps, sp ? &sp->tables : 0, gla, acc, &gpa, fault)) {
+			/* One of the guest's tables that L1's NPT does not give. */
+			if (sp && fault->dim == WALK_DIM_GUEST && fault->kind == WALK_FAULT_NO_MEMORY &&
+			    sp->table_fault(sp->opaque, fault))
+				return GUEST_MEM_NESTED;
 			return -1;
+		}
 		uint8_t *p;
 		int rc = guest_phys_page(v, sp, gpa, chunk, acc, &p, fault);
 		if (rc) {

@@ -24,7 +24,9 @@
  *    REP INSB from fw_cfg (its "QEMU" signature lands in L2's buffer), and
  *    a REP OUTSB from a buffer L1's NPT does not map, which is L1's #NPF
  *    (EXITINFO1 0x100000004: user, read, not present, final translation;
- *    EXITINFO2 the L2-physical address) with RIP at the OUTSB.
+ *    EXITINFO2 the L2-physical address) with RIP at the OUTSB, and one
+ *    from a linear address whose page table L1's NPT does not map (L1's
+ *    #NPF with bit 33, exactly as the CPU's own walk reports it).
  *  - VMMCALL (L0 intercepts it for L1's hypercalls; L1 does not): #UD in
  *    L2 as on a CPU whose VMMCALL intercept is clear, reflected to L1
  *    when L1 intercepts #UD, else delivered through L2's IDT.
@@ -37,6 +39,8 @@ const char guest_name[] = "nested_svm_l0";
 
 #define ALIAS 0x04000000u   /* L2-physical = L1-physical + 64 MiB */
 #define UNMAPPED 0x00800000u /* linear 8 MiB: L2-physical ALIAS + 8 MiB, not in L1's NPT */
+#define UNMAPPED_PT 0x00a00000u /* linear 10 MiB: its page table at L2-physical ALIAS + 8 MiB + 12 KiB */
+#define UNMAPPED_PT_GPA (ALIAS + UNMAPPED + 0x3000u)
 #define P 1u
 #define RW 2u
 #define US 4u
@@ -71,7 +75,12 @@ __asm__(".text\n"
 	"cld\n"
 	"rep insb\n"
 	"l2_ins_done: vmmcall\n"
-	"jmp l2_ins_done\n");
+	"jmp l2_ins_done\n"
+	/* A load L2 performs itself (the CPU's walk, not L0's). */
+	"l2_load: movb (%esi), %al\n"
+	"l2_load_done: vmmcall\n"
+	"jmp l2_load_done\n");
+extern char l2_load[];
 
 /* VMMCALL that L1 does not intercept (EAX: a function Nestor does not
  * have, so a hypercall would return to the HLT); L2's #UD handler
@@ -102,6 +111,7 @@ static void build_tables(void)
 	for (unsigned i = 0; i < 4; i++)
 		pd[i] = (ALIAS + ((uint64_t)i << 21)) | P | RW | US | PS;
 	pd[UNMAPPED >> 21] = (ALIAS + UNMAPPED) | P | RW | US | PS;
+	pd[UNMAPPED_PT >> 21] = UNMAPPED_PT_GPA | P | RW | US;
 	pae_pdpt[0] = l2pa(pd) | P; /* legacy PAE PDPTEs have no RW/US */
 	l4_pml4[0] = l2pa(l4_pdpt) | P | RW | US;
 	l4_pdpt[0] = l2pa(pd) | P | RW | US;
@@ -188,6 +198,32 @@ static void check_string_io(void)
 		    "0x%llx at RIP 0x%llx, ECX %u",
 		    (unsigned long long)v->control.exitinfo1, (unsigned long long)v->control.exitinfo2,
 		    (unsigned long long)v->save.rip, svm_l2_gprs.ecx);
+
+	/* A page table of L2 that L1's NPT does not map: the CPU's own walk
+	 * (L2's load) gives L1 #NPF with bit 33 (a guest-table access), W and
+	 * U (the walk may set A/D bits: a user write), EXITINFO2 the table
+	 * entry's L2-physical address (QEMU TCG and Bochs agree); L0's walk
+	 * for L2's REP OUTSB from there must give L1 the same. */
+	const uint64_t want1 = 0x200000006ull, want2 = UNMAPPED_PT_GPA + 8 * ((UNMAPPED_PT + 0x5020) >> 12 & 511);
+	v = l2_vmcb(l2_load, false, 0, 0);
+	svm_l2_gprs = (struct svm_gprs){ .esi = UNMAPPED_PT + 0x5020 };
+	run(v);
+	uint64_t cpu1 = v->control.exitinfo1, cpu2 = v->control.exitinfo2;
+	guest_check(v->control.exitcode == SVM_EXIT_NPF && cpu1 == want1 && cpu2 == want2 &&
+			    v->save.rip == (uint32_t)(uintptr_t)l2_load,
+		    "PAE L2 under NP: the CPU's load through a page table L1's NPT does not map: #NPF EXITINFO1 0x%llx "
+		    "EXITINFO2 0x%llx (want 0x%llx 0x%llx)",
+		    (unsigned long long)cpu1, (unsigned long long)cpu2, (unsigned long long)want1,
+		    (unsigned long long)want2);
+	v = l2_vmcb(l2_outs, false, 0, 0);
+	svm_l2_gprs = (struct svm_gprs){ .esi = UNMAPPED_PT + 0x5020, .ecx = 3, .edx = 0x3f8 };
+	run(v);
+	guest_check(v->control.exitcode == SVM_EXIT_NPF && v->control.exitinfo1 == cpu1 && v->control.exitinfo2 == cpu2 &&
+			    v->save.rip == (uint32_t)(uintptr_t)l2_outs + 1 && svm_l2_gprs.ecx == 3,
+		    "PAE L2 under NP: REP OUTSB through a page table L1's NPT does not map: #NPF EXITINFO1 0x%llx "
+		    "EXITINFO2 0x%llx as the CPU's (EXITCODE 0x%llx at RIP 0x%llx)",
+		    (unsigned long long)v->control.exitinfo1, (unsigned long long)v->control.exitinfo2,
+		    (unsigned long long)v->control.exitcode, (unsigned long long)v->save.rip);
 }
 
 static uint64_t l2_idt[8] __attribute__((aligned(8)));
