@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "hv/core/vcpu.h"
+#include "hv/exit/exits.h"
 #include "hv/svm/vmcb.h"
 #include "hv/x86/asm.h"
 #include "mm/ptbuild.h"
@@ -70,6 +71,14 @@ struct nested_vcpu {
 	uint64_t ncr3_12, npt12_key;
 	uint32_t asid12;
 	struct svm_nested_caps caps;  /* what L1's CPU offers (its CPUID) */
+	/* L2's physical space under L1's nested paging (L2-GPA -> L1's NPT
+	 * -> L1-physical) for every access L0 makes to L2's memory itself:
+	 * MMIO emulation, instruction decode, PDPTE loads, string I/O. */
+	struct tdp_guest_space l2_space;
+	/* The last access to L2's page tables through it that L1's NPT
+	 * refused (l2_table_ptr), for the #NPF L1 gets. */
+	struct walk_fault table_fault;
+	bool table_fault_valid;
 	/* A software interrupt L1 injected (VMCB12 EVENTINJ type 4) that has
 	 * not reached L2 yet: an exit during its delivery leaves RIP at
 	 * soft_rip and the event in EXITINTINFO; there is no INT instruction
@@ -110,6 +119,13 @@ static inline bool nested_owns_msr(const struct vcpu *v, uint32_t msr)
 /* GIF as the event code sees it: held interrupts and NMIs while 0. */
 static inline bool nested_gif(const struct vcpu *v) { return !v->nested || v->nested->gif; }
 static inline bool nested_in_l2(const struct vcpu *v) { return v->nested && v->nested->guest_mode; }
+/* The physical space of the vCPU's current guest when it is not the VM's
+ * own (an L2 under L1's nested paging), else NULL: what L0 reads or
+ * writes of that guest's memory goes through it (hv/core/guest_mem.c). */
+static inline const struct tdp_guest_space *nested_guest_space(const struct vcpu *v)
+{
+	return v->nested && v->nested->guest_mode && v->nested->np ? &v->nested->l2_space : 0;
+}
 /* EXITINTINFO info of an L2 exit holds a software interrupt: is it L1's
  * injected one (re-inject it: true, and *next_rip is the return address
  * VMCB02's NEXT_RIP must give) or one of L2's INT instructions (false:

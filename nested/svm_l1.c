@@ -57,6 +57,8 @@ int nested_vcpu_init(struct vcpu *v)
 	memset(n, 0, sizeof(*n));
 	n->self_pa = pa;
 	n->gif = true; /* GIF is 1 at reset (APM 15.17) */
+	v->nested = n;
+	nested_svm_space_init(v);
 	n->vmcb02_pa = page_alloc();
 	n->vmcb12_copy_pa = page_alloc();
 	n->iopm02_pa = pages_alloc_contig(3, 4096);

@@ -10,6 +10,8 @@ uint32_t nested_svm_features(void);
 unsigned nested_l1_maxphyaddr(struct vcpu *v);
 /* The state VMLOAD/VMSAVE move (APM 15.5.2), bases made canonical. */
 void nested_svm_copy_vmload_state(struct vmcb_save *dst, const struct vmcb_save *src);
+/* Set v->nested->l2_space once (vCPU setup; it never changes). */
+void nested_svm_space_init(struct vcpu *v);
 /* VMRUN by L1 with a checked address (svm_vmrun.c). */
 enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t vmcb12_pa);
 

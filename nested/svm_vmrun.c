@@ -41,6 +41,7 @@
 #include "nested/reflect.h"
 #include "nested/svm_reflect.h"
 #include "nested/svm_npt.h"
+#include "npt/npt_fmt.h"
 #include "nested/svm_vmcb12.h"
 #include "nested/tdp02.h"
 
@@ -436,16 +437,43 @@ static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa,
 	return k;
 }
 
-/* L2's page tables (at L2-physical addresses) as host memory. */
+/* L2's page tables (at L2-physical addresses) as host memory. A refusal
+ * of L1's NPT is kept for l2_table_fault: the CPU's walk of L2's tables
+ * through L1's NPT is a user write (it may set A/D bits: QEMU TCG and
+ * Bochs both report EXITINFO1 0x200000006 for a not-present table page on
+ * a load), so the fault L1 gets is that walk's. */
 static void *l2_table_ptr(void *opaque, uint64_t l2gpa, unsigned size)
 {
 	struct vcpu *v = opaque;
+	struct nested_vcpu *n = v->nested;
 	struct walk_ctx c = l0_walk(v);
-	c.guest = v->nested->npt12;
+	c.guest = n->npt12;
 	struct walk_result r;
-	if (walk_translate(&c, l2gpa, WALK_ACC_READ | WALK_ACC_USER, &r) != WALK_OK || (l2gpa & 4095) + size > 4096)
+	n->table_fault_valid = false;
+	if ((l2gpa & 4095) + size > 4096)
 		return 0;
+	if (walk_translate(&c, l2gpa, WALK_ACC_READ | WALK_ACC_USER, &r) != WALK_OK) {
+		if (r.fault.dim == WALK_DIM_GUEST) {
+			struct walk_result w;
+			if (walk_translate(&c, l2gpa, WALK_ACC_WRITE | WALK_ACC_USER, &w) == WALK_OK)
+				return 0; /* cannot happen: a write needs more than a read */
+			n->table_fault = w.fault.dim == WALK_DIM_GUEST ? w.fault : r.fault;
+			n->table_fault.gpa = l2gpa;
+			n->table_fault.at_guest_table = true;
+			n->table_fault_valid = true;
+		}
+		return 0;
+	}
 	return host_ptr(0, (r.hpa & ~4095ull) | (l2gpa & 4095), size);
+}
+
+static bool l2_table_fault(void *opaque, struct walk_fault *f)
+{
+	struct nested_vcpu *n = ((struct vcpu *)opaque)->nested;
+	if (!n->table_fault_valid)
+		return false;
+	*f = n->table_fault;
+	return true;
 }
 
 static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struct walk_fault *f)
@@ -456,7 +484,20 @@ static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struc
 				   "cannot map (not emulated)");
 		return EXIT_ACTION_STOPPED;
 	}
-	return reflect_npf(opaque, l2gpa, f, 0); /* a final translation (bit 32) */
+	/* Bit 33 for an access to L2's page tables, else bit 32 (the final
+	 * translation), as the CPU's #NPF of VMCB02 would say. */
+	return reflect_npf(opaque, l2gpa, f, f->at_guest_table ? NPF_INFO1_GUEST_TABLE : 0);
+}
+
+void nested_svm_space_init(struct vcpu *v)
+{
+	v->nested->l2_space = (struct tdp_guest_space){
+		.tables = { .ptr = l2_table_ptr, .opaque = v },
+		.to_vm = l2_to_l1,
+		.fault = l2_space_fault,
+		.table_fault = l2_table_fault,
+		.opaque = v,
+	};
 }
 
 /* An #NPF of L2 under L1's nested paging: build the NPT02 entry, or give
@@ -483,13 +524,8 @@ static enum exit_action l2_npf(struct vcpu *v, struct vm_exit *e)
 		return EXIT_ACTION_RESUME; /* an HC_SET_PERM page of L1, mapped back */
 	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table && vm_mmio_at(v->vm, r.fault.gpa)) {
 		n->l2_mmio++;
-		struct tdp_guest_space sp = {
-			.tables = { .ptr = l2_table_ptr, .opaque = v },
-			.to_vm = l2_to_l1,
-			.fault = l2_space_fault,
-			.opaque = v,
-		};
-		return l2_after_emulation(v, tdp_emulate_mmio(v, e, r.fault.gpa, r.fault.kind == WALK_FAULT_NOT_PRESENT, &sp));
+		return l2_after_emulation(v, tdp_emulate_mmio(v, e, r.fault.gpa, r.fault.kind == WALK_FAULT_NOT_PRESENT,
+							      &n->l2_space));
 	}
 	vm_stop_with_report(v, e, r.fault.dim == WALK_DIM_NONE
 					  ? "out of memory for the nested page table of L2 (NPT02)"
@@ -540,6 +576,15 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 		n->l2_exc_reinjected++;
 		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
 		return EXIT_ACTION_RESUME;
+	}
+	if (e->reason == EXIT_HYPERCALL) {
+		/* L1 does not intercept VMMCALL: a VMMCALL that is not
+		 * intercepted raises #UD in the guest (APM Vol 3, VMMCALL;
+		 * VMCB02 intercepts it only for L0). Nestor's hypercalls are
+		 * L1's ABI, never L2's: L2 takes #UD, or L1 gets it if it
+		 * intercepts #UD. */
+		vm_inject_ud(v);
+		return l2_after_emulation(v, EXIT_ACTION_RESUME);
 	}
 	return l2_after_emulation(v, exit_handle(v, e));
 }

@@ -3,6 +3,7 @@
 #include "hv/lib/string.h"
 #include "hv/core/vm.h"
 #include "mm/guest_fmt.h"
+#include "nested/nested.h"
 
 static void *gpa_ptr_cb(void *opaque, uint64_t pa, unsigned size)
 {
@@ -81,26 +82,52 @@ int guest_linear_to_gpa_mem(struct vcpu *v, const struct vcpu_paging_state *psp,
 	return 0;
 }
 
+/* The VM's memory for len bytes (one page at most) at the current
+ * guest's physical address gpa, through sp when it has its own space. */
+static int guest_phys_page(struct vcpu *v, const struct tdp_guest_space *sp, uint64_t gpa, uint64_t len, uint32_t acc,
+			   uint8_t **p, struct walk_fault *fault)
+{
+	uint64_t vm_gpa = gpa;
+	if (sp && sp->to_vm(sp->opaque, gpa, acc, &vm_gpa, fault)) {
+		fault->gpa = gpa; /* the nested guest's address, for L1's #NPF */
+		return GUEST_MEM_NESTED;
+	}
+	*p = vm_gpa_ptr(v->vm, vm_gpa, len);
+	if (!*p) {
+		memset(fault, 0, sizeof(*fault));
+		fault->kind = WALK_FAULT_NOT_PRESENT;
+		fault->dim = WALK_DIM_TDP;
+		fault->gpa = vm_gpa;
+		fault->access = acc;
+		return -1;
+	}
+	return 0;
+}
+
 static int guest_copy_linear(struct vcpu *v, uint64_t gla, uint8_t *buf, uint64_t len, uint32_t acc, bool write,
 			     struct walk_fault *fault)
 {
+	const struct tdp_guest_space *sp = nested_guest_space(v);
+	struct vcpu_paging_state ps;
+	virt_ops->get_paging_state(v, &ps);
 	while (len) {
 		uint64_t chunk = 4096 - (gla & 4095);
 		if (chunk > len)
 			chunk = len;
 		uint64_t gpa;
-		if (guest_linear_to_gpa(v, gla, acc, &gpa, fault))
+		if (guest_linear_to_gpa_mem(v, &ps, sp ? &sp->tables : 0, gla, acc, &gpa, fault)) {
+			/* One of the guest's tables that L1's NPT does not give. */
+			if (sp && fault->dim == WALK_DIM_GUEST && fault->kind == WALK_FAULT_NO_MEMORY &&
+			    sp->table_fault(sp->opaque, fault))
+				return GUEST_MEM_NESTED;
 			return -1;
-		uint8_t *p = vm_gpa_ptr(v->vm, gpa, chunk);
-		if (!p) {
-			memset(fault, 0, sizeof(*fault));
-			fault->kind = WALK_FAULT_NOT_PRESENT;
-			fault->dim = WALK_DIM_TDP;
-			fault->gpa = gpa;
+		}
+		uint8_t *p;
+		int rc = guest_phys_page(v, sp, gpa, chunk, acc, &p, fault);
+		if (rc) {
 			fault->gla = gla;
 			fault->gla_valid = true;
-			fault->access = acc;
-			return -1;
+			return rc;
 		}
 		if (write)
 			memcpy(p, buf, chunk);
@@ -111,6 +138,36 @@ static int guest_copy_linear(struct vcpu *v, uint64_t gla, uint8_t *buf, uint64_
 		len -= chunk;
 	}
 	return 0;
+}
+
+int guest_read_phys(struct vcpu *v, uint64_t gpa, void *buf, uint64_t len, uint32_t acc, struct walk_fault *fault)
+{
+	const struct tdp_guest_space *sp = nested_guest_space(v);
+	uint8_t *out = buf;
+	while (len) {
+		uint64_t chunk = 4096 - (gpa & 4095);
+		if (chunk > len)
+			chunk = len;
+		uint8_t *p;
+		int rc = guest_phys_page(v, sp, gpa, chunk, acc, &p, fault);
+		if (rc)
+			return rc;
+		memcpy(out, p, chunk);
+		gpa += chunk;
+		out += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+enum exit_action guest_mem_nested_fault(struct vcpu *v, const struct walk_fault *fault)
+{
+	const struct tdp_guest_space *sp = nested_guest_space(v);
+	if (!sp) { /* cannot happen: only a nested space returns GUEST_MEM_NESTED */
+		vm_stop(v->vm, -1, "internal error: a nested-paging fault without a nested guest");
+		return EXIT_ACTION_STOPPED;
+	}
+	return sp->fault(sp->opaque, fault->gpa, fault);
 }
 
 int guest_read_linear(struct vcpu *v, uint64_t gla, void *buf, uint64_t len, uint32_t acc, struct walk_fault *fault)

@@ -23,44 +23,57 @@ static uint8_t maxphyaddr(void)
 	return cached;
 }
 
-/* SVM without decode assists: find the register in the instruction. */
-static bool decode_register(struct vcpu *v, struct vm_exit *e)
+/* SVM without decode assists: find the register in the instruction. The
+ * bytes are the current guest's (an L2's through L1's nested paging,
+ * hv/core/guest_mem.h). 0: decoded; -1: not a MOV to that CR;
+ * GUEST_MEM_NESTED: L1's NPT faulted on the fetch (*f). */
+static int decode_register(struct vcpu *v, struct vm_exit *e, struct walk_fault *f)
 {
 	struct vcpu_paging_state ps;
 	virt_ops->get_paging_state(v, &ps);
 	uint64_t lin = (e->u.cr.lm64 ? 0 : ps.cs_base) + e->rip;
 	uint8_t b[15];
 	unsigned n = (unsigned)(4096 - (lin & 4095));
-	struct walk_fault f;
 	if (n > 15)
 		n = 15;
-	if (guest_read_linear(v, lin, b, n, WALK_ACC_FETCH, &f))
-		return false;
-	if (n < 15 && !guest_read_linear(v, lin + n, b + n, 15 - n, WALK_ACC_FETCH, &f))
+	int rc = guest_read_linear(v, lin, b, n, WALK_ACC_FETCH, f);
+	if (rc)
+		return rc == GUEST_MEM_NESTED ? rc : -1;
+	struct walk_fault f2;
+	if (n < 15 && !guest_read_linear(v, lin + n, b + n, 15 - n, WALK_ACC_FETCH, &f2))
 		n = 15;
 	struct mov_cr m;
 	if (!decode_mov_to_cr(b, n, e->u.cr.lm64, &m) || m.cr != e->u.cr.cr)
-		return false;
+		return -1;
 	e->u.cr.gpr = (uint8_t)m.gpr;
 	e->insn_len = m.len;
-	return true;
+	return 0;
 }
 
 /* PAE paging outside IA-32e mode: a CR write that (re)loads the PDPTEs
- * faults if one is present with a reserved bit set (SDM 3A 4.4.1). */
-static bool pdptes_bad(struct vcpu *v, uint64_t cr3)
+ * faults if one is present with a reserved bit set (SDM 3A 4.4.1). CR3
+ * is a physical address of the current guest: an L2's PDPT is at an
+ * L2-physical address, read through L1's nested paging. */
+enum { PDPTES_OK, PDPTES_BAD, PDPTES_NESTED };
+static int pdptes_bad(struct vcpu *v, uint64_t cr3, struct walk_fault *f)
 {
-	const uint64_t *pdpt = vm_gpa_ptr(v->vm, cr3 & 0xffffffe0ull, 32);
-	if (!pdpt)
-		return true;
-	uint64_t rsvd = pae_pdpte_reserved(maxphyaddr());
+	uint64_t pdpt[4];
+	int rc = guest_read_phys(v, cr3 & 0xffffffe0ull, pdpt, sizeof(pdpt), WALK_ACC_READ, f);
+	if (rc)
+		return rc == GUEST_MEM_NESTED ? PDPTES_NESTED : PDPTES_BAD;
+	/* Bit 5 (accessed) aside: QEMU TCG's CPU sets it in the PDPTEs it
+	 * walks (hv/core/guest_mem.c), so a guest's own PDPTEs have it after
+	 * the CPU used them; a MOV to CR4 must not #GP for that. */
+	uint64_t rsvd = pae_pdpte_reserved(maxphyaddr()) & ~(1ull << 5);
 	for (unsigned i = 0; i < 4; i++)
 		if ((pdpt[i] & 1) && (pdpt[i] & rsvd))
-			return true;
-	return false;
+			return PDPTES_BAD;
+	return PDPTES_OK;
 }
 
-static bool write_faults(struct vcpu *v, const struct vm_exit *e, unsigned cr, uint64_t val)
+/* PDPTES_OK: the write may happen; PDPTES_BAD: it raises #GP;
+ * PDPTES_NESTED: reading the PDPTEs faulted in L1's NPT (*f). */
+static int write_faults(struct vcpu *v, const struct vm_exit *e, unsigned cr, uint64_t val, struct walk_fault *f)
 {
 	struct cr_state s = {
 		.cr0 = virt_ops->get_cr(v, 0),
@@ -72,7 +85,7 @@ static bool write_faults(struct vcpu *v, const struct vm_exit *e, unsigned cr, u
 	};
 	virt_ops->state_msr(v, MSR_EFER, false, &s.efer);
 	if (cr_write_faults(&s, cr, val))
-		return true;
+		return PDPTES_BAD;
 	/* The state after the write, for the PDPTE rule (what KVM's
 	 * load_pdptrs calls cover: CR3 loads, and CR0/CR4 changes of the
 	 * bits that decide PAE paging). */
@@ -80,13 +93,14 @@ static bool write_faults(struct vcpu *v, const struct vm_exit *e, unsigned cr, u
 	bool pae_paging = (cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(s.efer & EFER_LME);
 	bool reload = cr == 3 || (cr == 0 && ((val ^ s.cr0) & (CR0_PG | CR0_CD | CR0_NW))) ||
 		      (cr == 4 && ((val ^ s.cr4) & (CR4_PSE | CR4_PAE | CR4_PGE | (1ull << 20))));
-	return pae_paging && reload && pdptes_bad(v, cr3);
+	return pae_paging && reload ? pdptes_bad(v, cr3, f) : PDPTES_OK;
 }
 
 enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e)
 {
 	unsigned cr = e->u.cr.cr;
 	uint64_t val;
+	struct walk_fault f;
 	if (cr != 0 && cr != 3 && cr != 4) {
 		vm_stop_with_report(v, e, "access to a control register Nestor does not intercept");
 		return EXIT_ACTION_STOPPED;
@@ -97,9 +111,14 @@ enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e)
 		v->gpr[e->u.cr.gpr] = e->u.cr.lm64 ? val : (uint32_t)val;
 		return exit_skip_instruction(v, e);
 	case CR_ACCESS_MOV_TO:
-		if (e->u.cr.gpr == CR_GPR_UNKNOWN && !decode_register(v, e)) {
-			vm_stop_with_report(v, e, "CR write exit, but the bytes at RIP are not a MOV to that CR");
-			return EXIT_ACTION_STOPPED;
+		if (e->u.cr.gpr == CR_GPR_UNKNOWN) {
+			int rc = decode_register(v, e, &f);
+			if (rc == GUEST_MEM_NESTED)
+				return guest_mem_nested_fault(v, &f);
+			if (rc) {
+				vm_stop_with_report(v, e, "CR write exit, but the bytes at RIP are not a MOV to that CR");
+				return EXIT_ACTION_STOPPED;
+			}
 		}
 		val = v->gpr[e->u.cr.gpr];
 		if (!e->u.cr.lm64)
@@ -119,7 +138,12 @@ enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e)
 		vm_stop_with_report(v, e, "unknown control-register access type");
 		return EXIT_ACTION_STOPPED;
 	}
-	if (write_faults(v, e, cr, val)) {
+	switch (write_faults(v, e, cr, val, &f)) {
+	case PDPTES_OK:
+		break;
+	case PDPTES_NESTED:
+		return guest_mem_nested_fault(v, &f);
+	default:
 		vm_inject_gp(v);
 		return EXIT_ACTION_RESUME;
 	}

@@ -58,6 +58,12 @@ struct tdp_guest_space {
 	int (*to_vm)(void *opaque, uint64_t gpa, uint32_t acc, uint64_t *vm_gpa, struct walk_fault *fault);
 	/* The instruction stopped at a fault of to_vm for guest-physical gpa. */
 	enum exit_action (*fault)(void *opaque, uint64_t gpa, const struct walk_fault *fault);
+	/* A walk through `tables` stopped for lack of memory (kind
+	 * WALK_FAULT_NO_MEMORY in the guest dimension): was it the nested
+	 * table's fault on that guest page-table access? true with *fault
+	 * (at_guest_table set, gpa the guest-physical address of the entry)
+	 * for fault() to deliver; false: the memory is not there at all. */
+	bool (*table_fault)(void *opaque, struct walk_fault *fault);
 	void *opaque;
 };
 /* Emulate the instruction at the current guest's RIP that accessed the

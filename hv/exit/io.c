@@ -59,8 +59,10 @@ static uint64_t seg_base(const struct vcpu_paging_state *ps, unsigned seg)
 	return seg < 6 ? bases[seg] : 0;
 }
 
-static enum exit_action string_io_fault(struct vcpu *v, struct vm_exit *e, const struct walk_fault *f)
+static enum exit_action string_io_fault(struct vcpu *v, struct vm_exit *e, int rc, const struct walk_fault *f)
 {
+	if (rc == GUEST_MEM_NESTED) /* an L2's buffer that L1's NPT does not map */
+		return guest_mem_nested_fault(v, f);
 	if (f->dim == WALK_DIM_GUEST) {
 		vcpu_queue_pf(v, f->gla, walk_pf_error_code(f));
 		return EXIT_ACTION_RESUME;
@@ -86,13 +88,14 @@ static enum exit_action string_io(struct vcpu *v, struct vm_exit *e)
 		uint64_t off = v->gpr[idx] & amask, gla = base + off;
 		struct walk_fault f;
 		uint32_t val = 0;
+		int rc;
 		if (e->u.io.in) {
 			val = port_in(v, e->u.io.port, size);
-			if (guest_write_linear(v, gla, &val, size, &f))
-				return string_io_fault(v, e, &f);
+			if ((rc = guest_write_linear(v, gla, &val, size, &f)))
+				return string_io_fault(v, e, rc, &f);
 		} else {
-			if (guest_read_linear(v, gla, &val, size, WALK_ACC_READ, &f))
-				return string_io_fault(v, e, &f);
+			if ((rc = guest_read_linear(v, gla, &val, size, WALK_ACC_READ, &f)))
+				return string_io_fault(v, e, rc, &f);
 			port_out(v, e->u.io.port, size, val);
 		}
 		v->gpr[idx] = (v->gpr[idx] & ~amask) | ((off + (uint64_t)(int64_t)step) & amask);

@@ -40,8 +40,15 @@ struct mmio_ctx {
  * and, for an L2, its guest space. */
 static int linear_to_vm(struct mmio_ctx *c, uint64_t gla, uint32_t acc, uint64_t *gpa)
 {
-	if (guest_linear_to_gpa_mem(c->v, &c->ps, c->sp ? &c->sp->tables : 0, gla, acc, gpa, &c->fault))
+	if (guest_linear_to_gpa_mem(c->v, &c->ps, c->sp ? &c->sp->tables : 0, gla, acc, gpa, &c->fault)) {
+		/* One of an L2's tables that L1's NPT does not give: L1's #NPF. */
+		if (c->sp && c->fault.dim == WALK_DIM_GUEST && c->fault.kind == WALK_FAULT_NO_MEMORY &&
+		    c->sp->table_fault(c->sp->opaque, &c->fault)) {
+			c->bad_gpa = c->fault.gpa;
+			return MMIO_FAULT_SPACE;
+		}
 		return c->fault.dim == WALK_DIM_GUEST ? MMIO_FAULT_GUEST_PF : (c->bad_gpa = c->fault.gpa, MMIO_FAULT_NOT_MEMORY);
+	}
 	if (c->sp && c->sp->to_vm(c->sp->opaque, *gpa, acc, gpa, &c->fault)) {
 		c->bad_gpa = *gpa;
 		return MMIO_FAULT_SPACE;
