@@ -86,6 +86,7 @@ struct nested_vcpu {
 	uint64_t soft_inj, soft_rip, soft_next_rip;
 	/* Statistics: exits taken in L2, and how many went to L1. */
 	uint64_t l2_exits, l2_reflected, l2_mmio, l2_exc_reinjected, vmruns, vmruns_failed;
+	uint64_t l1_event_exits; /* #VMEXIT(INTR/NMI) for L1's own events */
 	/* L2's exits by reason (vm->exits counts only L1's). */
 	uint64_t l2_by_reason[EXIT_REASON_COUNT];
 };
@@ -101,6 +102,10 @@ void nested_cpuid(struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);
 int nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 /* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, INVLPGA, SKINIT executed by L1. */
 enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e);
+/* Before an entry into L2: an interrupt or NMI pending for L1 that L1
+ * intercepts ends L2 with #VMEXIT(INTR/NMI) now (true); else L1's events
+ * wait (they are not routed through L2's IDT). */
+bool nested_l1_event_exit(struct vcpu *v);
 /* An exit taken while v runs L2 (the nested run loop calls it). */
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e);
 /* L0's NPT01 changed (svm_flush_tdp): drop NPT02. */

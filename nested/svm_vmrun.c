@@ -543,6 +543,40 @@ bool nested_svm_soft_reinject(struct vcpu *v, uint64_t info, uint64_t rip, uint6
 	return true;
 }
 
+bool nested_l1_event_exit(struct vcpu *v)
+{
+	struct nested_vcpu *n = v->nested;
+	uint8_t pending = __atomic_load_n(&v->ev.pending, __ATOMIC_ACQUIRE);
+	/* An event L0 queued for L2 (an exception of an instruction it
+	 * emulated) goes in first; the next entry looks again. */
+	if (pending & EV_EXCEPTION)
+		return false;
+	uint32_t code;
+	if ((pending & EV_NMI) && (n->l1i.misc1 & SVM_INTERCEPT1_NMI))
+		code = SVM_EXIT_NMI;
+	else if ((n->l1i.misc1 & SVM_INTERCEPT1_INTR) &&
+		 ((pending & EV_INTR_HELD) ||
+		  ((pending & EV_INTR) && v->ev.intr_ops && v->ev.intr_ops->highest(v->ev.intr_ctx, v) >= 0)))
+		code = SVM_EXIT_INTR;
+	else
+		return false;
+	/* APM 15.13.1/15.13.2: a physical INTR or NMI while the guest runs
+	 * with the intercept set is a #VMEXIT with EXITINFO1/2 0; an event
+	 * L2 was being given when it last exited is in EXITINTINFO (kept
+	 * from that exit). The interrupt itself stays pending for L1, which
+	 * takes it once it sets GIF and IF. */
+	struct vmcb_control *c02 = &n->vmcb02->control;
+	c02->exitcode = code;
+	c02->exitinfo1 = c02->exitinfo2 = 0;
+	if (!(pending & EV_IN_FLIGHT))
+		c02->exitintinfo = 0;
+	c02->next_rip = 0;
+	n->l2_reflected++;
+	n->l1_event_exits++;
+	emulate_vmexit(v);
+	return true;
+}
+
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct nested_vcpu *n = v->nested;

@@ -179,6 +179,10 @@ static void run_vcpu(struct vcpu *v)
 		/* in_guest before the entry's flush check, with a full
 		 * barrier: a TDP change on another CPU either is seen by
 		 * this entry or sees in_guest and waits for it (tdp.c). */
+		/* L1's own interrupt or NMI ends L2 first if L1 asks (this
+		 * vCPU's state and its VMCB12 only: no lock). */
+		if (v->nested && nested_in_l2(v))
+			nested_l1_event_exit(v);
 		if (shared)
 			__atomic_store_n(&v->in_guest, true, __ATOMIC_SEQ_CST);
 		virt_ops->run(v, &e);
