@@ -122,15 +122,29 @@ void lapic_ack(struct lapic *l, uint8_t vector)
 	bit_set(l->isr, vector);
 }
 
+#define LVT_ERROR_IDX 6
+
+bool lapic_error(struct lapic *l, uint32_t bits)
+{
+	__atomic_or_fetch(&l->esr_pending, bits, __ATOMIC_ACQ_REL);
+	/* SDM 3A 11.5.3: the error interrupts through LVT Error unless it is
+	 * masked. A vector below 16 there is not delivered (it would be an
+	 * error of its own, and so on). */
+	uint32_t lvt = l->lvt[LVT_ERROR_IDX];
+	if ((lvt & LVT_MASK) || (lvt & 0xff) < 16 || !lapic_hw_enabled(l) || !lapic_sw_enabled(l))
+		return false;
+	bit_clear(l->tmr, (uint8_t)lvt);
+	bit_set(l->irr, (uint8_t)lvt);
+	return true;
+}
+
 bool lapic_accept(struct lapic *l, uint8_t vector, bool level)
 {
 	/* A software-disabled APIC accepts no fixed interrupts (11.4.7.2). */
 	if (!lapic_hw_enabled(l) || !lapic_sw_enabled(l))
 		return false;
-	if (vector < 16) {
-		__atomic_or_fetch(&l->esr_pending, ESR_RECEIVE_ILLEGAL_VECTOR, __ATOMIC_ACQ_REL);
-		return false;
-	}
+	if (vector < 16)
+		return lapic_error(l, ESR_RECEIVE_ILLEGAL_VECTOR);
 	/* TMR first: the IRR bit is what makes it visible. */
 	if (level)
 		bit_set(l->tmr, vector);

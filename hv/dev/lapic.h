@@ -134,10 +134,15 @@ bool vlapic_write(struct lapic *l, uint32_t off, uint64_t val, uint64_t now_crys
 uint32_t lapic_ppr(const struct lapic *l);
 /* The vector to deliver now, or -1 (none, masked by PPR, APIC disabled). */
 int lapic_highest(const struct lapic *l);
+/* An APIC error (ESR bits, SDM 3A 11.5.3): latched for the next ESR
+ * write, and the LVT Error vector made pending unless masked. True if it
+ * was. */
+bool lapic_error(struct lapic *l, uint32_t bits);
 /* The vCPU takes vector: IRR -> ISR. */
 void lapic_ack(struct lapic *l, uint8_t vector);
-/* A fixed interrupt arrives: IRR (and TMR for level). False if the vector
- * is illegal (< 16: ESR receive illegal vector) or the APIC is off. */
+/* A fixed interrupt arrives: IRR (and TMR for level). True if a vector
+ * was accepted: this one, or for an illegal one (< 16: ESR receive
+ * illegal vector) the error interrupt; false also when the APIC is off. */
 bool lapic_accept(struct lapic *l, uint8_t vector, bool level);
 
 /* The timer mode bits of LVT timer: 0 one-shot, LVT_TIMER_PERIODIC or

@@ -30,8 +30,7 @@
  *
  * Not done (issue 9): relocating the xAPIC page (a new base is kept in
  * IA32_APIC_BASE and logged; the page stays at GUEST_LAPIC_GPA); INIT of
- * the BSP (logged and dropped); the error LVT interrupt on ESR errors;
- * SMIs are refused by design.
+ * the BSP (logged and dropped). SMIs are refused by design.
  *
  * Locking: an APIC's registers and timer belong to its vCPU's CPU (its
  * exits, its vtimer). IRR/TMR/ESR-pending bits are set by other CPUs'
@@ -253,7 +252,8 @@ static void send_ipi(struct lapic_dev *src, uint64_t icr)
 	/* A fixed or lowest-priority IPI with a vector below 16 is not sent
 	 * (send illegal vector, SDM 3A 11.5.3). */
 	if ((ipi.delivery == ICR_FIXED || ipi.delivery == ICR_LOWEST) && ipi.vector < 16) {
-		__atomic_or_fetch(&src->l.esr_pending, ESR_SEND_ILLEGAL_VECTOR, __ATOMIC_ACQ_REL);
+		if (lapic_error(&src->l, ESR_SEND_ILLEGAL_VECTOR))
+			poke(src);
 		return;
 	}
 	/* INIT level de-assert only resets arbitration IDs (11.6.1): nothing. */
@@ -338,7 +338,8 @@ static void xapic_mmio_write(struct vm_mmio_region *r, struct vcpu *v, uint64_t 
 	}
 	struct lapic_effects fx = { 0 };
 	if (!vlapic_write(&d->l, (uint32_t)off, (uint32_t)val, now_crystal(), &fx))
-		__atomic_or_fetch(&d->l.esr_pending, ESR_ILLEGAL_REGISTER, __ATOMIC_ACQ_REL);
+		if (lapic_error(&d->l, ESR_ILLEGAL_REGISTER))
+			poke(d);
 	apply(d, &fx);
 }
 

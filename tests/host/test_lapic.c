@@ -261,6 +261,30 @@ TEST(periodic_catch_up)
 	CHECK_EQ(lapic_timer_next(&l, &tsc), 2100);
 }
 
+TEST(error_interrupt)
+{
+	struct lapic l;
+	enabled(&l, 0);
+	/* Masked (the reset state): ESR latches, no interrupt. */
+	CHECK(!lapic_accept(&l, 3, false));
+	CHECK_EQ(lapic_highest(&l), -1);
+	vlapic_write(&l, LAPIC_ESR, 0, 0, &fx);
+	CHECK_EQ(rd(&l, LAPIC_ESR, 0), ESR_RECEIVE_ILLEGAL_VECTOR);
+	/* Unmasked: the LVT Error vector comes (SDM 3A 11.5.3). */
+	vlapic_write(&l, LAPIC_LVT_ERROR, 0x33, 0, &fx);
+	CHECK(lapic_accept(&l, 5, false));
+	CHECK_EQ(lapic_highest(&l), 0x33);
+	CHECK(lapic_error(&l, ESR_SEND_ILLEGAL_VECTOR));
+	vlapic_write(&l, LAPIC_ESR, 0, 0, &fx);
+	CHECK_EQ(rd(&l, LAPIC_ESR, 0), ESR_RECEIVE_ILLEGAL_VECTOR | ESR_SEND_ILLEGAL_VECTOR);
+	/* An illegal vector in LVT Error itself is not delivered. */
+	struct lapic m;
+	enabled(&m, 0);
+	vlapic_write(&m, LAPIC_LVT_ERROR, 0x07, 0, &fx);
+	CHECK(!lapic_error(&m, ESR_ILLEGAL_REGISTER));
+	CHECK_EQ(lapic_highest(&m), -1);
+}
+
 TEST(tsc_deadline_mode)
 {
 	struct lapic l;
