@@ -52,3 +52,19 @@ int guest_madt_lapic_ids(uint8_t *ids, int max)
 		}
 	return n;
 }
+
+int guest_madt_isa_gsi(unsigned irq, uint32_t *ioapic_addr)
+{
+	uint32_t madt = find_madt();
+	if (!madt)
+		return -1;
+	int gsi = (int)irq; /* identity unless overridden (5.2.12.5) */
+	*ioapic_addr = 0;
+	for (uint32_t e = madt + 44, end = madt + r32(madt + 4); e + 2 <= end && phys(e)[1]; e += phys(e)[1]) {
+		if (phys(e)[0] == 1 && !*ioapic_addr)
+			*ioapic_addr = r32(e + 4);
+		if (phys(e)[0] == 2 && phys(e)[2] == 0 && phys(e)[3] == irq)
+			gsi = (int)r32(e + 4);
+	}
+	return gsi;
+}
