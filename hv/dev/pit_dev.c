@@ -125,6 +125,11 @@ int pit_create(struct vm *vm, char *err, size_t errlen)
 	pit_reset(&d->pit);
 	d->irq0_next = PIT_NEVER;
 	d->timer.fire = pit_timer_fire;
+	/* The owner: the scheduler then knows a guest halted waiting for
+	 * IRQ0 can be woken (vm->timers_armed; without it such a VM was
+	 * stopped as stuck), and on a VM of several vCPUs the timer fires
+	 * under vm->lock like the exits that touch this state (vtimer.h). */
+	d->timer.vm = vm;
 	d->irq_src = irq_source_alloc(&vm->irq);
 	if (d->irq_src < 0)
 		return fmt_error(err, errlen, "no IRQ source left for the PIT");

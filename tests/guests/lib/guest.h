@@ -132,6 +132,14 @@ void guest_pic_init(uint8_t vector_base, uint8_t master_mask, uint8_t slave_mask
 /* The TSC rate Nestor reports (CPUID 0x40000010), 0 without Nestor. */
 uint32_t guest_tsc_khz(void);
 
+/* The APIC IDs of the enabled processor local APIC entries of the ACPI
+ * MADT, in table order (lib/madt.c): returns how many there are (ids gets
+ * the first max), or -1 if no valid RSDP/XSDT/MADT was found. */
+int guest_madt_lapic_ids(uint8_t *ids, int max);
+/* The GSI of ISA IRQ irq (its interrupt source override, else irq) and
+ * the first IOAPIC's address; -1 without a MADT. */
+int guest_madt_isa_gsi(unsigned irq, uint32_t *ioapic_addr);
+
 /* rdmsr/wrmsr that survive a #GP: return -1 on success, else the vector. */
 int rdmsr_safe(uint32_t msr, uint64_t *value);
 int wrmsr_safe(uint32_t msr, uint64_t value);
