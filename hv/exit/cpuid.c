@@ -106,6 +106,8 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 			r.edx |= CPUID1_EDX_HTT;
 		else
 			r.edx &= ~CPUID1_EDX_HTT;
+		if (v->nested) /* nested VMX: ECX.VMX */
+			nested_cpuid(v, leaf, &r);
 		break;
 	case 7:
 		/* PKU/OSPKE (ECX 3, 4), CET shadow stacks (ECX 7) and IBT (EDX

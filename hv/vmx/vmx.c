@@ -267,6 +267,8 @@ static void write_host_state(void)
 
 bool vmx_ins_outs_info(void) { return (caps.vmx.basic >> 54) & 1; }
 
+const struct vmx_caps *vmx_host_caps(void) { return &caps.vmx; }
+
 uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)GUEST_CR4_HIDDEN; }
 
 /* The guest state of a start (SDM 3C 25.4, checked by 27.3.1) into the

@@ -56,6 +56,9 @@ void vmx_load(struct vcpu *v);
 const struct vmx_cr_fixed *vmx_crfix(void);
 /* CR4 bits a guest may set (CPU's fixed-1 bits minus VMXE). */
 uint64_t vmx_cr4_allowed(void);
+/* The host's VMX capability MSRs (nested VMX computes L1's from them). */
+struct vmx_caps;
+const struct vmx_caps *vmx_host_caps(void);
 /* IA32_VMX_BASIC bit 54: INS/OUTS exits give instruction information. */
 bool vmx_ins_outs_info(void);
 
