@@ -13,6 +13,8 @@
 #include "nested/vmx_insn.h"
 
 /* A nested VMX vCPU's state (its own pages: the VMCS12 cache is 4 KiB). */
+struct vmx_l2;
+
 struct nested_vmx {
 	struct nvmx st;               /* L1's VMX operation and current VMCS12 (cached) */
 	struct vmx_l1_caps caps;      /* the IA32_VMX_* MSRs L1 reads */
@@ -20,6 +22,9 @@ struct nested_vmx {
 	uint8_t maxphyaddr;           /* L1's (CPUID 0x80000008) */
 	uint64_t self_pa;
 	unsigned npages;
+	struct vmx_l2 *l2;            /* vmcs02's build and EPT02 (vmx_vmentry.c) */
+	uint64_t l2_pa;
+	uint64_t vmentries;           /* L2 entries (VMLAUNCH/VMRESUME that ran it) */
 };
 
 static inline struct nested_vmx *NV(struct vcpu *v) { return v->nested->vmx; }

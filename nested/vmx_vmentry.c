@@ -9,9 +9,32 @@
  * (VMfailValid 8), guest state (a VM-entry failure: exit reason 33 with
  * bit 31 into L1, which resumes at its host state, SDM 3C 27.8).
  *
- * The VM exit into L1 (vmx_exit_emul's result loaded into vmcs01): L1's
- * control registers, EFER/PAT, segments, descriptor tables, RIP/RSP and
- * RFLAGS from VMCS12's host-state area (SDM 3C 28.5).
+ * An entry that passes: vmcs02 (a second hardware VMCS of the vCPU,
+ * hv/vmx vmx_swap_vmcs) gets nested/vmx_vmcs02's fields from VMCS12 and
+ * L0's needs (vmcs01's controls, its VPID, EPT01 or the shadow EPT02, its
+ * all-ones bitmaps, which make every merged bitmap all ones too), and the
+ * vCPU runs L2 on it. L2's general registers are the vCPU's (VM entry and
+ * exit leave them, SDM 3C 27.3, 28.5), RSP/RIP are vmcs02's.
+ *
+ * L2's exits (nested_vmx_l2_exit) take the two questions of
+ * nested/reflect.h: L0's own need (host interrupt, slice, an EPT01
+ * fault), then "did L1 ask" (nested/vmx_reflect, an EPT12 walk for EPT
+ * exits). L1's are emulated into VMCS12 by nested/vmx_exit_emul and L1
+ * resumes on vmcs01 at its host state (SDM 3C 28.5); the rest L0 does
+ * for L2 (the ordinary handlers, on vmcs02).
+ *
+ * EPT02 (L1 with EPT): the shadow of EPT12 through EPT01 (nested/tdp02,
+ * nested/vmx_ept12), built on EPT violations of vmcs02 and dropped at
+ * INVEPT, at an entry with another EPTP, and when EPT01 changes. An EPT12
+ * fault is L1's EPT violation or misconfiguration with the qualification
+ * computed for this access.
+ *
+ * Not done: VMCS shadowing, L1's MSR-load/store lists (entries with a
+ * non-zero count are refused as VM-entry failures 34 by the checks or run
+ * without them), L1's preemption timer, the activity states other than
+ * active (HLT entry runs L2 active), external interrupts/NMIs routed to
+ * L1 while L2 runs (they wait for the next exit to L1), L0 MMIO reached
+ * by L2 through EPT12.
  */
 #include "nested/vmx_nested.h"
 #include "drivers/console.h"
@@ -20,28 +43,125 @@
 #include "hv/lib/string.h"
 #include "hv/vmx/vmx.h"
 #include "mm/pages.h"
+#include "ept/ept_fmt.h"
+#include "mm/ptbuild.h"
+#include "mm/walk.h"
+#include "nested/reflect.h"
+#include "nested/tdp02.h"
 #include "nested/vmx_entry_checks.h"
+#include "nested/vmx_ept12.h"
 #include "nested/vmx_exit_emul.h"
+#include "nested/vmx_reflect.h"
+#include "nested/vmx_vmcs02.h"
 
 #define RFLAGS_VM (1ull << 17)
 #define INTR_BLOCK_MOV_SS (1u << 1)
+#define C12P(c, name) ((uint32_t)VMCS12_F(c, name))
+
+/* vmcs02, EPT02 and the last build of vmcs02 (its pages). */
+struct vmx_l2 {
+	struct vmcs02 b;                 /* the fields written into vmcs02 */
+	struct vmx_l0_needs l0;
+	bool ept;                        /* L2 runs under L1's EPT (EPT02) */
+	bool ept02_ready;
+	struct ptb ept02;
+	struct pg_format ept12_fmt;
+	struct walk_guest ept12;
+	uint64_t eptp12;
+	uint64_t g02[VMCS12_NFIELDS];    /* vmcs02's guest state at an exit to L1 */
+};
+
+static struct vmx_l2 *L2(struct vcpu *v) { return NV(v)->l2; }
+
+static uint64_t ept02_alloc(void *opaque)
+{
+	(void)opaque;
+	uint64_t pa = page_alloc();
+	if (!pa)
+		return PTB_NO_PAGE;
+	memset(pa_to_ptr(pa), 0, 4096);
+	return pa;
+}
+static void ept02_free(void *opaque, uint64_t pa) { (void)opaque, pages_free(pa, 1); }
+static void *ept02_ptr(void *opaque, uint64_t pa) { (void)opaque; return pa_to_ptr(pa); }
+static const struct ptb_ops ept02_ops = { ept02_alloc, ept02_free, ept02_ptr, 0 };
+
+/* EPT02's pages are freed at once: no CPU walks it before this vCPU's
+ * next entry, which flushes (INVEPT of its EPTP) first. */
+static void ept02_drop(struct vcpu *v)
+{
+	struct vmx_l2 *l = L2(v);
+	if (l->ept02_ready) {
+		ptb_destroy(&l->ept02);
+		l->ept02_ready = false;
+	}
+	VX(v)->flush_pending = true;
+}
+
+static bool ept02_ensure(struct vcpu *v)
+{
+	struct vmx_l2 *l = L2(v);
+	if (!l->ept02_ready && ptb_init(&l->ept02, &v->vm->tdp_fmt, &ept02_ops) == PTB_OK)
+		l->ept02_ready = true;
+	return l->ept02_ready;
+}
 
 int nested_vmx_vcpu_init_entry(struct vcpu *v)
 {
-	(void)v;
-	return 0;
+	struct nested_vmx *x = NV(v);
+	struct vmx_vcpu *s = VX(v);
+	_Static_assert(sizeof(struct vmx_l2) <= 3 * 4096, "vmx_l2 fits its pages");
+	x->l2_pa = pages_alloc_contig(3, 4096);
+	if (!x->l2_pa)
+		return -1;
+	x->l2 = pa_to_ptr(x->l2_pa);
+	memset(x->l2, 0, sizeof(*x->l2));
+	s->alt_vmcs_pa = vmx_new_vmcs();
+	return s->alt_vmcs_pa ? 0 : -1;
 }
 
-void nested_vmx_vcpu_free_entry(struct vcpu *v) { (void)v; }
+void nested_vmx_vcpu_free_entry(struct vcpu *v)
+{
+	struct nested_vmx *x = NV(v);
+	struct vmx_vcpu *s = VX(v);
+	if (x->l2) {
+		if (x->l2->ept02_ready)
+			ptb_destroy(&x->l2->ept02);
+		pages_free(x->l2_pa, 3);
+		x->l2 = 0;
+	}
+	/* The VMCS not in use (vmx_vcpu_unload VMCLEARed both). */
+	if (s && s->alt_vmcs_pa) {
+		pages_free(s->alt_vmcs_pa, 1);
+		s->alt_vmcs_pa = 0;
+	}
+}
 
 void nested_vmx_invalidate(struct vcpu *v, bool ept)
 {
-	(void)ept;
-	/* L2 never runs yet: nothing of it is kept. */
-	(void)v;
+	/* INVEPT: L1's EPT12 changes take effect now (EPT02 is re-walked).
+	 * INVVPID: every switch between L1 and L2 flushes the shared VPID
+	 * already, so nothing of L2's linear translations is kept. */
+	if (ept)
+		ept02_drop(v);
 }
 
-void nested_vmx_tdp_flushed(struct vcpu *v) { (void)v; }
+void nested_vmx_tdp_flushed(struct vcpu *v)
+{
+	/* EPT01 changed: EPT02 holds copies of its entries. */
+	struct vmx_l2 *l = L2(v);
+	if (!l->ept02_ready)
+		return;
+	ept02_drop(v);
+	if (v->nested->guest_mode && l->ept) {
+		if (!ept02_ensure(v)) {
+			vm_stop(v->vm, -1, "out of memory for the nested EPT of L2 (EPT02)");
+			return;
+		}
+		vmx_load(v);
+		vmwrite(VMCS_EPT_POINTER, VX(v)->eptp = ept_make_eptp(l->ept02.root, 4, false));
+	}
+}
 
 static bool read_u64(void *mem, uint64_t gpa, uint64_t *val)
 {
@@ -124,6 +244,270 @@ static enum exit_action entry_failure(struct vcpu *v, uint32_t reason, uint32_t 
 	return EXIT_ACTION_RESUME;
 }
 
+/* Host memory (EPT01's tables, L1's RAM) for the walk: identity map. */
+static void *host_ptr(void *opaque, uint64_t pa, unsigned size)
+{
+	(void)opaque;
+	return pa + size <= (4ull << 30) ? pa_to_ptr(pa) : 0;
+}
+
+/* The walk L2-GPA -> EPT12 -> EPT01. */
+static struct walk_ctx l0_walk(struct vcpu *v)
+{
+	struct walk_ctx c = {
+		.tdp = { .fmt = &v->vm->tdp_fmt, .root = v->vm->tdp.root },
+		.mem = { .ptr = host_ptr },
+		.flags = WALK_F_SET_AD,
+	};
+	c.guest = L2(v)->ept12;
+	return c;
+}
+
+/* L0's needs while L2 runs (vmx_vmcs02.h), from vmcs01 (current). */
+static void l0_needs(struct vcpu *v, const struct vmcs12 *c12, struct vmx_l0_needs *l0)
+{
+	struct vmx_vcpu *s = VX(v);
+	uint32_t pin, proc, proc2, exit, entry;
+	vmx_l0_controls(&pin, &proc, &proc2, &exit, &entry);
+	const struct vmx_cr_fixed *fx = vmx_crfix();
+	uint32_t l1p2 = (C12P(c12, PROC_BASED_CTLS) & PROC_SECONDARY) ? C12P(c12, PROC_BASED_CTLS2) : 0;
+	bool unrestricted02 = l1p2 & PROC2_UNRESTRICTED;
+	uint32_t exc = (uint32_t)vmread(VMCS_EXCEPTION_BITMAP);
+	*l0 = (struct vmx_l0_needs){
+		.pin = pin,
+		/* L0's windows are for L1's events, not L2's. */
+		.proc = proc & ~(PROC_INTR_WINDOW | PROC_NMI_WINDOW),
+		.proc2 = proc2,
+		.exit = exit,
+		.entry = entry,
+		/* L1's preemption timer is not offered (vmx_caps). */
+		.pin_emulated = PIN_PREEMPTION_TIMER,
+		.exc_bitmap = exc,
+		.pf = { (exc >> 14) & 1, (uint32_t)vmread(VMCS_PF_ERROR_CODE_MASK), (uint32_t)vmread(VMCS_PF_ERROR_CODE_MATCH) },
+		.cr0_mask = vmx_cr0_mask(fx),
+		.cr4_mask = vmx_cr4_mask(fx),
+		/* What VMX non-root operation needs (SDM 3C 24.8); PE/PG may be
+		 * 0 only with unrestricted guest, which is L1's choice. */
+		.cr0_must1 = fx->cr0_fixed0 & ~(unrestricted02 ? CR0_PE | CR0_PG : 0),
+		.cr4_must1 = fx->cr4_fixed0 | CR4_VMXE,
+		.tsc_offset = vmread(VMCS_TSC_OFFSET),
+		.vpid02 = s->vpid,
+		.eptp02 = s->eptp,
+		/* L0's bitmaps are all ones (hv/vmx/vmx.c): L0 | L1 = L0's. */
+		.msr_bitmap02 = s->msr_bitmap_pa,
+		.io_bitmap02_a = s->io_bitmap_pa,
+		.io_bitmap02_b = s->io_bitmap_pa + 4096,
+		.l1_efer = vmread(VMCS_GUEST_IA32_EFER),
+		.l1_dr7 = vmread(VMCS_GUEST_DR7),
+		.l1_debugctl = vmread(VMCS_GUEST_IA32_DEBUGCTL),
+	};
+	virt_ops->state_msr(v, MSR_PAT, false, &l0->l1_pat);
+}
+
+/* At an entry with L1's EPT: its format, and EPT02 dropped for a new EPTP
+ * (INVEPT drops it too; otherwise it is kept, like the TLB). */
+static bool ept12_enter(struct vcpu *v, const struct vmcs12 *c12)
+{
+	struct nested_vmx *x = NV(v);
+	struct vmx_l2 *l = L2(v);
+	struct vmx_ept12_params p = { VMCS12_F(c12, EPT_POINTER), x->caps.ept_vpid_cap, x->maxphyaddr };
+	if (!vmx_ept12_guest(&l->ept12, &l->ept12_fmt, &p))
+		return false;
+	l->ept12.fmt = &l->ept12_fmt;
+	if (p.eptp != l->eptp12)
+		ept02_drop(v);
+	l->eptp12 = p.eptp;
+	return ept02_ensure(v);
+}
+
+static enum exit_action enter_l2(struct vcpu *v, struct vm_exit *e, bool launch)
+{
+	struct nested_vmx *x = NV(v);
+	struct nested_vcpu *n = v->nested;
+	struct vmx_l2 *l = L2(v);
+	struct vmcs12 *c12 = &x->st.cache;
+	(void)e;
+	uint32_t l1p2 = (C12P(c12, PROC_BASED_CTLS) & PROC_SECONDARY) ? C12P(c12, PROC_BASED_CTLS2) : 0;
+	l->ept = l1p2 & PROC2_EPT;
+	if (l->ept && !ept12_enter(v, c12)) {
+		vm_stop(v->vm, -1, "out of memory for the nested EPT of L2 (EPT02)");
+		return EXIT_ACTION_STOPPED;
+	}
+	l0_needs(v, c12, &l->l0);
+	if (l->ept)
+		l->l0.eptp02 = ept_make_eptp(l->ept02.root, 4, false);
+	vmx_vmcs02_build(&l->b, c12, &l->l0);
+	x->vmentries++;
+	if (launch)
+		c12->launch = VMCS12_LAUNCHED;
+	/* L1's RSP stays in vmcs01 (the exit loads HOST_RSP anyway). */
+	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+	vmx_swap_vmcs(v);
+	for (unsigned i = 0; i < VMCS12_NFIELDS; i++) {
+		uint32_t enc = vmcs12_encoding(i);
+		if (l->b.set[i] && vmcs_field_type(enc) != VMCS_T_EXIT_INFO && vmcs_field_type(enc) != VMCS_T_HOST)
+			vmwrite((enum vmcs_field)enc, l->b.val[i]);
+	}
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_PREEMPTION_TIMER_VALUE, VX(v)->preempt_value);
+	VX(v)->proc_ctls = (uint32_t)l->b.val[VMCS12_PROC_BASED_CTLS];
+	VX(v)->eptp = l->l0.eptp02;
+	/* A PAE L2 without L1's EPT: its PDPTEs from its CR3 (27.3.2.4). */
+	if (l->b.pdptes_from_cr3)
+		vmx_sync_paging_mode(v);
+	v->gpr[GPR_RSP] = VMCS12_F(c12, GUEST_RSP);
+	n->guest_mode = true;
+	return EXIT_ACTION_RESUME;
+}
+
+/* The VM exit into L1 for the exit x of L2 (vmcs02 current). */
+static enum exit_action exit_to_l1(struct vcpu *v, const struct vmx_l2_exit *x)
+{
+	struct nested_vmx *nx = NV(v);
+	struct vmx_l2 *l = L2(v);
+	uint64_t *g02 = l->g02;
+	for (unsigned i = 0; i < VMCS12_NFIELDS; i++) {
+		uint32_t enc = vmcs12_encoding(i);
+		g02[i] = vmcs_field_type(enc) == VMCS_T_GUEST ? vmread((enum vmcs_field)enc) : 0;
+	}
+	g02[VMCS12_CR0_READ_SHADOW] = vmread(VMCS_CR0_READ_SHADOW);
+	g02[VMCS12_CR4_READ_SHADOW] = vmread(VMCS_CR4_READ_SHADOW);
+	g02[VMCS12_GUEST_RSP] = v->gpr[GPR_RSP];
+	vmx_swap_vmcs(v);
+	v->nested->guest_mode = false;
+	/* The event L2 was delivering is L1's to redo (IDT-vectoring). */
+	v->ev.in_flight.valid = false;
+	v->ev.pending &= (uint8_t)~EV_IN_FLIGHT;
+	struct vmx_l1_kept kept = l1_kept(v);
+	struct vmx_l1_state l1;
+	vmx_exit_emulate(&nx->st.cache, x, g02, l->l0.cr0_mask | l->l0.cr0_must1, l->l0.cr4_mask | l->l0.cr4_must1,
+			 &kept, &l1);
+	load_l1_state(v, &l1);
+	v->nested->l2_reflected++;
+	return EXIT_ACTION_RESUME;
+}
+
+/* The exit as the hardware reported it in vmcs02. */
+static struct vmx_l2_exit hw_exit(void)
+{
+	struct vmx_l2_exit x = {
+		.reason = (uint32_t)vmread(VMCS_EXIT_REASON),
+		.qual = vmread(VMCS_EXIT_QUALIFICATION),
+		.gla = vmread(VMCS_GUEST_LINEAR_ADDRESS),
+		.gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS),
+		.intr_info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO),
+		.intr_error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR_CODE),
+		.idt_info = (uint32_t)vmread(VMCS_IDT_VECTORING_INFO),
+		.idt_error = (uint32_t)vmread(VMCS_IDT_VECTORING_ERROR_CODE),
+		.insn_len = (uint32_t)vmread(VMCS_EXIT_INSTRUCTION_LEN),
+		.insn_info = (uint32_t)vmread(VMCS_EXIT_INSTRUCTION_INFO),
+	};
+	return x;
+}
+
+/* An EPT violation/misconfiguration of vmcs02 under L1's EPT: fill EPT02,
+ * or L1's exit computed from its walk, or L0's (EPT01: a page mapped on
+ * touch; anything else, L0's MMIO/ROM behind L1's EPT, is not emulated). */
+static enum exit_action l2_ept_fault(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmx_l2 *l = L2(v);
+	uint64_t l2gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+	struct vmx_l2_access a = { .acc = WALK_ACC_READ };
+	if (e->reason == EXIT_TDP_FAULT)
+		a = vmx_l2_access_from_violation(e->qual, vmread(VMCS_GUEST_LINEAR_ADDRESS));
+	struct walk_ctx c = l0_walk(v);
+	struct walk_result r;
+	bool flush = false;
+	int k = nested_tdp02_fill(&l->ept02, &c, l2gpa, vmx_ept12_walk_access(&a, &l->ept12_fmt), &r, &flush);
+	if (k == WALK_OK) {
+		if (flush)
+			VX(v)->flush_pending = true;
+		return EXIT_ACTION_RESUME;
+	}
+	struct vmx_ept12_exit ex;
+	if (nested_tdp_classify(k, &r) == NESTED_TDP_L1 && vmx_ept12_exit(&r.fault, &a, &l->ept12_fmt, l2gpa, &ex)) {
+		struct vmx_l2_exit x = hw_exit();
+		x.reason = ex.reason;
+		x.qual = ex.qual;
+		x.gpa = ex.gpa;
+		x.gla = ex.gla;
+		x.insn_len = 0;
+		x.insn_info = 0;
+		return exit_to_l1(v, &x);
+	}
+	if (r.fault.dim == WALK_DIM_TDP && v->vm->ntouch && tdp_touch_restore(v, r.fault.gpa))
+		return EXIT_ACTION_RESUME;
+	vm_stop_with_report(v, e, r.fault.dim == WALK_DIM_NONE
+					  ? "out of memory for the nested EPT of L2 (EPT02)"
+					  : "L2 reached L1-physical memory through L1's EPT that is not RAM (MMIO/ROM behind "
+					    "EPT12 is not emulated on VT-x yet)");
+	return EXIT_ACTION_STOPPED;
+}
+
+enum exit_action nested_vmx_l2_exit(struct vcpu *v, struct vm_exit *e)
+{
+	struct nested_vcpu *n = v->nested;
+	struct nested_vmx *x = NV(v);
+	struct vmx_l2 *l = L2(v);
+	n->l2_exits++;
+	n->l2_by_reason[(unsigned)e->reason < EXIT_REASON_COUNT ? e->reason : EXIT_UNHANDLED]++;
+	if (e->hw_reason == VMX_HW_REASON_VMFAIL) {
+		vm_stop_with_report(v, e, "internal error: the CPU refused vmcs02 (VMfail), L1's VMCS12 passed Nestor's checks");
+		return EXIT_ACTION_STOPPED;
+	}
+	vmx_load(v);
+	uint32_t full = (uint32_t)vmread(VMCS_EXIT_REASON);
+	if (full & VMX_EXIT_REASON_ENTRY_FAILURE) {
+		/* The CPU refused L2's state after Nestor's checks passed: L1
+		 * gets the failure the CPU reported (27.8). */
+		log_warn("nested", "%s: the CPU refused L2's guest state (exit %u): VM-entry failure to L1",
+			 v->vm->opts.name, full & 0xffff);
+		struct vmx_l2_exit xe = { .reason = full, .qual = vmread(VMCS_EXIT_QUALIFICATION) };
+		vmx_swap_vmcs(v);
+		n->guest_mode = false;
+		struct vmx_l1_kept kept = l1_kept(v);
+		struct vmx_l1_state l1;
+		vmx_exit_emulate(&x->st.cache, &xe, 0, 0, 0, &kept, &l1);
+		load_l1_state(v, &l1);
+		return EXIT_ACTION_RESUME;
+	}
+	bool tdp = e->reason == EXIT_TDP_FAULT || e->reason == EXIT_TDP_MISCONFIG;
+	if (tdp && l->ept)
+		return l2_ept_fault(v, e);
+	/* Question 1 (nested/reflect.h); without L1's EPT an EPT fault is
+	 * in EPT01: L0's. */
+	struct nested_exit_facts f = {
+		.reason = e->reason,
+		.exc_vector = e->reason == EXIT_EXCEPTION ? e->u.exc.vector : 0,
+		.tdp_origin = tdp ? NESTED_TDP_L0 : NESTED_TDP_NONE,
+	};
+	struct vmx_exit_facts xf = {
+		.reason = full & 0xffff,
+		.qual = e->qual,
+		.intr_info = (uint32_t)vmread(VMCS_EXIT_INTR_INFO),
+		.intr_error = (uint32_t)vmread(VMCS_EXIT_INTR_ERROR_CODE),
+		.msr = (uint32_t)v->gpr[GPR_RCX],
+	};
+	if (e->reason == EXIT_CR_ACCESS && e->u.cr.gpr < GPR_COUNT)
+		xf.cr_value = v->gpr[e->u.cr.gpr];
+	bool l0 = nested_l0_needs(&f);
+	struct vmx_l1_mem mem;
+	enum nested_route route = nested_route(l0, !l0 && vmx_l1_wants_exit(&x->st.cache, &xf, nested_vmx_l1_mem(v, &mem)));
+	if (route == NESTED_ROUTE_L1) {
+		struct vmx_l2_exit hx = hw_exit();
+		return exit_to_l1(v, &hx);
+	}
+	if (route == NESTED_ROUTE_EMULATE && e->reason == EXIT_EXCEPTION && (e->u.exc.vector == 1 || e->u.exc.vector == 17)) {
+		/* #DB/#AC only L0 intercepts: L2 takes it as it would have. */
+		n->l2_exc_reinjected++;
+		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
+		return EXIT_ACTION_RESUME;
+	}
+	return exit_handle(v, e);
+}
+
 enum exit_action nested_vmx_vmentry(struct vcpu *v, struct vm_exit *e, bool launch)
 {
 	struct nested_vmx *x = NV(v);
@@ -167,20 +551,19 @@ enum exit_action nested_vmx_vmentry(struct vcpu *v, struct vm_exit *e, bool laun
 		/* The instruction is done: the exit is L1's next event. */
 		return entry_failure(v, VMX_EXIT_ENTRY_FAIL_GUEST, k.qual);
 	}
-	vm_stop_with_report(v, e, "VMLAUNCH/VMRESUME that passes every VM-entry check: running L2 is not "
-				  "emulated yet on VT-x");
-	return EXIT_ACTION_STOPPED;
-}
-
-enum exit_action nested_vmx_l2_exit(struct vcpu *v, struct vm_exit *e)
-{
-	/* L2 never runs (nested_vmx_vmentry stops first). */
-	return exit_handle(v, e);
+	return enter_l2(v, e, launch);
 }
 
 void nested_vmx_print_stats(const struct vcpu *v)
 {
 	const struct nested_vcpu *n = v->nested;
-	kprintf("vm: %s vCPU %u nested: %llu L2 exits, %llu reflected to L1\n", v->vm->opts.name, v->index,
-		(unsigned long long)n->l2_exits, (unsigned long long)n->l2_reflected);
+	kprintf("vm: %s vCPU %u nested: %llu VM entries, %llu L2 exits, %llu reflected to L1, %llu L2 #DB/#AC "
+		"re-injected\n",
+		v->vm->opts.name, v->index, (unsigned long long)v->nested->vmx->vmentries, (unsigned long long)n->l2_exits,
+		(unsigned long long)n->l2_reflected, (unsigned long long)n->l2_exc_reinjected);
+	kprintf("vm: %s vCPU %u L2 exits:", v->vm->opts.name, v->index);
+	for (int r = 1; r < EXIT_REASON_COUNT; r++)
+		if (n->l2_by_reason[r])
+			kprintf(" %s=%llu", exit_reason_name((enum exit_reason)r), (unsigned long long)n->l2_by_reason[r]);
+	kprintf(" total=%llu\n", (unsigned long long)n->l2_exits);
 }

@@ -14,7 +14,16 @@
  *     ZF: VMfailValid with the VM-instruction error field);
  *   - VMLAUNCH/VMRESUME: VMfailInvalid, errors 4/5, 7 (controls), 8 (host
  *     state), and a guest-state failure: exit reason 33 with bit 31 into
- *     L1 at its host RIP/RSP.
+ *     L1 at its host RIP/RSP;
+ *   - an L2 in 32-bit protected mode (L1's paging) whose CPUID (which
+ *     always exits, SDM 3C 26.1.2: there is no way not to intercept it),
+ *     HLT, OUT (unconditional I/O exiting) and VMCALL reach L1 with the
+ *     exact exit reason, qualification, instruction length and L2 RIP;
+ *   - L2 under L1's EPT (identity, 2 MiB pages, one hole): its read of
+ *     the hole is an EPT violation to L1 with the qualification of that
+ *     read (bit 0, bits 5:3 = 0, GLA valid, final translation) and the
+ *     guest-physical and -linear addresses; after L1 maps the page and
+ *     INVEPTs, L2's read completes.
  * Without Nestor (or nested=off) it reports what it found and fails.
  */
 #include "lib/guest.h"
@@ -69,9 +78,10 @@ static void check_msrs(void)
 	uint64_t v;
 	guest_check(rdmsr_safe(0x491, &v) == VEC_GP, "RDMSR IA32_VMX_VMFUNC (not offered): #GP");
 	uint64_t proc2 = 0, ept = 0, cr4f0 = 0, cr4f1 = 0;
-	guest_check(rdmsr_safe(0x48b, &proc2) < 0 && rdmsr_safe(0x48c, &ept) < 0 && rdmsr_safe(0x488, &cr4f0) < 0 &&
-			    rdmsr_safe(0x489, &cr4f1) < 0 && (cr4f0 & CR4_VMXE) && (cr4f1 & CR4_VMXE),
-		    "PROCBASED_CTLS2 0x%llx, EPT_VPID_CAP 0x%llx, CR4_FIXED0 0x%llx (VMXE), CR4_FIXED1 0x%llx",
+	bool read = rdmsr_safe(0x48b, &proc2) < 0 && rdmsr_safe(0x48c, &ept) < 0 && rdmsr_safe(0x488, &cr4f0) < 0 &&
+		    rdmsr_safe(0x489, &cr4f1) < 0;
+	guest_check(read && (cr4f0 & CR4_VMXE) && (cr4f1 & CR4_VMXE) && ((proc2 >> 32) & 2) && (ept & (1ull << 20)),
+		    "PROCBASED_CTLS2 0x%llx (EPT), EPT_VPID_CAP 0x%llx (INVEPT), CR4_FIXED0 0x%llx (VMXE), CR4_FIXED1 0x%llx",
 		    (unsigned long long)proc2, (unsigned long long)ept, (unsigned long long)cr4f0,
 		    (unsigned long long)cr4f1);
 }
@@ -199,6 +209,108 @@ static void check_vmentry(void)
 	vmwrite32(VMCS_GUEST_CR0, gcr0);
 }
 
+/* L2's programs. */
+extern char l2_seq[], l2_seq_cpuid[], l2_seq_hlt[], l2_seq_out[], l2_seq_vmcall[], l2_ept_rd[], l2_ept_vmcall[];
+__asm__(".text\n"
+	"l2_seq:\n"
+	"l2_seq_cpuid: cpuid\n"
+	"l2_seq_hlt: hlt\n"
+	"l2_seq_out: outb %al, $0x80\n"
+	"l2_seq_vmcall: vmcall\n"
+	"jmp l2_seq_vmcall\n"
+	"l2_ept_rd: movl (%esi), %eax\n"
+	"l2_ept_vmcall: vmcall\n"
+	"jmp l2_ept_vmcall\n");
+
+/* Advance L2 past the instruction that exited, then VMRESUME. */
+static int resume_next(void)
+{
+	vmwrite32(VMCS_GUEST_RIP, vmr(VMCS_GUEST_RIP) + vmr(VMCS_EXIT_INSTRUCTION_LEN));
+	return vmx_enter(0);
+}
+
+static void expect_exit(int r, uint32_t reason, const char *at, uint32_t len, uint32_t qual, const char *what)
+{
+	uint32_t got = vmr(VMCS_EXIT_REASON), rip = vmr(VMCS_GUEST_RIP), l = vmr(VMCS_EXIT_INSTRUCTION_LEN);
+	uint32_t q = vmr(VMCS_EXIT_QUALIFICATION);
+	guest_check(r == VMX_EXITED && got == reason && rip == (uint32_t)(uintptr_t)at && l == len && q == qual,
+		    "%s: exit reason %u, qualification 0x%x, instruction length %u, L2 RIP %s (got %s: reason %u "
+		    "qualification 0x%x length %u RIP 0x%x)",
+		    what, reason, qual, len, rip == (uint32_t)(uintptr_t)at ? "at it" : "elsewhere", outcome_name(r), got, q,
+		    l, rip);
+}
+
+static void check_l2_exits(void)
+{
+	expect(vmx_vmcs_load(vmx_vmcs_a), VMX_OK, 0, "a fresh VMCS for L2");
+	vmx_fill_flat32((void (*)(void))l2_seq, l2_stack + sizeof(l2_stack));
+	uint32_t may = vmx_ctl_may1(0x48e);
+	uint32_t want = (1u << 7) | (1u << 24); /* HLT exiting, unconditional I/O exiting */
+	guest_check((may & want) == want, "HLT and unconditional I/O exiting offered (allowed-1 0x%x)", may);
+	vmwrite32(VMCS_PROC_BASED_CTLS, vmx_ctl_must1(0x48e) | want);
+	memset(&vmx_l2_gprs, 0, sizeof(vmx_l2_gprs));
+	vmx_l2_gprs.eax = 0x40000000;
+	int r = vmx_enter(1);
+	expect_exit(r, 10, l2_seq_cpuid, 2, 0, "L2 CPUID (no control can stop it exiting)");
+	guest_check(vmx_l2_gprs.eax == 0x40000000, "L1 sees L2's EAX 0x%x at the CPUID exit", vmx_l2_gprs.eax);
+	r = resume_next();
+	expect_exit(r, 12, l2_seq_hlt, 1, 0, "L2 HLT (HLT exiting)");
+	r = resume_next();
+	expect_exit(r, 30, l2_seq_out, 2, 0x800040, "L2 OUT 0x80, AL (unconditional I/O exiting)");
+	r = resume_next();
+	expect_exit(r, 18, l2_seq_vmcall, 3, 0, "L2 VMCALL");
+	expect(vmx_enter(1), VMX_FAILVALID, 4, "VMLAUNCH of the launched VMCS (error 4)");
+	r = vmx_enter(0);
+	expect_exit(r, 18, l2_seq_vmcall, 3, 0, "VMRESUME without advancing: L2 VMCALL again");
+	uint32_t idt = vmr(VMCS_IDT_VECTORING_INFO), intr = vmr(VMCS_EXIT_INTR_INFO);
+	guest_check(!(idt >> 31) && !(intr >> 31), "no IDT-vectoring or interruption info on a VMCALL exit (0x%x 0x%x)",
+		    idt, intr);
+}
+
+/* EPT12: identity map of the first 1 GiB with 2 MiB pages, WB, RWX. */
+static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
+static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
+static uint64_t ept_pd[512] __attribute__((aligned(4096)));
+#define EPT_HOLE 0x1000000u
+
+static void check_ept(void)
+{
+	uint64_t cap = rdmsr(0x48c);
+	uint32_t may2 = vmx_ctl_may1(0x48b);
+	if (!(may2 & 2) || !(cap & (1ull << 16)) || !(cap & (1ull << 6)) || !(cap & (1ull << 14))) {
+		guest_fail("EPT with 4 levels, WB and 2 MiB pages not offered (PROCBASED_CTLS2 allowed-1 0x%x, EPT_VPID_CAP "
+			   "0x%llx)", may2, (unsigned long long)cap);
+		return;
+	}
+	ept_pml4[0] = (uint32_t)(uintptr_t)ept_pdpt | 7;
+	ept_pdpt[0] = (uint32_t)(uintptr_t)ept_pd | 7;
+	for (unsigned i = 0; i < 512; i++)
+		ept_pd[i] = ((uint64_t)i << 21) | (6u << 3) | (1u << 7) | 7;
+	ept_pd[EPT_HOLE >> 21] = 0;
+	expect(vmx_vmcs_load(vmx_vmcs_b), VMX_OK, 0, "a VMCS for an L2 under L1's EPT");
+	vmx_fill_flat32((void (*)(void))l2_ept_rd, l2_stack + sizeof(l2_stack));
+	vmwrite32(VMCS_PROC_BASED_CTLS, vmx_ctl_must1(0x48e) | (1u << 31));
+	vmwrite32(VMCS_PROC_BASED_CTLS2, 2);
+	vmwrite64(VMCS_EPT_POINTER, (uint32_t)(uintptr_t)ept_pml4 | (3u << 3) | 6);
+	memset(&vmx_l2_gprs, 0, sizeof(vmx_l2_gprs));
+	vmx_l2_gprs.esi = EPT_HOLE + 0x10;
+	*(volatile uint32_t *)(uintptr_t)(EPT_HOLE + 0x10) = 0xfeedf00d;
+	int r = vmx_enter(1);
+	uint32_t reason = vmr(VMCS_EXIT_REASON), qual = vmr(VMCS_EXIT_QUALIFICATION);
+	uint32_t gpa = vmr(VMCS_GUEST_PHYSICAL_ADDRESS), gla = vmr(VMCS_GUEST_LINEAR_ADDRESS), rip = vmr(VMCS_GUEST_RIP);
+	guest_check(r == VMX_EXITED && reason == 48 && qual == 0x181 && gpa == EPT_HOLE + 0x10 && gla == EPT_HOLE + 0x10 &&
+			    rip == (uint32_t)(uintptr_t)l2_ept_rd,
+		    "L2 read of a page L1's EPT does not map: EPT violation (48), qualification 0x181, GPA 0x%x GLA 0x%x (got "
+		    "%s reason %u qualification 0x%x RIP %s)",
+		    gpa, gla, outcome_name(r), reason, qual, rip == (uint32_t)(uintptr_t)l2_ept_rd ? "at the read" : "elsewhere");
+	ept_pd[EPT_HOLE >> 21] = ((uint64_t)EPT_HOLE) | (6u << 3) | (1u << 7) | 7;
+	uint64_t desc[2] = { (uint32_t)(uintptr_t)ept_pml4 | (3u << 3) | 6, 0 };
+	expect(invept_type(1, desc), VMX_OK, 0, "INVEPT single-context after mapping the page");
+	r = vmx_enter(0);
+	expect_exit(r, 18, l2_ept_vmcall, 3, 0, "after the mapping, L2's read completes and it VMCALLs");
+	guest_check(vmx_l2_gprs.eax == 0xfeedf00d, "L2 read 0x%x through L1's EPT", vmx_l2_gprs.eax);
+}
+
 int guest_main(const struct mb_info *mbi)
 {
 	(void)mbi;
@@ -211,6 +323,8 @@ int guest_main(const struct mb_info *mbi)
 	check_vmxon();
 	check_vmcs_insns();
 	check_vmentry();
+	check_l2_exits();
+	check_ept();
 	expect(vmxoff(), VMX_OK, 0, "VMXOFF");
 	uint64_t p;
 	int vec = guest_catch(do_vmptrst, &p);
