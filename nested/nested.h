@@ -5,8 +5,9 @@
  * SVM (nested/svm_l1.c, svm_vmrun.c) or VMX (nested/vmx_l1.c,
  * vmx_vmentry.c, whose state is struct nested_vmx behind n->vmx).
  *
- * Cost: only nested VMs reach any of this. The hooks sit on the MSR and
- * SVM-instruction exits and on CPUID leaves 0x80000001/0x8000000A, and a
+ * Cost: only nested VMs reach any of this. The hooks sit on the MSR, CR
+ * write and SVM/VMX-instruction exits and on CPUID leaves 1 (VMX) and
+ * 0x80000001/0x8000000A (SVM), each behind a v->nested test, and a
  * nested vCPU takes its own run loop (hv/core/sched.c), so an ordinary
  * VM's exits (the CPUID round trip) test nothing new.
  *
