@@ -27,18 +27,21 @@
  * nested/vmx_ept12), built on EPT violations of vmcs02 and dropped at
  * INVEPT, at an entry with another EPTP, and when EPT01 changes. An EPT12
  * fault is L1's EPT violation or misconfiguration with the qualification
- * computed for this access.
+ * computed for this access. L0's MMIO and ROM regions that L1 maps to L2
+ * are never in EPT02 (ROM reads map through EPT01's read-only image): the
+ * access exits and L0 emulates L2's instruction in L2's physical space
+ * (hv/exit/tdp_fault.c tdp_emulate_mmio, as nested SVM does).
  *
  * Not done: VMCS shadowing, L1's MSR-load/store lists (entries with a
  * non-zero count are refused as VM-entry failures 34 by the checks or run
  * without them), L1's preemption timer, the activity states other than
  * active (HLT entry runs L2 active), external interrupts/NMIs routed to
- * L1 while L2 runs (they wait for the next exit to L1), L0 MMIO reached
- * by L2 through EPT12.
+ * L1 while L2 runs (they wait for the next exit to L1).
  */
 #include "nested/vmx_nested.h"
 #include "drivers/console.h"
 #include "hv/core/vm.h"
+#include "hv/dev/device.h"
 #include "hv/exit/exits.h"
 #include "hv/lib/string.h"
 #include "hv/vmx/vmx.h"
@@ -407,13 +410,97 @@ static struct vmx_l2_exit hw_exit(void)
 	return x;
 }
 
+/* An exception L0 raised for L2 while doing what its instruction does
+ * (#UD, #GP, #PF of an emulated access) is the virtual CPU's: L1's
+ * exception bitmap (and #PF MASK/MATCH) applies to it as to one the
+ * hardware raised (SDM 3C 26.2): then it is L1's exit 0. */
+static enum exit_action l2_after_emulation(struct vcpu *v, enum exit_action a)
+{
+	struct vcpu_events *ev = &v->ev;
+	if (a != EXIT_ACTION_RESUME || !(ev->pending & EV_EXCEPTION))
+		return a;
+	const struct vmcs12 *c12 = &NV(v)->st.cache;
+	uint32_t info = ev->exc.vector | (INTR_TYPE_HW_EXCEPTION << INTR_TYPE_SHIFT) | INTR_INFO_VALID |
+			(ev->exc.has_error ? INTR_INFO_ERROR_VALID : 0);
+	struct vmx_exit_facts f = { .reason = VMX_EXIT_EXCEPTION_NMI, .intr_info = info, .intr_error = ev->exc.error };
+	struct vmx_l1_mem mem;
+	if (!vmx_l1_wants_exit(c12, &f, nested_vmx_l1_mem(v, &mem)))
+		return a;
+	struct vmx_l2_exit x = {
+		.reason = VMX_EXIT_EXCEPTION_NMI,
+		.qual = ev->exc.vector == EXC_PF ? ev->exc.payload : 0, /* #PF: the linear address (28.2.1) */
+		.intr_info = info,
+		.intr_error = ev->exc.error,
+	};
+	ev->pending &= (uint8_t)~EV_EXCEPTION;
+	return exit_to_l1(v, &x);
+}
+
+/* --- L2's physical space for L0's emulator (hv/exit/tdp_fault.c) ----------
+ * L2-physical -> EPT12 -> L1-physical, walked as the CPU does. A fault of
+ * EPT12 is L1's EPT violation for the emulated access; a fault of EPT01
+ * at the final address is L1-physical memory that is not RAM: the VM's
+ * (its MMIO or ROM, or nothing). */
+static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa, struct walk_fault *f)
+{
+	struct vcpu *v = opaque;
+	struct walk_ctx c = l0_walk(v);
+	struct walk_result r;
+	int k = walk_translate(&c, l2gpa, acc, &r);
+	if (k == WALK_OK) {
+		*l1gpa = r.gpa | (l2gpa & 4095);
+		return 0;
+	}
+	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table) {
+		*l1gpa = r.fault.gpa;
+		return 0;
+	}
+	*f = r.fault;
+	*l1gpa = l2gpa;
+	return k;
+}
+
+/* L2's page tables (at L2-physical addresses) as host memory. */
+static void *l2_table_ptr(void *opaque, uint64_t l2gpa, unsigned size)
+{
+	struct vcpu *v = opaque;
+	struct walk_ctx c = l0_walk(v);
+	struct walk_result r;
+	if (walk_translate(&c, l2gpa, WALK_ACC_READ, &r) != WALK_OK || (l2gpa & 4095) + size > 4096)
+		return 0;
+	return host_ptr(0, (r.hpa & ~4095ull) | (l2gpa & 4095), size);
+}
+
+/* EPT12 refused an access of L0's emulation of L2's instruction: L1's
+ * EPT violation (or misconfiguration) for that access. Its linear address
+ * is not known here, so qualification bit 7 is 0 (and bit 8 with it):
+ * nothing is taken over from the hardware exit that started the
+ * emulation, which was for another access. */
+static enum exit_action l2_space_fault(void *opaque, uint64_t l2gpa, const struct walk_fault *f)
+{
+	struct vcpu *v = opaque;
+	struct vmx_l2_access a = { .acc = f->access & (WALK_ACC_READ | WALK_ACC_WRITE | WALK_ACC_FETCH) };
+	struct vmx_ept12_exit ex;
+	if (f->dim != WALK_DIM_GUEST || !vmx_ept12_exit(f, &a, &L2(v)->ept12_fmt, l2gpa, &ex)) {
+		vm_stop(v->vm, -1, "internal error: the emulated access of L2 reached memory L1's EPT cannot map "
+				   "(not emulated)");
+		return EXIT_ACTION_STOPPED;
+	}
+	struct vmx_l2_exit x = { .reason = ex.reason, .qual = ex.qual, .gpa = ex.gpa, .gla = ex.gla };
+	return exit_to_l1(v, &x);
+}
+
 /* An EPT violation/misconfiguration of vmcs02 under L1's EPT: fill EPT02,
- * or L1's exit computed from its walk, or L0's (EPT01: a page mapped on
- * touch; anything else, L0's MMIO/ROM behind L1's EPT, is not emulated). */
+ * or L1's exit computed from its walk for this access, or L0's (EPT01: a
+ * page mapped on touch; L0's MMIO or ROM region at the L1-physical
+ * address, emulated for L2 in L2's physical space). */
 static enum exit_action l2_ept_fault(struct vcpu *v, struct vm_exit *e)
 {
+	struct nested_vcpu *n = v->nested;
 	struct vmx_l2 *l = L2(v);
 	uint64_t l2gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+	/* A misconfiguration of EPT02 has no qualification (EPT02 never
+	 * holds one today; kept for safety): the access is a read. */
 	struct vmx_l2_access a = { .acc = WALK_ACC_READ };
 	if (e->reason == EXIT_TDP_FAULT)
 		a = vmx_l2_access_from_violation(e->qual, vmread(VMCS_GUEST_LINEAR_ADDRESS));
@@ -438,11 +525,20 @@ static enum exit_action l2_ept_fault(struct vcpu *v, struct vm_exit *e)
 		return exit_to_l1(v, &x);
 	}
 	if (r.fault.dim == WALK_DIM_TDP && v->vm->ntouch && tdp_touch_restore(v, r.fault.gpa))
-		return EXIT_ACTION_RESUME;
+		return EXIT_ACTION_RESUME; /* an HC_SET_PERM page of L1, mapped back */
+	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table && vm_mmio_at(v->vm, r.fault.gpa)) {
+		n->l2_mmio++;
+		struct tdp_guest_space sp = {
+			.tables = { .ptr = l2_table_ptr, .opaque = v },
+			.to_vm = l2_to_l1,
+			.fault = l2_space_fault,
+			.opaque = v,
+		};
+		return l2_after_emulation(v, tdp_emulate_mmio(v, e, r.fault.gpa, r.fault.kind == WALK_FAULT_NOT_PRESENT, &sp));
+	}
 	vm_stop_with_report(v, e, r.fault.dim == WALK_DIM_NONE
 					  ? "out of memory for the nested EPT of L2 (EPT02)"
-					  : "L2 reached L1-physical memory through L1's EPT that is not RAM (MMIO/ROM behind "
-					    "EPT12 is not emulated on VT-x yet)");
+					  : "L2 reached L1-physical memory that L0 does not back (not RAM nor a device)");
 	return EXIT_ACTION_STOPPED;
 }
 
@@ -505,7 +601,7 @@ enum exit_action nested_vmx_l2_exit(struct vcpu *v, struct vm_exit *e)
 		vcpu_queue_exception(v, e->u.exc.vector, e->u.exc.has_error, e->u.exc.error);
 		return EXIT_ACTION_RESUME;
 	}
-	return exit_handle(v, e);
+	return l2_after_emulation(v, exit_handle(v, e));
 }
 
 enum exit_action nested_vmx_vmentry(struct vcpu *v, struct vm_exit *e, bool launch)
@@ -558,9 +654,10 @@ void nested_vmx_print_stats(const struct vcpu *v)
 {
 	const struct nested_vcpu *n = v->nested;
 	kprintf("vm: %s vCPU %u nested: %llu VM entries, %llu L2 exits, %llu reflected to L1, %llu L2 #DB/#AC "
-		"re-injected\n",
+		"re-injected, %llu L2 MMIO emulated\n",
 		v->vm->opts.name, v->index, (unsigned long long)v->nested->vmx->vmentries, (unsigned long long)n->l2_exits,
-		(unsigned long long)n->l2_reflected, (unsigned long long)n->l2_exc_reinjected);
+		(unsigned long long)n->l2_reflected, (unsigned long long)n->l2_exc_reinjected,
+		(unsigned long long)n->l2_mmio);
 	kprintf("vm: %s vCPU %u L2 exits:", v->vm->opts.name, v->index);
 	for (int r = 1; r < EXIT_REASON_COUNT; r++)
 		if (n->l2_by_reason[r])

@@ -23,7 +23,13 @@
  *     the hole is an EPT violation to L1 with the qualification of that
  *     read (bit 0, bits 5:3 = 0, GLA valid, final translation) and the
  *     guest-physical and -linear addresses; after L1 maps the page and
- *     INVEPTs, L2's read completes.
+ *     INVEPTs, L2's read completes;
+ *   - L0's test device, ROM and ROMD mapped by L1's EPT (arguments dev=,
+ *     rom=, romd=): L2's read of the device (EPT12 read-only) emulated by
+ *     L0; its write an EPT violation to L1 whose qualification is the
+ *     write's (the seed "stale exit qualification"), then reaching the
+ *     device; ROM reads and calls without exits, ROM writes dropped, ROMD
+ *     writes to the device's log.
  * Without Nestor (or nested=off) it reports what it found and fails.
  */
 #include "lib/guest.h"
@@ -220,7 +226,14 @@ __asm__(".text\n"
 	"jmp l2_seq_vmcall\n"
 	"l2_ept_rd: movl (%esi), %eax\n"
 	"l2_ept_vmcall: vmcall\n"
-	"jmp l2_ept_vmcall\n");
+	"jmp l2_ept_vmcall\n"
+	"l2_ept_wr: movl %eax, (%esi)\n"
+	"1: vmcall\n"
+	"jmp 1b\n"
+	"l2_ept_call: call *%esi\n"
+	"1: vmcall\n"
+	"jmp 1b\n");
+extern char l2_ept_wr[], l2_ept_call[];
 
 /* Advance L2 past the instruction that exited, then VMRESUME. */
 static int resume_next(void)
@@ -271,9 +284,93 @@ static void check_l2_exits(void)
 static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
 static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
 static uint64_t ept_pd[512] __attribute__((aligned(4096)));
+static uint64_t ept_pt[512] __attribute__((aligned(4096)));
 #define EPT_HOLE 0x1000000u
+/* L2-physical window of 4 KiB pages: +0 L0's test device, +0x1000 the
+ * ROM, +0x2000 the ROMD region (module options testdev=, rom=, romd=). */
+#define EPT_WIN 0x1200000u
+#define EPT_MAX_REFLECTIONS 4 /* more EPT violations than this for one access: ping-pong */
 
-static void check_ept(void)
+/* L2 runs prog (ESI, EAX given) until its VMCALL; each EPT violation L1
+ * gets is counted, the first's qualification kept, and on the first L1
+ * sets write permission on the window's device page (as an old L1 that
+ * fixes only what the qualification asks for would). */
+static unsigned ept_run(const char *prog, uint32_t esi, uint32_t eax, uint32_t *first_qual, int *r)
+{
+	unsigned n = 0;
+	*first_qual = 0;
+	vmwrite32(VMCS_GUEST_RIP, (uint32_t)(uintptr_t)prog);
+	vmwrite32(VMCS_GUEST_RSP, (uint32_t)(uintptr_t)(l2_stack + sizeof(l2_stack)));
+	vmx_l2_gprs.esi = esi;
+	vmx_l2_gprs.eax = eax;
+	for (;;) {
+		*r = vmx_enter(0);
+		if (*r != VMX_EXITED || vmr(VMCS_EXIT_REASON) != 48 || n > EPT_MAX_REFLECTIONS)
+			return n;
+		uint32_t q = vmr(VMCS_EXIT_QUALIFICATION);
+		if (!n++)
+			*first_qual = q;
+		if (q & 2)
+			ept_pt[0] |= 2;
+		uint64_t desc[2] = { vmr(VMCS_EPT_POINTER), 0 };
+		invept_type(1, desc);
+	}
+}
+
+static void check_ept_mmio(uint32_t dev, uint32_t rom, uint32_t romd)
+{
+	volatile uint32_t *d = (volatile uint32_t *)(uintptr_t)dev;
+	volatile const uint32_t *rm = (volatile const uint32_t *)(uintptr_t)rom;
+	ept_pt[0] = dev | 1;                       /* read-only */
+	ept_pt[1] = rom | (6u << 3) | 7;
+	ept_pt[2] = romd | 7;
+	ept_pd[EPT_WIN >> 21] = (uint32_t)(uintptr_t)ept_pt | 7;
+	uint64_t desc[2] = { vmr(VMCS_EPT_POINTER), 0 };
+	invept_type(1, desc);
+	d[1] = 0x5a5a0001;
+	uint32_t q;
+	int r;
+	unsigned n = ept_run(l2_ept_rd, EPT_WIN + 4, 0, &q, &r);
+	uint32_t last = d[TESTDEV_LAST / 4];
+	guest_check(n == 0 && r == VMX_EXITED && vmr(VMCS_EXIT_REASON) == 18 && vmx_l2_gprs.eax == 0x5a5a0001 &&
+			    last == (4u | (4u << 16)),
+		    "EPT MMIO: L2 read of L0's test device through L1's read-only EPT entry, emulated by L0 (%u EPT "
+		    "violations to L1, value 0x%x, device last 0x%x)", n, vmx_l2_gprs.eax, last);
+	/* The seed "stale exit qualification": the write's violation must
+	 * carry the write (bit 1) and EPT12's read permission (bit 3), not
+	 * the read's bits. */
+	n = ept_run(l2_ept_wr, EPT_WIN + 8, 0x77, &q, &r);
+	guest_check(n == 1 && q == 0x18a,
+		    "EPT MMIO: L2 write to the read-only device page: %u EPT violation to L1, qualification 0x%x (write, "
+		    "readable, GLA valid, final: not the read's bits)", n, q);
+	last = d[TESTDEV_LAST / 4];
+	guest_check(r == VMX_EXITED && vmr(VMCS_EXIT_REASON) == 18 && last == (4u | TESTDEV_LAST_WRITE | (8u << 16)) &&
+			    d[2] == 0x77,
+		    "EPT MMIO: after L1 made it writable, L2's write reached the device (0x%x, last 0x%x)", d[2], last);
+	/* ROM: reads and fetches map through (no exit to L1), writes are
+	 * L0's MMIO: dropped (ROM) or the test device's (ROMD). */
+	n = ept_run(l2_ept_rd, EPT_WIN + 0x1040, 0, &q, &r);
+	guest_check(n == 0 && r == VMX_EXITED && vmr(VMCS_EXIT_REASON) == 18 && vmx_l2_gprs.eax == rm[0x10],
+		    "EPT ROM: L2 read of ROM without an exit to L1 (0x%x, ROM has 0x%x)", vmx_l2_gprs.eax, rm[0x10]);
+	n = ept_run(l2_ept_call, EPT_WIN + 0x1100, 0, &q, &r);
+	guest_check(n == 0 && r == VMX_EXITED && vmr(VMCS_EXIT_REASON) == 18 && vmx_l2_gprs.eax == 0x12345678,
+		    "EPT ROM: L2 called code in ROM without an exit to L1 (exit %u, EAX 0x%x)", vmr(VMCS_EXIT_REASON),
+		    vmx_l2_gprs.eax);
+	uint32_t before = rm[0x10];
+	n = ept_run(l2_ept_wr, EPT_WIN + 0x1040, 0xdeadbeef, &q, &r);
+	guest_check(n == 0 && r == VMX_EXITED && vmr(VMCS_EXIT_REASON) == 18 && rm[0x10] == before,
+		    "EPT ROM: L2 write to ROM dropped by L0 (%u EPT violations to L1, ROM still 0x%x)", n, rm[0x10]);
+	uint32_t logged = d[TESTDEV_LOG_COUNT / 4];
+	n = ept_run(l2_ept_wr, EPT_WIN + 0x2020, 0x1234, &q, &r);
+	last = d[TESTDEV_LAST / 4];
+	uint32_t now = d[TESTDEV_LOG_COUNT / 4];
+	guest_check(n == 0 && r == VMX_EXITED && vmr(VMCS_EXIT_REASON) == 18 && now == logged + 1 &&
+			    (last & (TESTDEV_LAST_WRITE | TESTDEV_LAST_ROMD)) == (TESTDEV_LAST_WRITE | TESTDEV_LAST_ROMD),
+		    "EPT ROM: L2 write to ROMD reached the test device's log (%u EPT violations to L1, log %u -> %u, last "
+		    "0x%x)", n, logged, now, last);
+}
+
+static void check_ept(uint32_t dev, uint32_t rom, uint32_t romd)
 {
 	uint64_t cap = rdmsr(0x48c);
 	uint32_t may2 = vmx_ctl_may1(0x48b);
@@ -309,6 +406,10 @@ static void check_ept(void)
 	r = vmx_enter(0);
 	expect_exit(r, 18, l2_ept_vmcall, 3, 0, "after the mapping, L2's read completes and it VMCALLs");
 	guest_check(vmx_l2_gprs.eax == 0xfeedf00d, "L2 read 0x%x through L1's EPT", vmx_l2_gprs.eax);
+	if (dev && rom && romd)
+		check_ept_mmio(dev, rom, romd);
+	else
+		guest_skip("L0's MMIO/ROM through L1's EPT (arguments dev= rom= romd= not given)");
 }
 
 int guest_main(const struct mb_info *mbi)
@@ -324,7 +425,11 @@ int guest_main(const struct mb_info *mbi)
 	check_vmcs_insns();
 	check_vmentry();
 	check_l2_exits();
-	check_ept();
+	uint32_t dev = 0, rom = 0, romd = 0;
+	cmdline_get_u32("dev", &dev);
+	cmdline_get_u32("rom", &rom);
+	cmdline_get_u32("romd", &romd);
+	check_ept(dev, rom, romd);
 	expect(vmxoff(), VMX_OK, 0, "VMXOFF");
 	uint64_t p;
 	int vec = guest_catch(do_vmptrst, &p);
