@@ -232,8 +232,11 @@ __asm__(".text\n"
 	"jmp 1b\n"
 	"l2_ept_call: call *%esi\n"
 	"1: vmcall\n"
+	"jmp 1b\n"
+	"l2_ept_inc: incl (%esi)\n"
+	"1: vmcall\n"
 	"jmp 1b\n");
-extern char l2_ept_wr[], l2_ept_call[];
+extern char l2_ept_wr[], l2_ept_call[], l2_ept_inc[];
 
 /* Advance L2 past the instruction that exited, then VMRESUME. */
 static int resume_next(void)
@@ -406,7 +409,22 @@ static void check_ept(uint32_t dev, uint32_t rom, uint32_t romd)
 	r = vmx_enter(0);
 	expect_exit(r, 18, l2_ept_vmcall, 3, 0, "after the mapping, L2's read completes and it VMCALLs");
 	guest_check(vmx_l2_gprs.eax == 0xfeedf00d, "L2 read 0x%x through L1's EPT", vmx_l2_gprs.eax);
-	if (dev && rom && romd)
+	uint32_t rom_bad = 0;
+	cmdline_get_u32("rom_bad", &rom_bad);
+	if (dev && rom && romd && rom_bad) {
+		/* L2 writes ROM with an instruction L0 cannot emulate: the VM
+		 * stops with the internal-error report (nothing returns). */
+		ept_pt[1] = rom | (6u << 3) | 7;
+		ept_pd[EPT_WIN >> 21] = (uint32_t)(uintptr_t)ept_pt | 7;
+		uint64_t d2[2] = { vmr(VMCS_EPT_POINTER), 0 };
+		invept_type(1, d2);
+		guest_say("L2 writing to ROM with INC");
+		guest_console_drain();
+		uint32_t q;
+		int r;
+		ept_run(l2_ept_inc, EPT_WIN + 0x1000, 0, &q, &r);
+		guest_fail("L2's unemulatable ROM write returned to L1 (exit %u)", vmr(VMCS_EXIT_REASON));
+	} else if (dev && rom && romd)
 		check_ept_mmio(dev, rom, romd);
 	else
 		guest_skip("L0's MMIO/ROM through L1's EPT (arguments dev= rom= romd= not given)");
