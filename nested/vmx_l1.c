@@ -177,12 +177,18 @@ static void insn_read_state(struct vcpu *v, struct insn *in)
 	};
 	vmx_insn_info_split((uint32_t)vmread(VMCS_EXIT_INSTRUCTION_INFO), &in->info);
 	in->disp = vmread(VMCS_EXIT_QUALIFICATION);
+	in->opsize = in->c.long_mode && in->c.cs_l ? 8 : 4;
+}
+
+/* The segments, for a memory operand only (register forms of VMREAD and
+ * VMWRITE, L1's most frequent exits, need none of them). */
+static void insn_read_segs(struct insn *in)
+{
 	for (unsigned i = 0; i < 6; i++) {
 		in->seg[i].base = vmread((enum vmcs_field)(VMCS_GUEST_ES_BASE + 2 * i));
 		in->seg[i].limit = (uint32_t)vmread((enum vmcs_field)(VMCS_GUEST_ES_LIMIT + 2 * i));
 		in->seg[i].ar = (uint32_t)vmread((enum vmcs_field)(VMCS_GUEST_ES_AR + 2 * i));
 	}
-	in->opsize = in->c.long_mode && in->c.cs_l ? 8 : 4;
 }
 
 /* The #UD/#GP every VMX instruction checks before touching its operands
@@ -203,8 +209,9 @@ static int early_fault(const struct nested_vmx *x, const struct insn *in, uint32
 
 /* The memory operand's linear address for len bytes; false with the
  * exception queued when the segment check fails. */
-static bool mem_linear(struct vcpu *v, const struct insn *in, unsigned len, bool write, uint64_t *lin)
+static bool mem_linear(struct vcpu *v, struct insn *in, unsigned len, bool write, uint64_t *lin)
 {
+	insn_read_segs(in);
 	struct vmx_mem_ref r = vmx_mem_operand(&in->info, in->disp, v->gpr, in->seg, in->c.long_mode && in->c.cs_l,
 					       len, write);
 	if (r.fault) {
@@ -228,7 +235,7 @@ static enum exit_action mem_fault(struct vcpu *v, struct vm_exit *e, const struc
 }
 
 /* Read (or write) len bytes of the memory operand; -1: done (faulted). */
-static int mem_access(struct vcpu *v, struct vm_exit *e, const struct insn *in, void *buf, unsigned len,
+static int mem_access(struct vcpu *v, struct vm_exit *e, struct insn *in, void *buf, unsigned len,
 		      bool write, enum exit_action *a)
 {
 	uint64_t lin;
