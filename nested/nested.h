@@ -110,6 +110,12 @@ void nested_tdp_flushed(struct vcpu *v);
 void nested_print_stats(const struct vcpu *v);
 uint64_t nested_l2_exit_count(const struct vcpu *v);
 
+/* Before an entry into L2 (the backend's inject step, events pending):
+ * an external interrupt for L1 that L1 exits for (VMX: "external-interrupt
+ * exiting") becomes that VM exit into L1 now: true, and the vCPU is back
+ * in L1 (the inject step goes on for L1). False: nothing to do. */
+bool nested_l1_event_exit(struct vcpu *v);
+
 /* CR writes of a nested L1 (hv/exit/cr.c): the CR4 bits it may set beyond
  * the backend's (VMX: VMXE), and the VMX-operation rule that CR0/CR4 keep
  * their fixed bits (SDM 3C 24.8): true = #GP. */

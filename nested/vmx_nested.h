@@ -38,6 +38,7 @@ enum exit_action nested_vmx_virt_insn(struct vcpu *v, struct vm_exit *e);
 enum exit_action nested_vmx_l2_exit(struct vcpu *v, struct vm_exit *e);
 void nested_vmx_tdp_flushed(struct vcpu *v);
 void nested_vmx_print_stats(const struct vcpu *v);
+bool nested_vmx_l1_event_exit(struct vcpu *v);
 bool nested_vmx_cr_write_faults(struct vcpu *v, unsigned cr, uint64_t val);
 
 /* L1 memory for the pure code (struct vmx_l1_mem, ctx = the VM). */

@@ -35,8 +35,9 @@
  * Not done: VMCS shadowing, L1's MSR-load/store lists (entries with a
  * non-zero count are refused as VM-entry failures 34 by the checks or run
  * without them), L1's preemption timer, the activity states other than
- * active (HLT entry runs L2 active), external interrupts/NMIs routed to
- * L1 while L2 runs (they wait for the next exit to L1).
+ * active (HLT entry runs L2 active), NMIs for L1 and interrupts for an L1
+ * without external-interrupt exiting while L2 runs (they wait for the
+ * next exit to L1).
  */
 #include "nested/vmx_nested.h"
 #include "drivers/console.h"
@@ -390,6 +391,46 @@ static enum exit_action exit_to_l1(struct vcpu *v, const struct vmx_l2_exit *x)
 	load_l1_state(v, &l1);
 	v->nested->l2_reflected++;
 	return EXIT_ACTION_RESUME;
+}
+
+/* An external interrupt for L1 while L2 runs (SDM 3C 26.2, 25.6.1: with
+ * "external-interrupt exiting" it is a VM exit, reason 1, whatever L2's
+ * RFLAGS.IF; with "acknowledge interrupt on exit" the vector is accepted
+ * and in the exit's interruption information, else it stays pending for
+ * L1, 28.2.2). Without external-interrupt exiting it waits for L1's next
+ * exit (not delivered into L2: not emulated). An event L2 was being
+ * given when it last exited goes into IDT-vectoring information. */
+bool nested_vmx_l1_event_exit(struct vcpu *v)
+{
+	struct vcpu_events *ev = &v->ev;
+	const struct vmcs12 *c12 = &NV(v)->st.cache;
+	if (!(ev->pending & (EV_INTR | EV_INTR_HELD)) || !(C12P(c12, PIN_BASED_CTLS) & PIN_EXTINT_EXITING))
+		return false;
+	int vector = -1;
+	if (ev->pending & EV_INTR_HELD)
+		vector = ev->held_vector;
+	else if (ev->intr_ops)
+		vector = ev->intr_ops->highest(ev->intr_ctx, v);
+	if (vector < 0)
+		return false;
+	struct vmx_l2_exit x = { .reason = VMX_EXIT_EXTINT };
+	if (C12P(c12, EXIT_CTLS) & EXIT_CTL_ACK_INTR) {
+		if (ev->pending & EV_INTR_HELD)
+			ev->pending &= (uint8_t)~EV_INTR_HELD;
+		else
+			ev->intr_ops->ack(ev->intr_ctx, v, (uint8_t)vector);
+		x.ext_vector = (uint8_t)vector;
+	}
+	const struct vcpu_event *f = &ev->in_flight;
+	if ((ev->pending & EV_IN_FLIGHT) && f->valid) {
+		x.idt_info = f->vector | ((uint32_t)f->type << INTR_TYPE_SHIFT) | INTR_INFO_VALID |
+			     (f->has_error ? INTR_INFO_ERROR_VALID : 0);
+		x.idt_error = f->error;
+		x.insn_len = f->insn_len;
+	}
+	vmx_load(v);
+	exit_to_l1(v, &x);
+	return true;
 }
 
 /* The exit as the hardware reported it in vmcs02. */

@@ -80,8 +80,12 @@ void vmx_inject_events_slow(struct vcpu *v)
 {
 	struct vmx_vcpu *s = VX(v);
 	if (nested_in_l2(v)) {
-		inject_l2_events(v);
-		return;
+		if (!nested_l1_event_exit(v)) {
+			inject_l2_events(v);
+			return;
+		}
+		/* Back in L1 (vmcs01 current): its RSP, then its events. */
+		vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 	}
 	uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	struct event_gate g = {

@@ -19,6 +19,10 @@
  *     always exits, SDM 3C 26.1.2: there is no way not to intercept it),
  *     HLT, OUT (unconditional I/O exiting) and VMCALL reach L1 with the
  *     exact exit reason, qualification, instruction length and L2 RIP;
+ *   - an interrupt for L1 pending at VMLAUNCH with external-interrupt
+ *     exiting: the entry exits at once (reason 1), with acknowledge on
+ *     exit the vector in the interruption info, without it the interrupt
+ *     left pending for L1;
  *   - L2 under L1's EPT (identity, 2 MiB pages, one hole): its read of
  *     the hole is an EPT violation to L1 with the qualification of that
  *     read (bit 0, bits 5:3 = 0, GLA valid, final translation) and the
@@ -283,6 +287,51 @@ static void check_l2_exits(void)
 		    idt, intr);
 }
 
+/* An interrupt for L1 while (or just before) L2 runs. */
+#define VEC_L1_INTR 0x40
+static volatile uint32_t l1_intr_count;
+static void l1_eoi(void) { *(volatile uint32_t *)0xfee000b0u = 0; }
+void l1_intr_body(void);
+void l1_intr_body(void)
+{
+	l1_intr_count++;
+	l1_eoi();
+}
+GUEST_INTR_STUB(l1_intr_stub, l1_intr_body);
+
+static void check_l1_intr(void)
+{
+	guest_set_intr_gate(VEC_L1_INTR, l1_intr_stub);
+	l1_intr_count = 0;
+	expect(vmx_vmcs_load(vmx_vmcs_a), VMX_OK, 0, "a fresh VMCS for the interrupt checks");
+	vmx_fill_flat32((void (*)(void))l2_seq, l2_stack + sizeof(l2_stack));
+	vmwrite32(VMCS_PIN_BASED_CTLS, vmx_ctl_must1(0x48d) | 1);               /* external-interrupt exiting */
+	vmwrite32(VMCS_EXIT_CTLS, vmx_ctl_must1(0x48f) | (1u << 15));            /* acknowledge interrupt on exit */
+	/* Pending at VMLAUNCH (L1 has IF=0): the entry must exit at once. */
+	__asm__ volatile("cli");
+	long hc = nestor_hypercall(HC_RAISE_EVENT, HC_EVENT_INTR, VEC_L1_INTR, 0);
+	int r = vmx_enter(1);
+	uint32_t reason = vmr(VMCS_EXIT_REASON), info = vmr(VMCS_EXIT_INTR_INFO), rip = vmr(VMCS_GUEST_RIP);
+	guest_check(hc == 0 && r == VMX_EXITED && reason == 1 && info == (0x80000000u | VEC_L1_INTR) &&
+			    rip == (uint32_t)(uintptr_t)l2_seq_cpuid && l1_intr_count == 0,
+		    "interrupt pending at VMLAUNCH, external-interrupt exiting + acknowledge on exit: exit reason %u, "
+		    "interruption info 0x%x (vector 0x40 acknowledged), L2 did not run (%s)",
+		    reason, info, rip == (uint32_t)(uintptr_t)l2_seq_cpuid ? "RIP at its start" : "RIP moved");
+	l1_eoi();
+	/* Without acknowledge: interruption info invalid, the interrupt stays
+	 * pending for L1, which takes it once it sets IF. */
+	vmwrite32(VMCS_EXIT_CTLS, vmx_ctl_must1(0x48f));
+	hc = nestor_hypercall(HC_RAISE_EVENT, HC_EVENT_INTR, VEC_L1_INTR, 0);
+	r = vmx_enter(0);
+	reason = vmr(VMCS_EXIT_REASON);
+	info = vmr(VMCS_EXIT_INTR_INFO);
+	uint32_t before = l1_intr_count;
+	__asm__ volatile("sti; nop; cli" ::: "memory");
+	guest_check(r == VMX_EXITED && reason == 1 && !(info >> 31) && before == 0 && l1_intr_count == 1,
+		    "without acknowledge on exit: exit reason %u, interruption info 0x%x (invalid), then L1 took the "
+		    "interrupt itself (%u -> %u)", reason, info, before, (unsigned)l1_intr_count);
+}
+
 /* EPT12: identity map of the first 1 GiB with 2 MiB pages, WB, RWX. */
 static uint64_t ept_pml4[512] __attribute__((aligned(4096)));
 static uint64_t ept_pdpt[512] __attribute__((aligned(4096)));
@@ -443,6 +492,7 @@ int guest_main(const struct mb_info *mbi)
 	check_vmcs_insns();
 	check_vmentry();
 	check_l2_exits();
+	check_l1_intr();
 	uint32_t dev = 0, rom = 0, romd = 0;
 	cmdline_get_u32("dev", &dev);
 	cmdline_get_u32("rom", &rom);
