@@ -19,6 +19,10 @@
  *     always exits, SDM 3C 26.1.2: there is no way not to intercept it),
  *     HLT, OUT (unconditional I/O exiting) and VMCALL reach L1 with the
  *     exact exit reason, qualification, instruction length and L2 RIP;
+ *   - RDMSR with L1's MSR bitmap (bit set: exit 31 to L1; clear: done for
+ *     L2 by Nestor), MOV to CR0 of a bit L1 owns (exit 28, qualification
+ *     with the register), #UD in L1's exception bitmap (exit 0 with the
+ *     interruption info);
  *   - an interrupt for L1 pending at VMLAUNCH with external-interrupt
  *     exiting: the entry exits at once (reason 1), with acknowledge on
  *     exit the vector in the interruption info, without it the interrupt
@@ -241,6 +245,23 @@ __asm__(".text\n"
 	"1: vmcall\n"
 	"jmp 1b\n");
 extern char l2_ept_wr[], l2_ept_call[], l2_ept_inc[];
+/* MSR, CR and exception reflection: RDMSR of ECX; MOV EBX to CR0 (TS
+ * set); UD2; each followed by VMCALL. */
+extern char l2_rdmsr_at[], l2_movcr_at[], l2_ud_at[], l2_after_vmcall[];
+__asm__(".text\n"
+	"l2_rdmsr_at: rdmsr\n"
+	"l2_after_vmcall: vmcall\n"
+	"jmp l2_after_vmcall\n"
+	"l2_movcr: mov %cr0, %ebx\n"
+	"or $8, %ebx\n"
+	"l2_movcr_at: mov %ebx, %cr0\n"
+	"1: vmcall\n"
+	"jmp 1b\n"
+	"l2_ud_at: ud2\n"
+	"1: vmcall\n"
+	"jmp 1b\n");
+extern char l2_movcr[];
+static uint8_t msr_bitmap[4096] __attribute__((aligned(4096)));
 
 /* Advance L2 past the instruction that exited, then VMRESUME. */
 static int resume_next(void)
@@ -285,6 +306,47 @@ static void check_l2_exits(void)
 	uint32_t idt = vmr(VMCS_IDT_VECTORING_INFO), intr = vmr(VMCS_EXIT_INTR_INFO);
 	guest_check(!(idt >> 31) && !(intr >> 31), "no IDT-vectoring or interruption info on a VMCALL exit (0x%x 0x%x)",
 		    idt, intr);
+}
+
+/* Run L2 at prog with ECX as given, from the current (launched) VMCS. */
+static int run_at(const char *prog, uint32_t ecx)
+{
+	vmwrite32(VMCS_GUEST_RIP, (uint32_t)(uintptr_t)prog);
+	vmwrite32(VMCS_GUEST_RSP, (uint32_t)(uintptr_t)(l2_stack + sizeof(l2_stack)));
+	memset(&vmx_l2_gprs, 0, sizeof(vmx_l2_gprs));
+	vmx_l2_gprs.ecx = ecx;
+	return vmx_enter(0);
+}
+
+static void check_reflection(void)
+{
+	/* The VMCS of check_l2_exits (launched): MSR bitmaps on. */
+	expect(vmptrld_at((uint32_t)(uintptr_t)vmx_vmcs_a), VMX_OK, 0, "the L2 VMCS again");
+	uint32_t proc = vmr(VMCS_PROC_BASED_CTLS);
+	memset(msr_bitmap, 0, sizeof(msr_bitmap));
+	msr_bitmap[1024 + (0x80 >> 3)] = 1u << (0x80 & 7); /* read of 0xC0000080 (EFER) */
+	vmwrite64(VMCS_MSR_BITMAP, (uint32_t)(uintptr_t)msr_bitmap);
+	vmwrite32(VMCS_PROC_BASED_CTLS, proc | (1u << 28));
+	int r = run_at(l2_rdmsr_at, 0xc0000080u);
+	expect_exit(r, 31, l2_rdmsr_at, 2, 0, "L2 RDMSR of EFER, its MSR-bitmap bit set");
+	r = run_at(l2_rdmsr_at, 0x10); /* TSC: bit clear: Nestor answers for L2 */
+	expect_exit(r, 18, l2_after_vmcall, 3, 0, "L2 RDMSR of the TSC, its bit clear: done for L2 without L1");
+	guest_check(vmx_l2_gprs.eax | vmx_l2_gprs.edx, "L2 read a TSC (0x%x%08x)", vmx_l2_gprs.edx, vmx_l2_gprs.eax);
+	vmwrite32(VMCS_PROC_BASED_CTLS, proc);
+	/* CR0.TS owned by L1 (mask) with shadow 0: L2 setting it exits with
+	 * the qualification of MOV to CR0 from EBX (SDM 3C table 28-3). */
+	vmwrite32(VMCS_CR0_GUEST_HOST_MASK, 8);
+	vmwrite32(VMCS_CR0_READ_SHADOW, vmr(VMCS_GUEST_CR0) & 8);
+	r = run_at(l2_movcr, 0);
+	expect_exit(r, 28, l2_movcr_at, 3, 0x300, "L2 MOV EBX to CR0 changing TS, which L1 owns");
+	vmwrite32(VMCS_CR0_GUEST_HOST_MASK, 0);
+	/* #UD in L1's exception bitmap: exit 0 with the interruption info. */
+	vmwrite32(VMCS_EXCEPTION_BITMAP, 1u << 6);
+	r = run_at(l2_ud_at, 0);
+	uint32_t info = vmr(VMCS_EXIT_INTR_INFO);
+	expect_exit(r, 0, l2_ud_at, vmr(VMCS_EXIT_INSTRUCTION_LEN), 0, "L2 UD2 with #UD in L1's exception bitmap");
+	guest_check(info == 0x80000306u, "its interruption info 0x%x (valid, hardware exception, vector 6)", info);
+	vmwrite32(VMCS_EXCEPTION_BITMAP, 0);
 }
 
 /* An interrupt for L1 while (or just before) L2 runs. */
@@ -492,6 +554,7 @@ int guest_main(const struct mb_info *mbi)
 	check_vmcs_insns();
 	check_vmentry();
 	check_l2_exits();
+	check_reflection();
 	check_l1_intr();
 	uint32_t dev = 0, rom = 0, romd = 0;
 	cmdline_get_u32("dev", &dev);
