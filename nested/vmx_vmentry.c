@@ -25,9 +25,8 @@
  *
  * EPT02 (L1 with EPT) and L0's MMIO/ROM behind L1's EPT: nested/vmx_ept02.c.
  *
- * Not done: VMCS shadowing, L1's MSR-load/store lists (entries with a
- * non-zero count are refused as VM-entry failures 34 by the checks or run
- * without them), L1's preemption timer, the activity states other than
+ * Not done: VMCS shadowing, L1's VM-entry/exit MSR-load/store lists (their
+ * addresses are checked, their entries not processed), L1's preemption timer, the activity states other than
  * active (HLT entry runs L2 active), NMIs for L1 and interrupts for an L1
  * without external-interrupt exiting while L2 runs (they wait for the
  * next exit to L1).
