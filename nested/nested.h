@@ -1,11 +1,13 @@
 /*
  * nested.h - a nested-capable vCPU (module option nested=on): the state
  * L1 sees of the virtualization extension, and the hooks the exit
- * handlers call. Only SVM exists so far (nested/svm_l1.c, svm_vmrun.c);
- * nested VMX would implement the same hooks.
+ * handlers call. nested/nested.c sends each hook to the host's vendor:
+ * SVM (nested/svm_l1.c, svm_vmrun.c) or VMX (nested/vmx_l1.c,
+ * vmx_vmentry.c, whose state is struct nested_vmx behind n->vmx).
  *
- * Cost: only nested VMs reach any of this. The hooks sit on the MSR and
- * SVM-instruction exits and on CPUID leaves 0x80000001/0x8000000A, and a
+ * Cost: only nested VMs reach any of this. The hooks sit on the MSR, CR
+ * write and SVM/VMX-instruction exits and on CPUID leaves 1 (VMX) and
+ * 0x80000001/0x8000000A (SVM), each behind a v->nested test, and a
  * nested vCPU takes its own run loop (hv/core/sched.c), so an ordinary
  * VM's exits (the CPUID round trip) test nothing new.
  *
@@ -36,7 +38,12 @@
 #define VM_CR_LOCK (1ull << 3)
 #define VM_CR_SVMDIS (1ull << 4)
 
+struct nested_vmx;
+
 struct nested_vcpu {
+	/* The vendor: VMX (state behind vmx) or SVM (the fields below). */
+	bool is_vmx;
+	struct nested_vmx *vmx;
 	/* What L1 sees (SVM): its EFER.SVME (the VMCB's stays set for the
 	 * hardware), VM_CR, VM_HSAVE_PA and the virtual GIF (APM 15.17). */
 	bool svme;
@@ -96,11 +103,13 @@ bool nested_vm_supported(char *err, size_t len);
 int nested_vcpu_init(struct vcpu *v);
 void nested_vcpu_free(struct vcpu *v);
 
-/* CPUID leaves L1 sees differently (0x80000001, 0x8000000A). */
+/* CPUID leaves L1 sees differently (SVM: 0x80000001, 0x8000000A; VMX: 1). */
 void nested_cpuid(struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);
-/* EFER (SVME), VM_CR, VM_HSAVE_PA: -1 not handled here, 0 #GP, 1 done. */
+/* SVM: EFER (SVME), VM_CR, VM_HSAVE_PA; VMX: IA32_FEATURE_CONTROL and the
+ * IA32_VMX_* capability MSRs. -1 not handled here, 0 #GP, 1 done. */
 int nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
-/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, INVLPGA, SKINIT executed by L1. */
+/* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, INVLPGA, SKINIT executed by L1; on
+ * VMX the VMX instructions (VMXON ... INVVPID). */
 enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e);
 /* Before an entry into L2: an interrupt or NMI pending for L1 that L1
  * intercepts ends L2 with #VMEXIT(INTR/NMI) now (true); else L1's events
@@ -115,10 +124,26 @@ void nested_tdp_flushed(struct vcpu *v);
 void nested_print_stats(const struct vcpu *v);
 uint64_t nested_l2_exit_count(const struct vcpu *v);
 
+/* Before an entry into L2 (the backend's inject step, events pending):
+ * an external interrupt for L1 that L1 exits for (VMX: "external-interrupt
+ * exiting") becomes that VM exit into L1 now: true, and the vCPU is back
+ * in L1 (the inject step goes on for L1). False: nothing to do. */
+bool nested_l1_event_exit(struct vcpu *v);
+
+/* CR writes of a nested L1 (hv/exit/cr.c): the CR4 bits it may set beyond
+ * the backend's (VMX: VMXE), and the VMX-operation rule that CR0/CR4 keep
+ * their fixed bits (SDM 3C 24.8): true = #GP. */
+uint64_t nested_cr4_extra(const struct vcpu *v);
+bool nested_cr_write_faults(struct vcpu *v, unsigned cr, uint64_t val);
+
 /* The MSRs nested_msr() answers (their #GP is a rule, not "unknown"). */
 static inline bool nested_owns_msr(const struct vcpu *v, uint32_t msr)
 {
-	return v->nested && (msr == MSR_EFER || msr == MSR_VM_CR || msr == MSR_VM_HSAVE_PA);
+	if (!v->nested)
+		return false;
+	if (v->nested->is_vmx)
+		return msr == 0x3a || (msr >= 0x480 && msr <= 0x492); /* FEATURE_CONTROL, IA32_VMX_* */
+	return msr == MSR_EFER || msr == MSR_VM_CR || msr == MSR_VM_HSAVE_PA;
 }
 
 /* GIF as the event code sees it: held interrupts and NMIs while 0. */

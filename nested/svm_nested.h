@@ -4,6 +4,17 @@
 
 #include "nested/nested.h"
 
+/* The hooks of nested.h for SVM (nested/nested.c picks the vendor). */
+bool nested_svm_vm_supported(char *err, size_t len);
+int nested_svm_vcpu_init(struct vcpu *v);
+void nested_svm_vcpu_free(struct vcpu *v);
+void nested_svm_cpuid(struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);
+int nested_svm_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
+enum exit_action nested_svm_virt_insn(struct vcpu *v, struct vm_exit *e);
+enum exit_action nested_svm_l2_exit(struct vcpu *v, struct vm_exit *e);
+void nested_svm_tdp_flushed(struct vcpu *v);
+void nested_svm_print_stats(const struct vcpu *v);
+
 /* CPUID 0x8000000A EDX as L1 sees it. */
 uint32_t nested_svm_features(void);
 /* MAXPHYADDR as L1's CPUID says. */

@@ -84,7 +84,7 @@ static bool npt02_ensure(struct vcpu *v)
 	return n->npt02_ready;
 }
 
-void nested_tdp_flushed(struct vcpu *v)
+void nested_svm_tdp_flushed(struct vcpu *v)
 {
 	struct nested_vcpu *n = v->nested;
 	npt02_drop(v);
@@ -543,7 +543,7 @@ bool nested_svm_soft_reinject(struct vcpu *v, uint64_t info, uint64_t rip, uint6
 	return true;
 }
 
-bool nested_l1_event_exit(struct vcpu *v)
+bool nested_svm_l1_event_exit(struct vcpu *v)
 {
 	struct nested_vcpu *n = v->nested;
 	uint8_t pending = __atomic_load_n(&v->ev.pending, __ATOMIC_ACQUIRE);
@@ -577,7 +577,7 @@ bool nested_l1_event_exit(struct vcpu *v)
 	return true;
 }
 
-enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
+enum exit_action nested_svm_l2_exit(struct vcpu *v, struct vm_exit *e)
 {
 	struct nested_vcpu *n = v->nested;
 	const struct vmcb_control *c02 = &n->vmcb02->control;
@@ -623,7 +623,7 @@ enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e)
 	return l2_after_emulation(v, exit_handle(v, e));
 }
 
-void nested_print_stats(const struct vcpu *v)
+void nested_svm_print_stats(const struct vcpu *v)
 {
 	const struct nested_vcpu *n = v->nested;
 	kprintf("vm: %s vCPU %u nested: %llu VMRUNs (%llu VMEXIT_INVALID), %llu L2 exits, %llu reflected to L1, "
@@ -638,4 +638,3 @@ void nested_print_stats(const struct vcpu *v)
 	kprintf(" total=%llu\n", (unsigned long long)n->l2_exits);
 }
 
-uint64_t nested_l2_exit_count(const struct vcpu *v) { return v->nested ? v->nested->l2_exits : 0; }

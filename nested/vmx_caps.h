@@ -5,9 +5,8 @@
  * the host CPU can run vmcs02 with it.
  *
  * The offered set is the one the nested-VMX issue targets (what Linux
- * kvm_intel and Xen probe: see the issue). It reaches L1 only through a
- * nested-capable VM on VT-x, which Nestor refuses until VM-entry
- * emulation exists; until then it is exercised by host tests.
+ * kvm_intel and Xen probe: see the issue). L1 reads it through
+ * nested/vmx_l1.c (nested=on on VT-x).
  *
  * Pure: host-tested by tests/host/test_vmx_caps.c.
  */

@@ -11,7 +11,7 @@
  * VMCS12 is cached in Nestor's memory while it is current (as a CPU caches
  * its current VMCS, SDM 3C 25.11.1): VMREAD/VMWRITE use the cache;
  * VMCLEAR of it, VMPTRLD of another and VMXOFF write it back to L1 memory.
- * VMLAUNCH/VMRESUME (entering L2) are not here.
+ * VMLAUNCH/VMRESUME (entering L2) are nested/vmx_vmentry.c's.
  */
 #ifndef NESTOR_NESTED_VMX_INSN_H
 #define NESTOR_NESTED_VMX_INSN_H

@@ -38,6 +38,14 @@ bench_platform() {
 	guest_bench "$1" "$2" "$3" "cpuid" bench_cpuid "" ""
 	# Nested SVM (nested=on, SVM hosts): an L2 CPUID that L1 intercepts
 	# (L2 -> L0 -> L1 -> VMRUN -> L2), and one only Nestor handles.
+	# Nested VMX (nested=on, VT-x hosts): an L2 CPUID (always reflected
+	# to L1, which VMRESUMEs), an EPT violation of L1's EPT reflected to
+	# L1, and a VMREAD by L1 (no VMCS shadowing: an exit to Nestor).
+	case $1 in bochs-intel)
+		guest_bench "$1" "$2" "$3" "l2 cpuid via l1" bench_nested_vmx "nested=on -- bench_nested_vmx.elf l1" ""
+		guest_bench "$1" "$2" "$3" "l2 ept violation via l1" bench_nested_vmx "nested=on -- bench_nested_vmx.elf ept" ""
+		guest_bench "$1" "$2" "$3" "l1 vmread" bench_nested_vmx "nested=on -- bench_nested_vmx.elf vmread" "" ;;
+	esac
 	case $1 in bochs-intel) ;; *)
 		guest_bench "$1" "$2" "$3" "l2 cpuid via l1" bench_nested "nested=on -- bench_nested.elf l1" ""
 		guest_bench "$1" "$2" "$3" "l2 cpuid via l0" bench_nested "nested=on -- bench_nested.elf l0" ""

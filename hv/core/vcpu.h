@@ -61,7 +61,8 @@ enum exit_reason {
 };
 
 /*
- * CR4 bits no guest may set: VMXE/SMXE (no nested virtualization yet), and
+ * CR4 bits no guest may set: VMXE/SMXE (only a nested VMX L1 may set VMXE,
+ * nested/nested.h nested_cr4_extra), and
  * the features whose state Nestor does not switch between VMs (OSXSAVE:
  * XSAVE state; PKE: PKRU; CET: shadow-stack state). CPUID hides them too
  * (hv/exit/cpuid.c); a MOV to CR4 setting one raises #GP, as on a CPU without

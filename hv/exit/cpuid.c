@@ -88,7 +88,7 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	r = cpuid(leaf, subleaf);
 	switch (leaf) {
 	case 1:
-		/* No nested virtualization, no XSAVE (Nestor does not switch
+		/* No VMX (except for nested=on on VT-x, below), no XSAVE (Nestor does not switch
 		 * XSAVE state), no MONITOR/MWAIT yet; the local APIC, x2APIC
 		 * and TSC-deadline timer where Nestor emulates them
 		 * (hv/dev/lapic_dev.c: isolated VMs). */
@@ -106,6 +106,8 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 			r.edx |= CPUID1_EDX_HTT;
 		else
 			r.edx &= ~CPUID1_EDX_HTT;
+		if (v->nested) /* nested VMX: ECX.VMX */
+			nested_cpuid(v, leaf, &r);
 		break;
 	case 7:
 		/* PKU/OSPKE (ECX 3, 4), CET shadow stacks (ECX 7) and IBT (EDX

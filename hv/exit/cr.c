@@ -14,6 +14,7 @@
 #include "hv/exit/exits.h"
 #include "hv/x86/asm.h"
 #include "hv/x86/cr.h"
+#include "nested/nested.h"
 
 static uint8_t maxphyaddr(void)
 {
@@ -83,6 +84,13 @@ static int write_faults(struct vcpu *v, const struct vm_exit *e, unsigned cr, ui
 		.maxphyaddr = maxphyaddr(),
 		.cr4_allowed = virt_ops->cr4_allowed(),
 	};
+	/* A nested VMX L1 may set CR4.VMXE, and keeps the fixed bits in VMX
+	 * operation (nested/nested.h). */
+	if (v->nested) {
+		s.cr4_allowed |= nested_cr4_extra(v);
+		if (nested_cr_write_faults(v, cr, val))
+			return true;
+	}
 	virt_ops->state_msr(v, MSR_EFER, false, &s.efer);
 	if (cr_write_faults(&s, cr, val))
 		return PDPTES_BAD;

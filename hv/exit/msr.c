@@ -103,7 +103,7 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 	case MSR_FEATURE_CONTROL:
 		if (write)
 			return false; /* locked */
-		*val = 1; /* locked, VMX off: no nested virtualization yet */
+		*val = 1; /* locked, VMX off (a nested VMX L1 gets nested_msr's) */
 		return true;
 	case MSR_BIOS_SIGN_ID:
 	case MSR_MCG_STATUS:

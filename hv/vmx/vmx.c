@@ -29,6 +29,7 @@
 #include "hv/x86/asm.h"
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
+#include "nested/nested.h"
 
 #define MSR_IA32_SYSENTER_CS 0x174u
 #define MSR_IA32_SYSENTER_ESP 0x175u
@@ -212,6 +213,12 @@ static void vmx_vcpu_unload(struct vcpu *v)
 	vmclear(s->vmcs_pa);
 	if (cpu->current_vmcs == s->vmcs_pa)
 		cpu->current_vmcs = 0;
+	if (s->alt_vmcs_pa) { /* nested VMX: the other VMCS may be active here too */
+		vmclear(s->alt_vmcs_pa);
+		if (cpu->current_vmcs == s->alt_vmcs_pa)
+			cpu->current_vmcs = 0;
+		s->alt_launched = false;
+	}
 	if (cpu->syscall_msr_owner == v)
 		cpu->syscall_msr_owner = 0;
 	s->launched = false;
@@ -266,6 +273,56 @@ static void write_host_state(void)
 }
 
 bool vmx_ins_outs_info(void) { return (caps.vmx.basic >> 54) & 1; }
+
+uint64_t vmx_new_vmcs(void)
+{
+	uint64_t pa = page_alloc();
+	if (!pa)
+		return 0;
+	memset(pa_to_ptr(pa), 0, 4096);
+	*(uint32_t *)pa_to_ptr(pa) = vmcs_revision();
+	if (!vmclear(pa)) {
+		pages_free(pa, 1);
+		return 0;
+	}
+	return pa;
+}
+
+void vmx_swap_vmcs(struct vcpu *v)
+{
+	struct vmx_vcpu *s = VX(v);
+	struct vmx_cpu *cpu = &vmx_cpus[v->pcpu];
+	vmx_load(v); /* the current one is active here: so will both be */
+	uint64_t pa = s->alt_vmcs_pa, eptp = s->alt_eptp;
+	uint32_t proc = s->alt_proc_ctls;
+	bool launched = s->alt_launched;
+	s->alt_vmcs_pa = s->vmcs_pa;
+	s->alt_eptp = s->eptp;
+	s->alt_proc_ctls = s->proc_ctls;
+	s->alt_launched = s->launched;
+	s->vmcs_pa = pa;
+	s->eptp = eptp;
+	s->proc_ctls = proc;
+	s->launched = launched;
+	if (!vmptrld(pa))
+		panic("vmx: VMPTRLD of VMCS 0x%llx failed", (unsigned long long)pa);
+	cpu->current_vmcs = pa;
+	/* This CPU's host state (the VMCS may never have run here), and no
+	 * translation of the other level survives (they share the VPID). */
+	write_host_state();
+	s->flush_pending = true;
+}
+
+void vmx_l0_controls(uint32_t *pin, uint32_t *proc, uint32_t *proc2, uint32_t *exit, uint32_t *entry)
+{
+	*pin = ctl_pin;
+	*proc = ctl_proc;
+	*proc2 = ctl_proc2;
+	*exit = ctl_exit;
+	*entry = ctl_entry;
+}
+
+const struct vmx_caps *vmx_host_caps(void) { return &caps.vmx; }
 
 uint64_t vmx_cr4_allowed(void) { return caps.vmx.cr4_fixed1 & ~(uint64_t)GUEST_CR4_HIDDEN; }
 
@@ -561,7 +618,12 @@ static bool vmx_tdp_format(struct pg_format *f)
 	return ept_fmt_build(f, &p);
 }
 
-static void vmx_flush_tdp(struct vcpu *v) { VX(v)->flush_pending = true; }
+static void vmx_flush_tdp(struct vcpu *v)
+{
+	VX(v)->flush_pending = true;
+	if (v->nested) /* EPT02 copies EPT01's entries */
+		nested_tdp_flushed(v);
+}
 static bool vmx_tdp_flush_pending(struct vcpu *v) { return VX(v)->flush_pending; }
 
 static void vmx_set_slice(struct vcpu *v, uint64_t tsc_ticks)

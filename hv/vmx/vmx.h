@@ -32,6 +32,12 @@ struct vmx_vcpu {
 	 * MSRs while this vCPU owns the CPU (Nestor itself never uses them). */
 	uint64_t kernel_gs_base, star, lstar, cstar, sfmask;
 	bool syscall_msrs_used;
+	/* Nested VMX: the VMCS not in use (vmcs01 while L2 runs on vmcs02,
+	 * and the other way round), with its own launch state and cached
+	 * controls; 0 for ordinary vCPUs. vmx_swap_vmcs exchanges them. */
+	uint64_t alt_vmcs_pa, alt_eptp;
+	uint32_t alt_proc_ctls;
+	bool alt_launched;
 };
 
 #define VMX_NO_CPU (~0u)
@@ -57,6 +63,16 @@ void vmx_load(struct vcpu *v);
 const struct vmx_cr_fixed *vmx_crfix(void);
 /* CR4 bits a guest may set (CPU's fixed-1 bits minus VMXE). */
 uint64_t vmx_cr4_allowed(void);
+/* Nested VMX: a new VMCS (revision written, VMCLEARed), 0 if no memory;
+ * vmx_swap_vmcs makes the vCPU's other VMCS (alt_vmcs_pa) current, with
+ * this CPU's host state, and flushes before the next entry. The
+ * controls vmcs01 uses (for L0's needs while L2 runs). */
+uint64_t vmx_new_vmcs(void);
+void vmx_swap_vmcs(struct vcpu *v);
+void vmx_l0_controls(uint32_t *pin, uint32_t *proc, uint32_t *proc2, uint32_t *exit, uint32_t *entry);
+/* The host's VMX capability MSRs (nested VMX computes L1's from them). */
+struct vmx_caps;
+const struct vmx_caps *vmx_host_caps(void);
 /* IA32_VMX_BASIC bit 54: INS/OUTS exits give instruction information. */
 bool vmx_ins_outs_info(void);
 

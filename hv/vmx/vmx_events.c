@@ -13,6 +13,7 @@
 #include "hv/vmx/vmx.h"
 #include "hv/core/event.h"
 #include "hv/x86/asm.h"
+#include "nested/nested.h"
 
 #define RFLAGS_IF (1ull << 9)
 /* Interruptibility state (SDM 3C 25.4.2, table 25-3). */
@@ -58,9 +59,34 @@ static void write_entry_event(struct vcpu *v, const struct event_plan *p)
 		VX(v)->cr2 = p->payload; /* #PF: CR2 first (vmx_enter loads it) */
 }
 
+/* Events while the vCPU runs L2 (nested/vmx_vmentry.c): what L0 raised
+ * for L2 (an exception of an instruction it emulated, an event whose
+ * delivery an exit interrupted) goes into vmcs02; L1's interrupts and NMIs
+ * wait for its next VM exit (not routed into L2 yet), and no window of
+ * L1's is armed in vmcs02. */
+static void inject_l2_events(struct vcpu *v)
+{
+	struct event_gate g = { .intr_ok = false, .nmi_ok = false };
+	struct event_plan p;
+	event_plan_entry(&v->ev, v, &g, &p);
+	if (p.inject.valid) {
+		write_entry_event(v, &p);
+		events_delivered(&v->ev, v, &p);
+	}
+	v->ev.pending &= (uint8_t)~EV_BACKEND;
+}
+
 void vmx_inject_events_slow(struct vcpu *v)
 {
 	struct vmx_vcpu *s = VX(v);
+	if (nested_in_l2(v)) {
+		if (!nested_l1_event_exit(v)) {
+			inject_l2_events(v);
+			return;
+		}
+		/* Back in L1 (vmcs01 current): its RSP, then its events. */
+		vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
+	}
 	uint32_t intr = (uint32_t)vmread(VMCS_GUEST_INTERRUPTIBILITY);
 	struct event_gate g = {
 		.intr_ok = (vmread(VMCS_GUEST_RFLAGS) & RFLAGS_IF) && !(intr & (INTR_BLOCK_STI | INTR_BLOCK_MOV_SS)),
