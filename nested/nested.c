@@ -67,7 +67,10 @@ void nested_print_stats(const struct vcpu *v)
 		nested_svm_print_stats(v);
 }
 
-bool nested_l1_event_exit(struct vcpu *v) { return v->nested->is_vmx && nested_vmx_l1_event_exit(v); }
+bool nested_l1_event_exit(struct vcpu *v)
+{
+	return v->nested->is_vmx ? nested_vmx_l1_event_exit(v) : nested_svm_l1_event_exit(v);
+}
 
 uint64_t nested_cr4_extra(const struct vcpu *v) { return v->nested->is_vmx ? CR4_VMXE : 0; }
 

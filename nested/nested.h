@@ -111,10 +111,6 @@ int nested_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 /* VMRUN, VMLOAD, VMSAVE, STGI, CLGI, INVLPGA, SKINIT executed by L1; on
  * VMX the VMX instructions (VMXON ... INVVPID). */
 enum exit_action nested_virt_insn(struct vcpu *v, struct vm_exit *e);
-/* Before an entry into L2: an interrupt or NMI pending for L1 that L1
- * intercepts ends L2 with #VMEXIT(INTR/NMI) now (true); else L1's events
- * wait (they are not routed through L2's IDT). */
-bool nested_l1_event_exit(struct vcpu *v);
 /* An exit taken while v runs L2 (the nested run loop calls it). */
 enum exit_action nested_l2_exit(struct vcpu *v, struct vm_exit *e);
 /* L0's NPT01 changed (svm_flush_tdp): drop NPT02. */
@@ -124,10 +120,11 @@ void nested_tdp_flushed(struct vcpu *v);
 void nested_print_stats(const struct vcpu *v);
 uint64_t nested_l2_exit_count(const struct vcpu *v);
 
-/* Before an entry into L2 (the backend's inject step, events pending):
- * an external interrupt for L1 that L1 exits for (VMX: "external-interrupt
- * exiting") becomes that VM exit into L1 now: true, and the vCPU is back
- * in L1 (the inject step goes on for L1). False: nothing to do. */
+/* Before an entry into L2 (the nested run loop; on VMX also the inject
+ * step): an interrupt or NMI pending for L1 that L1 exits for (SVM: the
+ * INTR/NMI intercepts; VMX: "external-interrupt exiting") becomes that
+ * exit into L1 now: true, and the vCPU is back in L1. False: nothing to
+ * do (L1's events wait: they are not routed through L2's IDT). */
 bool nested_l1_event_exit(struct vcpu *v);
 
 /* CR writes of a nested L1 (hv/exit/cr.c): the CR4 bits it may set beyond

@@ -12,6 +12,7 @@ void nested_svm_cpuid(struct vcpu *v, uint32_t leaf, struct cpuid_regs *r);
 int nested_svm_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 enum exit_action nested_svm_virt_insn(struct vcpu *v, struct vm_exit *e);
 enum exit_action nested_svm_l2_exit(struct vcpu *v, struct vm_exit *e);
+bool nested_svm_l1_event_exit(struct vcpu *v);
 void nested_svm_tdp_flushed(struct vcpu *v);
 void nested_svm_print_stats(const struct vcpu *v);
 

@@ -86,13 +86,19 @@ static void stop_stuck_vms(void)
 
 /* Make this CPU leave v's guest mode by the end of its slice or the
  * earliest software timer, whichever comes first (vtimer.h). */
+/* Where the slice set last ends (its own end or a timer's deadline). */
+static uint64_t slice_cut[MAX_CPUS];
+
 static void program_slice(unsigned cpu, struct vcpu *v)
 {
 	uint64_t now = rdtsc(), end = slice_end[cpu], next = vtimer_next_deadline();
 	if (next < end)
 		end = next;
+	slice_cut[cpu] = end;
 	virt_ops->set_slice(v, end > now ? end - now : 1);
 }
+
+bool sched_slice_over(void) { return rdtsc() >= slice_cut[this_cpu()]; }
 
 void sched_deadline_changed(void)
 {

@@ -16,5 +16,11 @@ uint64_t sched_busy_cpus(void);
 /* This CPU's earliest software-timer deadline changed (vtimer_arm): the
  * vCPU it is running must exit by it. */
 void sched_deadline_changed(void);
+/* The running slice's end (or the timer deadline that cut it) has passed
+ * on the host's clock. Exits that come often and cost much (MMIO, port
+ * I/O) ask it: the slice timer may not have fired yet (its interrupt is
+ * taken only at the next entry; VT-x's saved preemption timer counts
+ * guest time only), and a timer must not wait for it. */
+bool sched_slice_over(void);
 
 #endif

@@ -4,6 +4,7 @@
  * report (never the machine).
  */
 #include "hv/exit/exits.h"
+#include "hv/core/sched.h"
 #include "drivers/console.h"
 #include "hv/core/vm.h"
 #include "nested/nested.h"
@@ -105,6 +106,16 @@ static enum exit_action handle_window(struct vcpu *v, struct vm_exit *e)
  * VM with a report), so dispatching is one bounds check and one call. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverride-init"
+/* MMIO and port I/O exits end the slice once its time is up (see
+ * sched_slice_over): a vCPU doing little else would otherwise run on past
+ * a timer's deadline. Off the CPUID path. */
+static enum exit_action timed(enum exit_action a)
+{
+	return a == EXIT_ACTION_RESUME && sched_slice_over() ? EXIT_ACTION_YIELD : a;
+}
+static enum exit_action handle_io_timed(struct vcpu *v, struct vm_exit *e) { return timed(handle_io(v, e)); }
+static enum exit_action handle_tdp_fault_timed(struct vcpu *v, struct vm_exit *e) { return timed(handle_tdp_fault(v, e)); }
+
 static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[0 ... EXIT_REASON_COUNT - 1] = handle_unexpected,
 	[EXIT_CR_ACCESS] = handle_cr_access,
@@ -113,13 +124,13 @@ static const exit_handler_fn handlers[EXIT_REASON_COUNT] = {
 	[EXIT_CPUID] = handle_cpuid,
 	[EXIT_RDMSR] = handle_rdmsr,
 	[EXIT_WRMSR] = handle_wrmsr,
-	[EXIT_IO] = handle_io,
+	[EXIT_IO] = handle_io_timed,
 	[EXIT_HLT] = handle_hlt,
 	[EXIT_HYPERCALL] = handle_hypercall,
 	[EXIT_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_ENTRY_FAILED] = handle_entry_failed,
-	[EXIT_TDP_FAULT] = handle_tdp_fault,
-	[EXIT_TDP_MISCONFIG] = handle_tdp_fault,
+	[EXIT_TDP_FAULT] = handle_tdp_fault_timed,
+	[EXIT_TDP_MISCONFIG] = handle_tdp_fault_timed,
 	[EXIT_PREEMPT] = handle_preempt,
 	[EXIT_EXTINT] = handle_preempt,
 	[EXIT_VIRT_INSN] = handle_virt_insn,
