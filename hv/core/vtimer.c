@@ -16,8 +16,9 @@ static struct vtimer *queue[MAX_CPUS];
  * (its device was touched by another vCPU), under vm->lock. */
 static struct spinlock qlock[MAX_CPUS];
 
-/* Caller holds qlock[t->cpu]. */
-static void unlink(struct vtimer *t)
+/* Caller holds qlock[t->cpu]. uncount: take it off vm->timers_armed
+ * (vtimer_run_due does that only after fire(), see there). */
+static void unlink_timer(struct vtimer *t, bool uncount)
 {
 	struct vtimer **p = &queue[t->cpu];
 	while (*p && *p != t)
@@ -26,7 +27,7 @@ static void unlink(struct vtimer *t)
 		*p = t->next;
 	t->next = 0;
 	t->armed = false;
-	if (t->vm)
+	if (t->vm && uncount)
 		__atomic_sub_fetch(&t->vm->timers_armed, 1, __ATOMIC_RELEASE);
 }
 
@@ -37,7 +38,7 @@ void vtimer_cancel(struct vtimer *t)
 	unsigned cpu = t->cpu;
 	spin_lock(&qlock[cpu]);
 	if (t->armed && t->cpu == cpu)
-		unlink(t);
+		unlink_timer(t, true);
 	spin_unlock(&qlock[cpu]);
 }
 
@@ -78,7 +79,7 @@ void vtimer_run_due(uint64_t now)
 			spin_unlock(&qlock[cpu]);
 			return;
 		}
-		unlink(t);
+		unlink_timer(t, false);
 		spin_unlock(&qlock[cpu]);
 		/* The device's state is the VM's: a VM of several vCPUs has its
 		 * exits under vm->lock, so its timers fire under it too. (A
@@ -90,5 +91,10 @@ void vtimer_run_due(uint64_t now)
 		t->fire(t); /* may arm t or others again */
 		if (shared)
 			spin_unlock(&t->vm->lock);
+		/* Counted until fire() has run (and perhaps armed it again):
+		 * another CPU's stuck-VM check must not see a VM whose timer is
+		 * firing as one nothing can wake. */
+		if (t->vm)
+			__atomic_sub_fetch(&t->vm->timers_armed, 1, __ATOMIC_RELEASE);
 	}
 }
