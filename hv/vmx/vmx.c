@@ -530,12 +530,10 @@ static void vmx_run(struct vcpu *v, struct vm_exit *e)
 	vmwrite(VMCS_GUEST_RSP, v->gpr[GPR_RSP]);
 	if (!s->save_preempt && (ctl_pin & PIN_PREEMPTION_TIMER))
 		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, vmx_preempt_left(s));
-	else if (__builtin_expect(s->slice_end_tsc != 0 && rdtsc() >= s->slice_end_tsc, 0))
-		/* The saved value counts guest time only (SDM 3C 26.5.1): a
-		 * vCPU that exits often spends the rest in the host and would
-		 * reach its slice's end (a timer's deadline) far too late. Once
-		 * the host's clock has passed it, exit at once. */
-		vmwrite(VMCS_PREEMPTION_TIMER_VALUE, 0);
+	/* With the saved value the timer counts guest time only (SDM 3C
+	 * 26.5.1): a vCPU that exits often would reach its slice's end late.
+	 * The exits that come often and cost much (MMIO, port I/O) end the
+	 * slice themselves (sched_slice_over), keeping this path short. */
 	vmx_inject_events(v);
 	if (s->flush_pending)
 		do_flush(v);
