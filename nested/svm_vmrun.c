@@ -422,19 +422,8 @@ static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa,
 	struct vcpu *v = opaque;
 	struct walk_ctx c = l0_walk(v);
 	c.guest = v->nested->npt12;
-	struct walk_result r;
-	int k = walk_translate(&c, l2gpa, acc | WALK_ACC_USER, &r);
-	if (k == WALK_OK) {
-		*l1gpa = r.gpa | (l2gpa & 4095);
-		return 0;
-	}
-	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table) {
-		*l1gpa = r.fault.gpa;
-		return 0;
-	}
-	*f = r.fault;
-	*l1gpa = l2gpa;
-	return k;
+	/* The CPU walks L1's NPT with user accesses (APM Vol 2 15.25). */
+	return nested_l2_to_l1(&c, l2gpa, acc | WALK_ACC_USER, l1gpa, f);
 }
 
 /* L2's page tables (at L2-physical addresses) as host memory. A refusal

@@ -26,3 +26,20 @@ int nested_tdp02_fill(struct ptb *shadow, const struct walk_ctx *c, uint64_t l2g
 	r->fault = (struct walk_fault){ .kind = WALK_FAULT_NO_MEMORY, .dim = WALK_DIM_NONE };
 	return WALK_FAULT_NO_MEMORY;
 }
+
+int nested_l2_to_l1(const struct walk_ctx *c, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa, struct walk_fault *f)
+{
+	struct walk_result r;
+	int k = walk_translate(c, l2gpa, acc, &r);
+	if (k == WALK_OK) {
+		*l1gpa = r.gpa | (l2gpa & 4095);
+		return 0;
+	}
+	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table) {
+		*l1gpa = r.fault.gpa;
+		return 0;
+	}
+	*f = r.fault;
+	*l1gpa = l2gpa;
+	return k;
+}

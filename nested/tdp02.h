@@ -35,4 +35,12 @@
 int nested_tdp02_fill(struct ptb *shadow, const struct walk_ctx *c, uint64_t l2gpa, uint32_t acc,
 		      struct walk_result *r, bool *flush);
 
+/* L0's emulator in L2's physical space (hv/exit/tdp_fault.c): l2gpa
+ * through L1's TDP (c->guest) to an L1-physical address, walked as the CPU
+ * does (c's flags: A/D). 0 with *l1gpa set, also when L0's dimension
+ * faults at the final address (L1-physical memory that is not RAM: the
+ * VM's MMIO or ROM, or nothing; L0 handles it there); else the walk's
+ * kind with *f the fault (L1's #NPF / EPT violation for that access). */
+int nested_l2_to_l1(const struct walk_ctx *c, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa, struct walk_fault *f);
+
 #endif

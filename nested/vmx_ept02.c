@@ -131,19 +131,7 @@ static int l2_to_l1(void *opaque, uint64_t l2gpa, uint32_t acc, uint64_t *l1gpa,
 {
 	struct vcpu *v = opaque;
 	struct walk_ctx c = l0_walk(v);
-	struct walk_result r;
-	int k = walk_translate(&c, l2gpa, acc, &r);
-	if (k == WALK_OK) {
-		*l1gpa = r.gpa | (l2gpa & 4095);
-		return 0;
-	}
-	if (r.fault.dim == WALK_DIM_TDP && !r.fault.at_guest_table) {
-		*l1gpa = r.fault.gpa;
-		return 0;
-	}
-	*f = r.fault;
-	*l1gpa = l2gpa;
-	return k;
+	return nested_l2_to_l1(&c, l2gpa, acc, l1gpa, f);
 }
 
 /* L2's page tables (at L2-physical addresses) as host memory. */

@@ -143,6 +143,33 @@ TEST(l0_faults_stay_with_l0)
 	CHECK_EQ(nested_tdp_classify(k, &r), NESTED_TDP_L0);
 }
 
+TEST(l2_to_l1_for_the_emulator)
+{
+	machine();
+	struct walk_ctx c = ctx64();
+	CHECK(c.guest.fmt != NULL);
+	uint64_t l1 = 0;
+	struct walk_fault f = { 0 };
+	/* Mapped by L1: the L1-physical address with the page offset. */
+	*npt12_entry(0x300000, 1) = 0x5000 | TBL;
+	CHECK_EQ(nested_l2_to_l1(&c, 0x300123, WALK_ACC_READ | WALK_ACC_USER, &l1, &f), 0);
+	CHECK_EQ(l1, 0x5123);
+	/* L0's MMIO at the final L1-physical address: L0's to handle there. */
+	*npt12_entry(0x301000, 1) = (10ull << 20) | TBL;
+	CHECK_EQ(nested_l2_to_l1(&c, 0x301008, WALK_ACC_WRITE | WALK_ACC_USER, &l1, &f), 0);
+	CHECK_EQ(l1, (10ull << 20) + 8);
+	/* Not mapped by L1: L1's fault, the L2 address kept. */
+	int k = nested_l2_to_l1(&c, 0x10000000, WALK_ACC_READ | WALK_ACC_USER, &l1, &f);
+	CHECK_EQ(k, WALK_FAULT_NOT_PRESENT);
+	CHECK_EQ(f.dim, WALK_DIM_GUEST);
+	CHECK_EQ(l1, 0x10000000);
+	/* L1's table page in L0's hole: not the final address, a fault. */
+	*npt12_entry(0x40000000, 2) = (8ull << 20) | TBL;
+	k = nested_l2_to_l1(&c, 0x40000000, WALK_ACC_READ | WALK_ACC_USER, &l1, &f);
+	CHECK(k != 0);
+	CHECK(f.at_guest_table);
+}
+
 TEST(legacy_pae_npt_ignores_ncr3_low_bits)
 {
 	machine();
