@@ -97,10 +97,12 @@ bench_platform() {
 	esac
 	guest_bench "$1" "$2" "$3" "mmio write" bench_mmio "testdev=0xc0000000" ""
 	guest_bench "$1" "$2" "$3 [mmio_fast=off]" "mmio write" bench_mmio "testdev=0xc0000000" "mmio_fast=off"
+	guest_bench "$1" "$2" "$3 [mmio_quick=off]" "mmio write" bench_mmio "testdev=0xc0000000" "mmio_quick=off"
 	# Local APIC: self-IPIs (xAPIC ICR, x2APIC SELF_IPI), EOI and TPR
 	# writes, TSC-deadline lateness; an IPI to a halted vCPU on the same
 	# physical CPU.
 	guest_bench_all "$1" "$2" "$3" "apic" bench_apic "-- bench_apic.elf xapic timer x2apic" ""
+	guest_bench_all "$1" "$2" "$3 [mmio_quick=off]" "apic" bench_apic "-- bench_apic.elf xapic" "mmio_quick=off"
 	guest_bench_all "$1" "$2" "$3" "ipi" bench_apic "vcpus=2 mem=16M -- bench_apic.elf hlt" ""
 }
 

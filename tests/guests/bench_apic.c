@@ -20,7 +20,11 @@
  *           handler reads the TSC first and sends an IPI back;
  *   spin    (vcpus=2) the same with vCPU 1 spinning with IF=1 and vCPU 0
  *           spinning until it saw the handler run (the case for vCPUs on
- *           two physical CPUs).
+ *           two physical CPUs). Both spin loops use PAUSE, as OS spin loops
+ *           do; it also ends QEMU's single-threaded TCG turn of that CPU,
+ *           which otherwise runs a whole round-robin slice before the other
+ *           CPU sees the kick (the figure would be QEMU's slice, ~100k
+ *           instructions, not Nestor's cost).
  * A latency includes the few guest instructions between the stamp and the
  * access (1 for the xAPIC ICR, 3 for the SELF_IPI MSR).
  *
@@ -311,7 +315,7 @@ void ap_main(void)
 		if (ap_mode == 0)
 			__asm__ volatile("sti; hlt; cli" ::: "eax", "edx", "memory");
 		else
-			__asm__ volatile("sti; nop; nop; cli" ::: "eax", "edx", "memory");
+			__asm__ volatile("sti; nop; pause; cli" ::: "eax", "edx", "memory");
 	}
 }
 
@@ -367,6 +371,7 @@ static uint32_t ipi_spinning(void)
 			 "movl %%eax, %0\n\t"
 			 "movl %3, (%2)\n"
 			 "1:\n\t"
+			 "pause\n\t"
 			 "cmpl %1, rx_count\n\t"
 			 "je 1b"
 			 : "=m"(t0)
