@@ -386,6 +386,7 @@ static void bench_ipi(bool halted, bool spinning)
 		guest_fail("vCPU 1 did not start (run with vcpus=2)");
 		return;
 	}
+	guest_say("vCPU 1 started");
 	if (halted) {
 		ap_mode = 0;
 		ap_ack = 1;
