@@ -134,6 +134,7 @@ void kmain(uint32_t magic, uint64_t info)
 	int bad = hv_options_parse(cmdline, &options);
 	hv_exit_mode = (enum exit_mode)options.exit;
 	mmio_fast_path = options.mmio_fast;
+	mmio_quick_path = options.mmio_quick;
 	console_log_level = (enum log_level)options.loglevel;
 	if (options.console == CONSOLE_VGA)
 		uart_disable(); /* console=vga: keep the serial port free */

@@ -9,6 +9,19 @@
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 out=build/bench; mkdir -p $out
+# Optional filters (for a quick look at one figure): BENCH_PLATFORMS="qemu-bios
+# bochs-intel ..." limits the emulator platforms, BENCH_ONLY="cpuid ipi*"
+# the guest benchmarks (shell patterns on WHAT), BENCH_HOST=no skips the
+# callgrind part.
+wanted() {
+	[ -z "${BENCH_ONLY:-}" ] && return 0
+	set -f
+	for pat in $BENCH_ONLY; do
+		case $1 in $pat) set +f; return 0 ;; esac
+	done
+	set +f
+	return 1
+}
 
 # guest_bench PLATFORM SCALE LABEL WHAT GUEST "MODULE ARGS" "NESTOR ARGS":
 # run one bench guest alone; it prints "bench: WHAT N iterations: tsc
@@ -16,6 +29,7 @@ out=build/bench; mkdir -p $out
 # measured loop is the empty loop plus one WHAT per iteration.
 guest_bench() {
 	plat=$1; scale=$2; label=$3; what=$4; guest=$5; margs=$6; hargs=$7
+	wanted "$what" || return 0
 	case $plat in bochs-*) ek=bochs ;; *) ek=qemu ;; esac
 	tag=$(echo "$what $hargs" | tr -c 'a-z0-9\n' _)
 	tools/mkiso.sh $out/$tag.$ek.iso build/nestor.elf "exit=$ek loglevel=warn $hargs" \
@@ -31,6 +45,39 @@ guest_bench() {
 	set -- $d
 	echo "$label: $what round trip = $(( ($2 - d0) / scale / $1 )) instructions" \
 		"(guest-measured over $1, tsc delta $2, empty loop $d0, $scale TSC/instruction)"
+}
+
+# guest_bench_all PLATFORM SCALE LABEL WHAT GUEST "MODULE ARGS" "NESTOR ARGS":
+# run one bench guest that prints several figures (bench_apic): each
+# "bench: X N iterations: tsc delta D" is a round trip over the guest's
+# "empty loop" as above; each "bench: X N samples: tsc total T" a latency,
+# T / N ticks from a TSC stamp to a handler's first instruction. WHAT names
+# the run (BENCH_ONLY matches it).
+guest_bench_all() {
+	plat=$1; scale=$2; label=$3; what=$4; guest=$5; margs=$6; hargs=$7
+	wanted "$what" || return 0
+	case $plat in bochs-*) ek=bochs ;; *) ek=qemu ;; esac
+	tag=$(echo "$what $hargs" | tr -c 'a-z0-9\n' _)
+	tools/mkiso.sh $out/$tag.$ek.iso build/nestor.elf "exit=$ek loglevel=warn $hargs" \
+		build/guests/$guest.elf "name=bench $margs" >/dev/null || return
+	QEMU_EXTRA="-icount shift=7,align=off,sleep=off" tests/integration/emu.sh "$plat" \
+		$out/$tag.$ek.iso $out/$tag.$plat.log 300 >/dev/null
+	tr -d '\r' < $out/$tag.$plat.log > $out/$tag.$plat.txt
+	d0=$(sed -n 's/.*bench: empty loop \([0-9]*\) iterations: tsc delta \([0-9]*\).*/\2/p' $out/$tag.$plat.txt)
+	if [ -z "$d0" ] || grep -q "FAIL" $out/$tag.$plat.txt; then
+		echo "$label: $what: no result or a failed check (see $out/$tag.$plat.txt)"; return
+	fi
+	sed -n 's/.*bench: \(.*\) \([0-9]*\) iterations: tsc delta \([0-9]*\).*/\2 \3 \1/p' $out/$tag.$plat.txt |
+	while read -r n d x; do
+		[ "$x" = "empty loop" ] && continue
+		echo "$label: $x round trip = $(( (d - d0) / scale / n )) instructions" \
+			"(guest-measured over $n, tsc delta $d, empty loop $d0, $scale TSC/instruction)"
+	done
+	sed -n 's/.*bench: \(.*\) \([0-9]*\) samples: tsc total \([0-9]*\).*/\2 \3 \1/p' $out/$tag.$plat.txt |
+	while read -r n t x; do
+		echo "$label: $x = $(( t / scale / n )) instructions" \
+			"(guest-measured latency over $n, tsc total $t, $scale TSC/instruction)"
+	done
 }
 
 # bench_platform PLATFORM SCALE LABEL: every guest-measured benchmark there.
@@ -58,13 +105,32 @@ bench_platform() {
 	esac
 	guest_bench "$1" "$2" "$3" "mmio write" bench_mmio "testdev=0xc0000000" ""
 	guest_bench "$1" "$2" "$3 [mmio_fast=off]" "mmio write" bench_mmio "testdev=0xc0000000" "mmio_fast=off"
+	guest_bench "$1" "$2" "$3 [mmio_quick=off]" "mmio write" bench_mmio "testdev=0xc0000000" "mmio_quick=off"
+	# Local APIC: self-IPIs (xAPIC ICR, x2APIC SELF_IPI), EOI and TPR
+	# writes, TSC-deadline lateness; an IPI to a halted vCPU on the same
+	# physical CPU.
+	guest_bench_all "$1" "$2" "$3" "apic" bench_apic "-- bench_apic.elf xapic timer x2apic" ""
+	guest_bench_all "$1" "$2" "$3 [mmio_quick=off]" "apic" bench_apic "-- bench_apic.elf xapic" "mmio_quick=off"
+	guest_bench_all "$1" "$2" "$3" "ipi" bench_apic "vcpus=2 mem=16M -- bench_apic.elf hlt" ""
+}
+
+# on PLATFORM: is it one of BENCH_PLATFORMS (or are they all wanted)?
+on() {
+	[ -z "${BENCH_PLATFORMS:-}" ] && return 0
+	case " $BENCH_PLATFORMS " in *" $1 "*) return 0 ;; esac
+	return 1
 }
 
 echo "== exit round trips (guest-measured, deterministic)"
-bench_platform qemu-bios 128 "AMD SVM, QEMU TCG -icount shift=7"
-bench_platform bochs-amd 1 "AMD SVM, Bochs ryzen, sync=none"
-bench_platform bochs-intel 1 "Intel VT-x, Bochs corei7_skylake_x, sync=none"
+on qemu-bios && bench_platform qemu-bios 128 "AMD SVM, QEMU TCG -icount shift=7"
+on bochs-amd && bench_platform bochs-amd 1 "AMD SVM, Bochs ryzen, sync=none"
+on bochs-intel && bench_platform bochs-intel 1 "Intel VT-x, Bochs corei7_skylake_x, sync=none"
+# An IPI to a vCPU on the other physical CPU: vCPU 1 on CPU 1 spinning (and
+# halted), single-threaded TCG (-smp 2, see emu.sh).
+on qemu-smp2 && guest_bench_all qemu-smp2 128 "AMD SVM, QEMU TCG -smp 2 -icount shift=7, vCPU 1 on CPU 1" \
+	"ipi smp" bench_apic "vcpus=2 cpus=0-1 mem=16M -- bench_apic.elf spin hlt" ""
 
+[ "${BENCH_HOST:-}" = no ] && exit 0
 echo "== host code (callgrind instruction counts)"
 for b in $HOST_BENCH_BINS; do
 	[ -x "$b" ] || continue

@@ -129,6 +129,8 @@ void vm_print_stats(const struct vm *vm);
 void *vm_gpa_ptr(struct vm *vm, uint64_t gpa, uint64_t len);
 /* Nestor option mmio_fast=: mark MMIO pages for the cheap exit (default). */
 extern bool mmio_fast_path;
+/* Nestor option mmio_quick=: the quick MOV path of tdp_fault.c (default). */
+extern bool mmio_quick_path;
 /* One character of the guest's console output (UART and HC_PRINT): lines
  * appear on Nestor's console as "[NAME] line". */
 void vm_console_putc(struct vm *vm, char c);

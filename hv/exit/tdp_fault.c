@@ -11,6 +11,14 @@
  * page to the cheap "this is MMIO" exit (EPT misconfiguration / #NPF with
  * RSVD, see ptb_mark_mmio); both exits lead here and give the same result.
  *
+ * The common case, a 32-bit MOV to or from a device register (89, 8B,
+ * C7 /0: hv/x86/quick_mov.h), takes a shorter way (mmio_quick): decoded by
+ * quick_mov and performed at the guest-physical address the exit reports
+ * (EPT violation and misconfiguration: the guest-physical-address field,
+ * SDM Vol 3C 28.3.3.2 and 29.3.3.1; #NPF: EXITINFO2, APM Vol 2 15.25.6),
+ * without the general emulator and a second walk of the guest's paging
+ * for the operand. Anything else takes the general path.
+ *
  * An instruction the emulator cannot perform stops the VM with an internal-
  * error report; it never loops and never affects another VM.
  */
@@ -22,6 +30,7 @@
 #include "hv/lib/string.h"
 #include "hv/core/vm.h"
 #include "hv/x86/emulate.h"
+#include "hv/x86/quick_mov.h"
 #include "mm/pages.h"
 #include "mm/pf_error.h"
 
@@ -162,6 +171,57 @@ static enum exit_action internal_error(struct vcpu *v, struct vm_exit *e, const 
 }
 
 bool mmio_fast_path = true;
+bool mmio_quick_path = true;
+
+/*
+ * The quick path: true if it performed the instruction at RIP, a 4-byte
+ * MOV whose operand is at gpa in region r; false to take the general path
+ * (nothing done). The operand's linear address must have gpa's page offset
+ * and the 4 bytes must stay in the page: the CPU translated that address
+ * to gpa. (An access that crossed into this page from the one before, or an
+ * instruction changed since the exit, fails that check.) MOV leaves RFLAGS
+ * alone; a 32-bit register load zero-extends (SDM Vol 1 3.4.1.1).
+ */
+static bool mmio_quick(struct vcpu *v, struct vm_mmio_region *r, uint64_t gpa)
+{
+	if (!mmio_quick_path || r->image_hpa || (gpa & 0xfff) > 0xffc || gpa - r->gpa + 4 > r->size)
+		return false;
+	struct mmio_ctx c = { .v = v };
+	virt_ops->get_paging_state(v, &c.ps);
+	const struct vcpu_paging_state *ps = &c.ps;
+	enum x86_mode mode = x86_mode_from(ps->cr0 & 1, (ps->rflags >> 17) & 1, (ps->efer >> 10) & 1, ps->cs_l,
+					   ps->cs_d);
+	if (mode == X86_MODE_16)
+		return false;
+	uint64_t rip = virt_ops->get_rip(v);
+	uint64_t wrap = mode == X86_MODE_64 ? ~0ull : 0xffffffffull;
+	uint8_t bytes[X86_MAX_INSN_LEN];
+	unsigned got;
+	struct x86_inst insn;
+	if (emu_fetch(&c, mode == X86_MODE_64 ? rip : (ps->cs_base + rip) & wrap, bytes, sizeof(bytes), &got) ||
+	    !x86_quick_mov(bytes, got, mode, &insn))
+		return false;
+	const struct x86_mem *m = &insn.mem;
+	uint64_t ea = (uint64_t)m->disp;
+	if (m->rip_rel)
+		ea += rip + insn.len;
+	if (m->base >= 0)
+		ea += v->gpr[m->base];
+	if (m->index >= 0)
+		ea += v->gpr[m->index] * m->scale;
+	/* In 64-bit mode DS and SS have no base (SDM Vol 3A 3.4.4). */
+	if (mode != X86_MODE_64)
+		ea = ((m->seg == X86_SEG_SS ? ps->ss_base : ps->ds_base) + (uint32_t)ea) & wrap;
+	if ((ea & 0xfff) != (gpa & 0xfff))
+		return false;
+	uint64_t off = gpa - r->gpa;
+	if (insn.opcode == 0x8b)
+		v->gpr[insn.reg.num] = (uint32_t)r->ops->read(r, v, off, 4);
+	else
+		r->ops->write(r, v, off, 4, insn.has_imm ? insn.imm : (uint32_t)v->gpr[insn.reg.num]);
+	virt_ops->set_rip(v, (rip + insn.len) & wrap);
+	return true;
+}
 
 /* Switch an MMIO page to the cheap exit after its first (not-present) exit. */
 static void mark_mmio_page(struct vcpu *v, uint64_t gpa, bool first, struct vm_mmio_region *r)
@@ -219,6 +279,8 @@ enum exit_action tdp_emulate_mmio(struct vcpu *v, struct vm_exit *e, uint64_t vm
 		return EXIT_ACTION_STOPPED;
 	}
 	mark_mmio_page(v, vm_gpa, first, r);
+	if (!sp && mmio_quick(v, r, vm_gpa))
+		return EXIT_ACTION_RESUME;
 
 	struct mmio_ctx c = { .v = v, .sp = sp };
 	struct x86_emu_ops ops = { .ctx = &c, .fetch = emu_fetch, .read = emu_read, .write = emu_write };

@@ -52,6 +52,8 @@ static const struct cmdline_option hv_option_table[] = {
 		  "to test that a CPU that does not start is left out)" },
 	{ .name = "mmio_fast", .type = CMDLINE_BOOL, .dest = &parsed.mmio_fast,
 	  .help = "switch an MMIO page to the cheap exit after its first access (default on)" },
+	{ .name = "mmio_quick", .type = CMDLINE_BOOL, .dest = &parsed.mmio_quick,
+	  .help = "perform a 32-bit MOV to or from MMIO without the general emulator (default on)" },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &parsed.smp,
 	  .help = "start every CPU the ACPI MADT lists and run vCPUs on all of them (default on)" },
 	{ .name = "help", .type = CMDLINE_FLAG, .dest = &parsed.help, .help = "print this list and stop" },
@@ -74,6 +76,7 @@ int hv_options_parse(const char *cmdline, struct hv_options *opts)
 		.exit = EXIT_MODE_HALT,
 		.selftest = SELFTEST_NONE,
 		.mmio_fast = true,
+		.mmio_quick = true,
 		.smp = true,
 	};
 	int errors = cmdline_parse(cmdline, strlen(cmdline), hv_option_table, NOPTS, report_option_error, 0);

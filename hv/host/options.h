@@ -17,6 +17,7 @@ struct hv_options {
 	unsigned selftest; /* enum selftest_kind */
 	bool help;
 	bool mmio_fast;
+	bool mmio_quick;
 	bool smp;
 };
 

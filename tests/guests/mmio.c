@@ -1059,6 +1059,36 @@ static void run_rep_faults(uint8_t *dev)
  * that forgot to translate would hit (and change) RAM instead. */
 #define PG_LINEAR 0x00400000u
 
+/* A 4-byte MOV that starts in RAM 2 bytes before the device page (linear
+ * and physical 0x3ffffe, identity-mapped) and ends in it: the CPU exits for
+ * the device half, at the device page's start. Two bytes go to RAM and two
+ * to the device's offset 0; an emulator that did all 4 at the exit's
+ * address would put 0xccdd in the device. Stores and loads. */
+static void run_cross_into_device(uint8_t *ldev)
+{
+	if ((uintptr_t)ldev != PG_LINEAR)
+		return; /* the device page must follow linear 0x3ff000 */
+	volatile uint8_t *ram = (volatile uint8_t *)0x3ffffcu;
+	for (unsigned i = 0; i < 4; i++)
+		ram[i] = 0;
+	wr32(ldev, 0, 0x11111111);
+	uint32_t at = 0x3ffffeu, v = 0xaabbccddu, back;
+	__asm__ volatile("movl %1, (%0)" ::"r"(at), "r"(v) : "memory");
+	uint32_t devw = rd32(ldev, 0);
+	guest_check(ram[2] == 0xdd && ram[3] == 0xcc && devw == 0x1111aabbu,
+		    "mov m32, r32 (89) across RAM into the device: RAM %02x %02x, device 0x%08x (want dd cc, 0x1111aabb)",
+		    ram[2], ram[3], (unsigned)devw);
+	wr32(ldev, 0, 0x55667788);
+	__asm__ volatile("movl (%1), %0" : "=r"(back) : "r"(at) : "memory");
+	guest_check(back == 0x7788ccddu, "mov r32, m32 (8B) across RAM into the device: 0x%08x (want 0x7788ccdd)",
+		    (unsigned)back);
+	__asm__ volatile("movl $0x01020304, (%0)" ::"r"(at) : "memory");
+	devw = rd32(ldev, 0);
+	guest_check(ram[2] == 0x04 && ram[3] == 0x03 && devw == 0x55660102u,
+		    "mov m32, imm32 (C7 /0) across RAM into the device: RAM %02x %02x, device 0x%08x", ram[2], ram[3],
+		    (unsigned)devw);
+}
+
 static void run_paged(uint8_t *dev)
 {
 	uint32_t in4m = dev_phys & 0x3fffffu;
@@ -1076,6 +1106,7 @@ static void run_paged(uint8_t *dev)
 	run_strings(ldev);
 	run_rep_faults(dev);
 	pfx = "";
+	run_cross_into_device(ldev);
 	wr32(ldev, 0x600, 0x5aa55aa5);
 	uint32_t via_phys = rd32(dev, 0x600); /* identity-mapped too */
 	sum(via_phys);
