@@ -229,7 +229,9 @@ static void check_timer(bool nestor)
 		sti_hlt();
 	dt = timer_tsc - t0;
 	want = 5ull * (count / 5) * per1000 / 1000;
-	guest_check(timer_hits == 5, "periodic timer: 5 interrupts");
+	/* (A sixth may come between the fifth's IRET and the CLI after HLT
+	 * when the host is late: periods then pile up.) */
+	guest_check(timer_hits == 5 || timer_hits == 6, "periodic timer: 5 interrupts (%u)", timer_hits);
 	guest_check_nestor(nestor, dt >= want, "5 periods took %llu TSC ticks (at least %llu)", (unsigned long long)dt,
 			   (unsigned long long)want);
 	guest_check(rd(R_TIMER_CCR) > 0, "periodic count reloads (current %u)", rd(R_TIMER_CCR));
@@ -264,7 +266,7 @@ static void check_timer(bool nestor)
 	guest_check(rdmsr(MSR_TSC_DEADLINE) == 0, "IA32_TSC_DEADLINE 0 once it fired");
 	/* Leaving deadline mode disarms it. */
 	timer_hits = 0;
-	wrmsr(MSR_TSC_DEADLINE, rdtsc() + want);
+	wrmsr(MSR_TSC_DEADLINE, rdtsc() + 100 * want); /* far: a loaded host may be slow */
 	wr(R_LVT_TIMER, V_TIMER);
 	uint64_t until = rdtsc() + 2 * want;
 	while (rdtsc() < until)

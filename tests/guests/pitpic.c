@@ -127,21 +127,25 @@ static void check_port61(void)
 	outb(0x43, 0xb0);
 	const uint32_t ms = 10, count = PIT_HZ * ms / 1000;
 	outb(0x42, (uint8_t)count);
-	/* OUT2 rose between the last two TSC reads around the polls; the
-	 * count began between the two around the MSB write. */
+	/* OUT2 rose after the last poll that saw it low was sampled (after
+	 * the TSC read before that poll) and before the TSC read after the
+	 * poll that saw it high; the count began between the two TSC reads
+	 * around the MSB write. (The bracket stays true when the vCPU is
+	 * descheduled anywhere in the loop: a loaded host only widens it.) */
 	uint64_t t0a = rdtsc();
 	outb(0x42, (uint8_t)(count >> 8));
-	uint64_t t0b = rdtsc(), before = t0b, after = t0b;
+	uint64_t t0b = rdtsc(), before = t0b, after = t0b, prev_before = t0b;
 	bool low = !(inb(0x61) & 0x20);
 	unsigned long spins = 0;
 	for (;;) {
+		prev_before = before;
 		before = rdtsc();
 		bool high = inb(0x61) & 0x20;
 		after = rdtsc();
 		if (high || ++spins > 10000000ul)
 			break;
 	}
-	uint64_t want = (uint64_t)tsc_khz * ms, lo = before - t0b, hi = after - t0a;
+	uint64_t want = (uint64_t)tsc_khz * ms, lo = prev_before - t0b, hi = after - t0a;
 	guest_check(low && lo <= want + want / 100 && hi + want / 100 >= want,
 		    "port 0x61 calibration: TSC %u-%u kHz from OUT2, CPUID 0x40000010 says %u kHz",
 		    (unsigned)(lo / ms), (unsigned)(hi / ms), tsc_khz);
