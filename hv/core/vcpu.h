@@ -90,6 +90,10 @@ struct vm_exit {
 	uint64_t info2;         /* SVM EXITINFO2 / VMX extra info */
 	uint64_t gpa;           /* guest-physical address (TDP faults) */
 	uint8_t access;         /* TDP faults: EXIT_ACCESS_READ/WRITE/FETCH */
+	/* TDP faults only (set by those exits alone, to keep other exits
+	 * free of the store): the access was to a guest paging-structure
+	 * entry. */
+	bool table_walk;
 	uint64_t gla;           /* guest-linear address, if gla_valid */
 	bool gla_valid;
 	uint32_t insn_len;      /* 0 = unknown (SVM without NRIPS): decode it */

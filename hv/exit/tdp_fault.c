@@ -179,12 +179,15 @@ bool mmio_quick_path = true;
  * (nothing done). The operand's linear address must have gpa's page offset
  * and the 4 bytes must stay in the page: the CPU translated that address
  * to gpa. (An access that crossed into this page from the one before, or an
- * instruction changed since the exit, fails that check.) MOV leaves RFLAGS
- * alone; a 32-bit register load zero-extends (SDM Vol 1 3.4.1.1).
+ * instruction changed since the exit, fails that check.) An exit that says
+ * it was a guest page-table access, or an access of the other direction or
+ * a fetch, is not this MOV's operand. MOV leaves RFLAGS alone; a 32-bit
+ * register load zero-extends (SDM Vol 1 3.4.1.1).
  */
-static bool mmio_quick(struct vcpu *v, struct vm_mmio_region *r, uint64_t gpa)
+static bool mmio_quick(struct vcpu *v, const struct vm_exit *e, struct vm_mmio_region *r, uint64_t gpa)
 {
-	if (!mmio_quick_path || r->image_hpa || (gpa & 0xfff) > 0xffc || gpa - r->gpa + 4 > r->size)
+	if (!mmio_quick_path || r->image_hpa || (gpa & 0xfff) > 0xffc || gpa - r->gpa + 4 > r->size ||
+	    e->table_walk || e->access == EXIT_ACCESS_FETCH)
 		return false;
 	struct mmio_ctx c = { .v = v };
 	virt_ops->get_paging_state(v, &c.ps);
@@ -213,6 +216,9 @@ static bool mmio_quick(struct vcpu *v, struct vm_mmio_region *r, uint64_t gpa)
 	if (mode != X86_MODE_64)
 		ea = ((m->seg == X86_SEG_SS ? ps->ss_base : ps->ds_base) + (uint32_t)ea) & wrap;
 	if ((ea & 0xfff) != (gpa & 0xfff))
+		return false;
+	/* (VMX's EPT misconfiguration does not say the direction: 0.) */
+	if (e->access && (e->access == EXIT_ACCESS_WRITE) != (insn.opcode != 0x8b))
 		return false;
 	uint64_t off = gpa - r->gpa;
 	if (insn.opcode == 0x8b)
@@ -279,7 +285,7 @@ enum exit_action tdp_emulate_mmio(struct vcpu *v, struct vm_exit *e, uint64_t vm
 		return EXIT_ACTION_STOPPED;
 	}
 	mark_mmio_page(v, vm_gpa, first, r);
-	if (!sp && mmio_quick(v, r, vm_gpa))
+	if (!sp && mmio_quick(v, e, r, vm_gpa))
 		return EXIT_ACTION_RESUME;
 
 	struct mmio_ctx c = { .v = v, .sp = sp };

@@ -78,6 +78,8 @@ static inline void svm_exit_decode(const struct svm_exit_raw *raw, struct vm_exi
 		e->gpa = e->info2;
 		/* EXITINFO1 bit 1 = write, bit 4 = instruction fetch (APM 15.25.6). */
 		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 16) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;
+		/* Bit 33: during the guest's own page-table walk. */
+		e->table_walk = (e->qual >> 33) & 1;
 		break;
 	case SVM_EXIT_SHUTDOWN:
 		e->reason = EXIT_TRIPLE_FAULT;

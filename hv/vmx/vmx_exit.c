@@ -205,10 +205,13 @@ void vmx_translate_exit(struct vcpu *v, struct vm_exit *e)
 			e->gla = vmread(VMCS_GUEST_LINEAR_ADDRESS);
 		/* Bits 2:0: the access was a read, a write, a fetch. */
 		e->access = (e->qual & 2) ? EXIT_ACCESS_WRITE : (e->qual & 4) ? EXIT_ACCESS_FETCH : EXIT_ACCESS_READ;
+		/* Bit 8 (with bit 7): 0 = an access to a paging-structure entry. */
+		e->table_walk = e->gla_valid && !((e->qual >> 8) & 1);
 		break;
 	case VMX_EXIT_EPT_MISCONFIG:
 		e->reason = EXIT_TDP_MISCONFIG;
 		e->gpa = vmread(VMCS_GUEST_PHYSICAL_ADDRESS);
+		e->table_walk = false; /* (not reported: the quick path checks the page offset) */
 		break;
 	case VMX_EXIT_PREEMPTION_TIMER:
 		e->reason = EXIT_PREEMPT;
