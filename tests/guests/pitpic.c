@@ -89,8 +89,10 @@ static void check_counting(void)
 	/* Mode 0: OUT (read-back status bit 7) rises after N clocks. */
 	outb(0x43, 0x30);
 	outb(0x40, 0xe8);
-	outb(0x40, 0x03); /* 1000 */
+	/* The TSC before the MSB write: the count starts during that exit,
+	 * and a vCPU descheduled right after it must not shorten the span. */
 	uint64_t t0 = rdtsc();
+	outb(0x40, 0x03); /* 1000 */
 	outb(0x43, 0xe2); /* read-back: status of channel 0 */
 	uint8_t st = inb(0x40);
 	bool low_first = !(st & 0x80) && (st & 0x3f) == 0x30;
