@@ -5,6 +5,8 @@
  * extra test costs ordinary VMs nothing.
  */
 #include "nested/nested.h"
+#include "hv/lib/string.h"
+#include "mm/pages.h"
 #include "hv/exit/exits.h"
 #include "nested/svm_nested.h"
 #include "nested/vmx_nested.h"
@@ -80,3 +82,31 @@ bool nested_cr_write_faults(struct vcpu *v, unsigned cr, uint64_t val)
 }
 
 uint64_t nested_l2_exit_count(const struct vcpu *v) { return v->nested ? v->nested->l2_exits : 0; }
+
+/* Shadow table pages (NPT02 / EPT02): zeroed host pages, freed at once
+ * when the shadow is dropped (each vendor file says why that is safe). */
+static uint64_t shadow_alloc(void *opaque)
+{
+	(void)opaque;
+	uint64_t pa = page_alloc();
+	if (!pa)
+		return PTB_NO_PAGE;
+	memset(pa_to_ptr(pa), 0, 4096);
+	return pa;
+}
+static void shadow_free(void *opaque, uint64_t pa) { (void)opaque, pages_free(pa, 1); }
+static void *shadow_ptr(void *opaque, uint64_t pa) { (void)opaque; return pa_to_ptr(pa); }
+const struct ptb_ops nested_shadow_ops = { shadow_alloc, shadow_free, shadow_ptr, 0 };
+
+struct nested_vcpu *nested_vcpu_alloc(struct vcpu *v)
+{
+	_Static_assert(sizeof(struct nested_vcpu) <= 4096, "nested_vcpu fits its page");
+	uint64_t pa = page_alloc();
+	if (!pa)
+		return 0;
+	struct nested_vcpu *n = pa_to_ptr(pa);
+	memset(n, 0, sizeof(*n));
+	n->self_pa = pa;
+	v->nested = n;
+	return n;
+}

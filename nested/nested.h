@@ -127,6 +127,11 @@ uint64_t nested_l2_exit_count(const struct vcpu *v);
  * do (L1's events wait: they are not routed through L2's IDT). */
 bool nested_l1_event_exit(struct vcpu *v);
 
+/* For the vendor files: the page ops of a shadow table (NPT02/EPT02),
+ * and a zeroed nested_vcpu page set as v->nested (NULL: out of memory). */
+extern const struct ptb_ops nested_shadow_ops;
+struct nested_vcpu *nested_vcpu_alloc(struct vcpu *v);
+
 /* CR writes of a nested L1 (hv/exit/cr.c): the CR4 bits it may set beyond
  * the backend's (VMX: VMXE), and the VMX-operation rule that CR0/CR4 keep
  * their fixed bits (SDM 3C 24.8): true = #GP. */

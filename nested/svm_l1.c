@@ -46,21 +46,15 @@ bool nested_svm_vm_supported(char *err, size_t len)
 
 int nested_svm_vcpu_init(struct vcpu *v)
 {
-	_Static_assert(sizeof(struct nested_vcpu) <= 4096, "nested_vcpu fits its page");
-	uint64_t pa = page_alloc();
-	if (!pa)
+	struct nested_vcpu *n = nested_vcpu_alloc(v);
+	if (!n)
 		return -1;
-	struct nested_vcpu *n = pa_to_ptr(pa);
-	memset(n, 0, sizeof(*n));
-	n->self_pa = pa;
 	n->gif = true; /* GIF is 1 at reset (APM 15.17) */
-	v->nested = n;
 	nested_svm_space_init(v);
 	n->vmcb02_pa = page_alloc();
 	n->vmcb12_copy_pa = page_alloc();
 	n->iopm02_pa = pages_alloc_contig(3, 4096);
 	n->msrpm02_pa = pages_alloc_contig(2, 4096);
-	v->nested = n;
 	if (!n->vmcb02_pa || !n->vmcb12_copy_pa || !n->iopm02_pa || !n->msrpm02_pa)
 		return -1;
 	n->vmcb02 = pa_to_ptr(n->vmcb02_pa);

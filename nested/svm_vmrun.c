@@ -53,18 +53,6 @@
  * Table pages are freed at once when NPT02 is dropped: the vCPU's next
  * entry flushes its ASID (SVM_WORK_FLUSH) before NPT02 can be walked again,
  * and no other vCPU ever uses this NPT02. */
-static uint64_t npt02_alloc(void *opaque)
-{
-	(void)opaque;
-	uint64_t pa = page_alloc();
-	if (!pa)
-		return PTB_NO_PAGE;
-	memset(pa_to_ptr(pa), 0, 4096);
-	return pa;
-}
-static void npt02_free(void *opaque, uint64_t pa) { (void)opaque, pages_free(pa, 1); }
-static void *npt02_ptr(void *opaque, uint64_t pa) { (void)opaque; return pa_to_ptr(pa); }
-static const struct ptb_ops npt02_ops = { npt02_alloc, npt02_free, npt02_ptr, 0 };
 
 static void npt02_drop(struct vcpu *v)
 {
@@ -79,7 +67,7 @@ static void npt02_drop(struct vcpu *v)
 static bool npt02_ensure(struct vcpu *v)
 {
 	struct nested_vcpu *n = v->nested;
-	if (!n->npt02_ready && ptb_init(&n->npt02, &v->vm->tdp_fmt, &npt02_ops) == PTB_OK)
+	if (!n->npt02_ready && ptb_init(&n->npt02, &v->vm->tdp_fmt, &nested_shadow_ops) == PTB_OK)
 		n->npt02_ready = true;
 	return n->npt02_ready;
 }

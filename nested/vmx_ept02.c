@@ -24,19 +24,6 @@
 #include "nested/tdp02.h"
 #include "nested/vmx_ept12.h"
 
-static uint64_t ept02_alloc(void *opaque)
-{
-	(void)opaque;
-	uint64_t pa = page_alloc();
-	if (!pa)
-		return PTB_NO_PAGE;
-	memset(pa_to_ptr(pa), 0, 4096);
-	return pa;
-}
-static void ept02_free(void *opaque, uint64_t pa) { (void)opaque, pages_free(pa, 1); }
-static void *ept02_ptr(void *opaque, uint64_t pa) { (void)opaque; return pa_to_ptr(pa); }
-static const struct ptb_ops ept02_ops = { ept02_alloc, ept02_free, ept02_ptr, 0 };
-
 /* EPT02's pages are freed at once: no CPU walks it before this vCPU's
  * next entry, which flushes (INVEPT of its EPTP) first. */
 void nested_vmx_ept02_drop(struct vcpu *v)
@@ -52,7 +39,7 @@ void nested_vmx_ept02_drop(struct vcpu *v)
 bool nested_vmx_ept02_ensure(struct vcpu *v)
 {
 	struct vmx_l2 *l = L2(v);
-	if (!l->ept02_ready && ptb_init(&l->ept02, &v->vm->tdp_fmt, &ept02_ops) == PTB_OK)
+	if (!l->ept02_ready && ptb_init(&l->ept02, &v->vm->tdp_fmt, &nested_shadow_ops) == PTB_OK)
 		l->ept02_ready = true;
 	return l->ept02_ready;
 }

@@ -41,16 +41,11 @@ bool nested_vmx_vm_supported(char *err, size_t len)
 
 int nested_vmx_vcpu_init(struct vcpu *v)
 {
-	_Static_assert(sizeof(struct nested_vcpu) <= 4096, "nested_vcpu fits its page");
-	uint64_t pa = page_alloc();
-	if (!pa)
+	struct nested_vcpu *n = nested_vcpu_alloc(v);
+	if (!n)
 		return -1;
-	struct nested_vcpu *n = pa_to_ptr(pa);
-	memset(n, 0, sizeof(*n));
-	n->self_pa = pa;
 	n->gif = true; /* VMX has no GIF: events are never held for it */
 	n->is_vmx = true;
-	v->nested = n;
 	unsigned npages = (unsigned)((sizeof(struct nested_vmx) + 4095) / 4096);
 	uint64_t xpa = pages_alloc_contig(npages, 4096);
 	if (!xpa)
