@@ -129,6 +129,12 @@
 #define GUEST_IOAPIC_ID 8
 
 #define GUEST_DEBUG_EXIT_PORT 0xf4
+/* ACPI PM1a event (PM1_STS, PM1_EN) and control (PM1_CNT) blocks in the
+ * FADT (hv/dev/acpi_pm.c); writing SLP_TYP = GUEST_ACPI_S5_SLP_TYP (the
+ * DSDT's \_S5) with SLP_EN powers the VM off with status 0. */
+#define GUEST_ACPI_PM1A_EVT_PORT 0x600
+#define GUEST_ACPI_PM1A_CNT_PORT 0x604
+#define GUEST_ACPI_S5_SLP_TYP 5
 #define GUEST_COM1_PORT 0x3f8
 #define GUEST_COM1_IRQ 4
 #define FW_CFG_PORT_SEL 0x510

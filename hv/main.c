@@ -55,7 +55,7 @@ static void print_memory_map(int source)
 	log_info("mm", "usable RAM: %llu MiB", (unsigned long long)(mem_map_total(&phys_map, MEM_USABLE) >> 20));
 }
 
-/* When a module is handled: 0 ROM images (other VMs refer to them), 1
+/* When a module is handled: 0 ROM and initrd images (VMs refer to them), 1
  * isolated VMs, 2 the passthrough VM (it gets all memory still free).
  * Errors in the string are reported when the VM is created (pass 1). */
 static int module_pass(const char *s)
@@ -65,7 +65,7 @@ static int module_pass(const char *s)
 	size_t n = strlen(s);
 	if (n >= sizeof(copy) || guest_opts_parse(memcpy(copy, s, n + 1), &o, 0, 0))
 		return 1;
-	return o.kind == GUEST_KIND_ROM ? 0 : o.mode == GUEST_MODE_PASSTHROUGH ? 2 : 1;
+	return o.kind == GUEST_KIND_ROM || o.kind == GUEST_KIND_INITRD ? 0 : o.mode == GUEST_MODE_PASSTHROUGH ? 2 : 1;
 }
 
 /* The text screen: GRUB's framebuffer tag says where (EGA text mode on

@@ -66,9 +66,13 @@ enum exit_reason {
  * the features whose state Nestor does not switch between VMs (OSXSAVE:
  * XSAVE state; PKE: PKRU; CET: shadow-stack state). CPUID hides them too
  * (hv/exit/cpuid.c); a MOV to CR4 setting one raises #GP, as on a CPU without
- * the feature (SDM 3A 2.5).
+ * the feature (SDM 3A 2.5). LA57 too: Nestor runs 4-level paging itself,
+ * and on SVM the guest's segment bases pass through VMSAVE/VMLOAD executed
+ * in the host's paging mode; QEMU's SVM truncates them there to the
+ * current (48-bit) linear width, which broke a 5-level Linux's per-CPU GS
+ * base. Guests therefore see 48-bit linear addresses.
  */
-#define GUEST_CR4_HIDDEN ((1ull << 13) | (1ull << 14) | (1ull << 18) | (1ull << 22) | (1ull << 23))
+#define GUEST_CR4_HIDDEN ((1ull << 12) | (1ull << 13) | (1ull << 14) | (1ull << 18) | (1ull << 22) | (1ull << 23))
 
 /* Control-register accesses (SDM 3C table 28-3 access types). */
 #define CR_ACCESS_MOV_TO 0
@@ -133,6 +137,11 @@ struct vcpu_start {
 	uint64_t gpr[GPR_COUNT];
 	uint64_t cr3;           /* START_LONG64: guest page tables the loader built */
 	uint16_t cs_selector;   /* START_REAL: CS = selector, base = selector << 4 */
+	/* START_PROTECTED32/START_LONG64: a GDT the loader put in guest memory
+	 * with flat code at code_sel and flat data at data_sel (0: none, and
+	 * the selectors are 0x08 and 0x10 with GDTR empty). */
+	uint64_t gdt_base;
+	uint16_t gdt_limit, code_sel, data_sel;
 };
 
 /* Guest control state the walker and emulator need (read on demand). */

@@ -16,7 +16,7 @@
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 #include "hv/load/loader.h"
-#include "hv/load/rom_image.h"
+#include "hv/load/module_image.h"
 #include "mm/pages.h"
 #include "nested/nested.h"
 
@@ -81,8 +81,8 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 	}
 	const char *name = vm->opts.name;
 	char err[160];
-	if (vm->opts.kind == GUEST_KIND_ROM) {
-		rom_image_register(name, image, image_size);
+	if (vm->opts.kind == GUEST_KIND_ROM || vm->opts.kind == GUEST_KIND_INITRD) {
+		module_image_register(vm->opts.kind, name, image, image_size);
 		return 0;
 	}
 	if (vm->opts.mode == GUEST_MODE_PASSTHROUGH) {

@@ -23,14 +23,14 @@
 #include "hv/dev/uart.h"
 #include "hv/guest_abi.h"
 #include "hv/lib/format.h"
-#include "hv/load/rom_image.h"
+#include "hv/load/module_image.h"
 
 static int add_rom(struct vm *vm, const struct guest_rom_ref *ref, struct testdev *romd, char *err, size_t errlen)
 {
 	const char *opt = romd ? "romd" : "rom";
-	const struct rom_image *img = rom_image_find(ref->name);
+	const struct module_image *img = module_image_find(GUEST_KIND_ROM, ref->name);
 	if (!img) {
-		fmt_snprintf(err, errlen, "option '%s': no module with kind=rom name=%s (list it before this one)", opt,
+		fmt_snprintf(err, errlen, "option '%s': no module with kind=rom name=%s", opt,
 			     ref->name);
 		return -1;
 	}
@@ -51,7 +51,7 @@ int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 		return -1;
 	if (o->mode == GUEST_MODE_ISOLATED &&
 	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen) ||
-	     !(vm->rtc = rtc_create(vm, err, errlen)) || ioapic_create(vm, err, errlen) ||
+	     !(vm->rtc = rtc_create(vm, err, errlen)) || ioapic_create(vm, err, errlen) || acpi_pm_create(vm, err, errlen) ||
 	     lapic_dev_create(vm, err, errlen)))
 		return -1;
 

@@ -16,6 +16,8 @@ struct testdev;
 
 /* QEMU's isa-debug-exit at port (a write of V ends the VM with status V). */
 int debug_exit_create(struct vm *vm, uint16_t port, char *err, size_t errlen);
+/* The ACPI PM1a event and control registers (S5 power-off; acpi_pm.c). */
+int acpi_pm_create(struct vm *vm, char *err, size_t errlen);
 /* QEMU's fw_cfg at ports 0x510/0x511. */
 int fw_cfg_create(struct vm *vm, char *err, size_t errlen);
 

@@ -111,9 +111,10 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		break;
 	case 7:
 		/* PKU/OSPKE (ECX 3, 4), CET shadow stacks (ECX 7) and IBT (EDX
-		 * 20): their state is not switched between VMs (GUEST_CR4_HIDDEN). */
+		 * 20): their state is not switched between VMs; LA57 (ECX 16):
+		 * guests get 4-level paging only (GUEST_CR4_HIDDEN). */
 		if (subleaf == 0) {
-			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 7));
+			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 7) | (1u << 16));
 			r.edx &= ~(1u << 20);
 		}
 		break;
@@ -130,6 +131,11 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		r.ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_SKINIT | CPUID81_ECX_TOPOEXT);
 		if (v->nested)
 			nested_cpuid(v, leaf, &r);
+		break;
+	case 0x80000008:
+		/* Linear-address width (EAX[15:8]) at most 48: no LA57. */
+		if (((r.eax >> 8) & 0xff) > 48)
+			r.eax = (r.eax & ~0xff00u) | (48u << 8);
 		break;
 	case 0x8000000a: /* SVM features: none offered, except to nested=on VMs */
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };

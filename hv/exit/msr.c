@@ -19,6 +19,7 @@
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
 #define MSR_MTRR_DEF_TYPE 0x2ff
+#define MSR_K8_INT_PENDING_MSG 0xc0010055
 
 /* IA32_TSC_AUX exists with RDTSCP (CPUID 0x80000001 EDX[27]) or RDPID
  * (CPUID 7 ECX[22]) (SDM 4 table 2-2). */
@@ -28,6 +29,14 @@ bool host_has_tsc_aux(void)
 	if (known < 0)
 		known = ((cpuid(0x80000001, 0).edx >> 27) & 1) ||
 			(cpuid(0, 0).eax >= 7 && ((cpuid(7, 0).ecx >> 22) & 1));
+	return known;
+}
+
+static bool host_is_amd(void)
+{
+	static int known = -1;
+	if (known < 0)
+		known = cpuid(0, 0).ebx == 0x68747541; /* "Auth" of AuthenticAMD */
 	return known;
 }
 
@@ -49,6 +58,8 @@ static void warn_once(struct vcpu *v, uint32_t msr, bool write)
  * (e.g. KERNEL_GS_BASE) are later loaded into the host's own MSRs, where a
  * bad value would fault in Nestor instead of in the guest.
  */
+/* 48-bit canonical: guests see 48-bit linear addresses (no LA57, CPUID
+ * 0x80000008 EAX[15:8] = 48; see GUEST_CR4_HIDDEN). */
 static bool is_canonical(uint64_t a) { return (uint64_t)(((int64_t)a << 16) >> 16) == a; }
 
 bool msr_write_valid(uint32_t msr, uint64_t val)
@@ -126,6 +137,16 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 		else
 			*val = v->msr_mtrr_def_type;
 		return true;
+	case MSR_K8_INT_PENDING_MSG:
+		/* AMD's Interrupt Pending Message register (family 0Fh-10h
+		 * BKDG): Linux reads it unguarded on CPUs it thinks have
+		 * erratum 400 (C1E), which QEMU's family-0Fh model is. 0: C1E
+		 * is off, as on a CPU whose firmware never enabled it. */
+		if (!host_is_amd())
+			return false;
+		if (!write)
+			*val = 0;
+		return !write || *val == 0;
 	case MSR_KVM_WALL_CLOCK_NEW:
 	case MSR_KVM_SYSTEM_TIME_NEW:
 		return kvmclock_msr(v, msr, write, val);

@@ -119,13 +119,48 @@ static void build_madt(const struct fw_tables_config *c, uint8_t *t)
 	acpi_finish(t);
 }
 
-static void build_fadt(uint8_t *t, uint32_t facs_gpa, uint32_t dsdt_gpa)
+/*
+ * The DSDT's AML (ACPI 6.5 chapter 20): with PM1 blocks, only
+ *   Name (_S5, Package (4) { S5, S5, Zero, Zero })
+ * so an OS knows the SLP_TYP that powers off (section 7.4.2).
+ */
+#define DSDT_S5_AML_SIZE 14
+static uint32_t dsdt_size(const struct fw_tables_config *c)
+{
+	return ACPI_HEADER_SIZE + (c->pm1a_cnt_port ? DSDT_S5_AML_SIZE : 0);
+}
+
+static void build_dsdt(const struct fw_tables_config *c, uint8_t *t)
+{
+	acpi_header(t, "DSDT", dsdt_size(c), 2);
+	if (c->pm1a_cnt_port) {
+		const uint8_t aml[DSDT_S5_AML_SIZE] = {
+			0x08, '_', 'S', '5', '_',  /* NameOp, NameSeg */
+			0x12, 0x08, 0x04,          /* PackageOp, PkgLength 8, 4 elements */
+			0x0a, c->s5_slp_typ,       /* BytePrefix: SLP_TYPa */
+			0x0a, c->s5_slp_typ,       /* BytePrefix: SLP_TYPb */
+			0x00, 0x00,                /* ZeroOp, ZeroOp (reserved) */
+		};
+		memcpy(t + ACPI_HEADER_SIZE, aml, sizeof(aml));
+	}
+	acpi_finish(t);
+}
+
+static void build_fadt(const struct fw_tables_config *c, uint8_t *t, uint32_t facs_gpa, uint32_t dsdt_gpa)
 {
 	acpi_header(t, "FACP", FADT_SIZE, 6);
 	wr32(t + 36, facs_gpa);
 	wr32(t + 40, dsdt_gpa);
 	wr16(t + 46, FW_ISA_IRQ_SCI);
-	/* 48 SMI_CMD = 0, 56-87 PM1/PM2/PM timer/GPE blocks = 0: absent. */
+	/* 48 SMI_CMD = 0: always in ACPI mode. The PM1a event and control
+	 * blocks (I/O ports, 4 and 2 bytes) where given; PM1b, PM2, the PM
+	 * timer and the GPE blocks are absent (0). */
+	if (c->pm1a_cnt_port) {
+		wr32(t + 56, c->pm1a_evt_port);
+		wr32(t + 64, c->pm1a_cnt_port);
+		t[88] = 4; /* PM1_EVT_LEN */
+		t[89] = 2; /* PM1_CNT_LEN */
+	}
 	t[108] = FW_CMOS_CENTURY;
 	wr16(t + 109, BOOT_LEGACY_DEVICES | BOOT_VGA_NOT_PRESENT | BOOT_MSI_NOT_SUPPORTED);
 	wr32(t + 112, FADT_WBINVD | FADT_PROC_C1 | FADT_PWR_BUTTON | FADT_SLP_BUTTON);
@@ -226,7 +261,7 @@ int fw_tables_build(const struct fw_tables_config *c, uint8_t *buf, size_t size,
 	l.rsdp = MP_FLOATING_SIZE;
 	l.facs = align_up(l.rsdp + RSDP_SIZE, 64); /* FACS: 64-byte aligned */
 	l.dsdt = l.facs + FACS_SIZE;
-	l.fadt = align_up(l.dsdt + ACPI_HEADER_SIZE, 16);
+	l.fadt = align_up(l.dsdt + dsdt_size(c), 16);
 	l.rsdt = align_up(l.fadt + FADT_SIZE, 16);
 	l.xsdt = align_up(l.rsdt + ACPI_HEADER_SIZE + 2 * 4, 16);
 	l.madt = align_up(l.xsdt + ACPI_HEADER_SIZE + 2 * 8, 16);
@@ -258,9 +293,8 @@ int fw_tables_build(const struct fw_tables_config *c, uint8_t *buf, size_t size,
 	fix_checksum(p, RSDP_SIZE, 32);
 
 	build_facs(buf + l.facs);
-	acpi_header(buf + l.dsdt, "DSDT", ACPI_HEADER_SIZE, 2);
-	acpi_finish(buf + l.dsdt);
-	build_fadt(buf + l.fadt, base + l.facs, base + l.dsdt);
+	build_dsdt(c, buf + l.dsdt);
+	build_fadt(c, buf + l.fadt, base + l.facs, base + l.dsdt);
 
 	p = buf + l.rsdt;
 	acpi_header(p, "RSDT", ACPI_HEADER_SIZE + 2 * 4, 1);

@@ -46,6 +46,10 @@ struct fw_tables_config {
 	uint8_t ioapic_id;
 	uint8_t lapic_version, ioapic_version; /* MP entries: the registers' version fields */
 	uint32_t cpu_signature, cpu_features;  /* MP processor entries: CPUID.1 EAX and EDX */
+	/* FADT PM1a event (4 ports) and control (2 ports) blocks, and the
+	 * SLP_TYP of the DSDT's \_S5; 0 ports: no PM1 blocks, no \_S5. */
+	uint16_t pm1a_evt_port, pm1a_cnt_port;
+	uint8_t s5_slp_typ;
 };
 
 /* Offsets of each structure from the start of the block. */

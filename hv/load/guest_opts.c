@@ -7,7 +7,7 @@
 #include "hv/lib/format.h"
 #include "hv/lib/string.h"
 
-static const char *const kind_words[] = { "multiboot", "elf64", "realmode", "rom", NULL };
+static const char *const kind_words[] = { "multiboot", "elf64", "realmode", "rom", "linux", "initrd", NULL };
 static const char *const mode_words[] = { "isolated", "passthrough", NULL };
 
 /* Real mode reaches 0xFFFF:0xFFFF = 0x10FFEF; we start at CS:IP with
@@ -102,10 +102,11 @@ struct raw_opts {
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	uint64_t cpus;
+	char initrd[GUEST_NAME_MAX];
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_NESTED, OPT_COUNT };
+       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_NESTED, OPT_INITRD, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -175,6 +176,10 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.name = "nested", .type = CMDLINE_BOOL,
 		.dest = raw ? &raw->nested : NULL,
 		.help = "the guest may be a hypervisor: it sees AMD SVM (default off; SVM hosts only)" };
+	t[OPT_INITRD] = (struct cmdline_option){
+		.name = "initrd", .type = CMDLINE_STRING,
+		.dest = raw ? raw->initrd : NULL, .dest_size = GUEST_NAME_MAX,
+		.help = "kind=linux: the kind=initrd module (by name) loaded as its initial ramdisk" };
 }
 
 static bool is_space(char c)
@@ -321,6 +326,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->mmio_uart = raw.mmio_uart;
 	out->unbacked = raw.unbacked;
 	out->cpus = raw.cpus;
+	memcpy(out->initrd, raw.initrd, sizeof out->initrd);
 
 	if (raw.name[0]) {
 		for (const char *p = raw.name; *p; p++) {
@@ -357,6 +363,11 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 					 "so kind=realmode cannot start there",
 					 (unsigned long long)out->entry);
 	}
+	if (out->initrd[0] && out->kind != GUEST_KIND_LINUX)
+		errors += report(on_error, ctx,
+				 "option 'initrd': only kind=linux guests take an "
+				 "initial ramdisk (this one is kind=%s)",
+				 guest_kind_name(out->kind));
 	if (out->has_entry && out->entry >= out->mem)
 		errors += report(on_error, ctx,
 				 "option 'entry': 0x%llx is outside the guest's "
@@ -374,7 +385,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 
 const char *guest_kind_name(enum guest_kind kind)
 {
-	return (unsigned)kind < 4 ? kind_words[kind] : "unknown";
+	return (unsigned)kind < GUEST_KIND_COUNT ? kind_words[kind] : "unknown";
 }
 
 const char *guest_mode_name(enum guest_mode mode)

@@ -16,7 +16,9 @@
  *   name=WORD                   [guest file name without directory and
  *                                extension, else the image path's, else
  *                                "guest"]
- *   kind=multiboot|elf64|realmode [multiboot]
+ *   kind=multiboot|elf64|realmode|linux|rom|initrd [multiboot]
+ *                               (rom and initrd are not VMs: images other
+ *                                modules name with rom=/romd=/initrd=)
  *   mem=SIZE                    [32M] 1M..64G, a multiple of 4K
  *   vcpus=N                     [1] 1..8
  *   mode=isolated|passthrough   [isolated]
@@ -27,6 +29,8 @@
  *                               0,2-3 [spread over all; passthrough: 0]
  *   nested=on|off               [off] the guest sees AMD SVM and may run
  *                               its own guests (nested/)
+ *   initrd=NAME                 kind=linux: the kind=initrd module loaded
+ *                               as its initial ramdisk
  */
 #ifndef NESTOR_HV_GUEST_OPTS_H
 #define NESTOR_HV_GUEST_OPTS_H
@@ -48,6 +52,9 @@ enum guest_kind {
 	GUEST_KIND_ELF64 = 1,      /* plain ELF64, started in long mode */
 	GUEST_KIND_REALMODE = 2,   /* raw image, started in real mode at entry */
 	GUEST_KIND_ROM = 3,        /* not a VM: an image other VMs map as ROM */
+	GUEST_KIND_LINUX = 4,      /* Linux bzImage, 64-bit boot protocol (hv/load/linux_boot.h) */
+	GUEST_KIND_INITRD = 5,     /* not a VM: a kind=linux guest's initrd=NAME */
+	GUEST_KIND_COUNT
 };
 
 enum guest_mode {
@@ -83,6 +90,7 @@ struct guest_opts {
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	uint64_t cpus;             /* cpus=LIST: bit i = physical CPU i; 0 = not given */
+	char initrd[GUEST_NAME_MAX]; /* initrd=NAME, "" if none */
 	/* The guest's own command line: points into the module string just
 	 * after " -- " (NUL-terminated there), or "" if there is none. */
 	const char *cmdline;

@@ -3,7 +3,7 @@
  *
  * hv/load/ holds what turns a GRUB module into a VM's contents: the
  * module string (guest_opts.c), the image loaders (Multiboot v1, ELF64,
- * real mode) with the boot information they pass, the passthrough VM's
+ * real mode, Linux) with the boot information they pass, the passthrough VM's
  * memory, and kind=rom images. It may call hv/core (struct vm), mm/ and
  * hv/lib; it runs on the boot CPU while VMs are created, before any runs.
  */
@@ -23,6 +23,11 @@ struct vm;
 #define LOADER_INFO_MAX 0x7000
 #define LOADER_STACK_TOP 0x80000  /* kind=elf64: initial RSP */
 #define LOADER_LOW_RAM_END 0x9fc00 /* conventional memory (mem_lower = 639 KiB) */
+/* kind=linux: its boot GDT, zero page and command line (in LOADER_INFO's place). */
+#define LINUX_GDT_GPA 0x8000
+#define LINUX_ZERO_PAGE_GPA LOADER_INFO_GPA
+#define LINUX_CMDLINE_GPA (LOADER_INFO_GPA + 0x1000)
+#define LINUX_CMDLINE_MAX 0x1000
 
 /* Load image per vm->opts.kind into vm's RAM and fill *start. Returns 0,
  * or -1 with a message a person can act on in err. */

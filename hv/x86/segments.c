@@ -35,6 +35,12 @@ void seg_state_for_start(const struct vcpu_start *st, struct seg_state *o)
 	o->ldtr = seg(0, 0, 0xffff, SEG_AR_UNUSABLE | AR_P | AR_LDT);
 	o->gdtr = seg(0, 0, 0xffff, 0);
 	o->idtr = seg(0, 0, 0xffff, 0);
+	uint16_t code_sel = 0x08, data_sel = 0x10;
+	if (st->gdt_limit) {
+		o->gdtr = seg(0, st->gdt_base, st->gdt_limit, 0);
+		code_sel = st->code_sel;
+		data_sel = st->data_sel;
+	}
 	switch (st->mode) {
 	case START_REAL: {
 		uint16_t cs = st->cs_selector;
@@ -46,15 +52,15 @@ void seg_state_for_start(const struct vcpu_start *st, struct seg_state *o)
 		break;
 	}
 	case START_PROTECTED32: {
-		o->cs = seg(0x08, 0, 0xffffffff, AR_P | AR_S | AR_CODE_ER_A | AR_DB | AR_G);
-		struct seg_desc data = seg(0x10, 0, 0xffffffff, AR_P | AR_S | AR_DATA_RW_A | AR_DB | AR_G);
+		o->cs = seg(code_sel, 0, 0xffffffff, AR_P | AR_S | AR_CODE_ER_A | AR_DB | AR_G);
+		struct seg_desc data = seg(data_sel, 0, 0xffffffff, AR_P | AR_S | AR_DATA_RW_A | AR_DB | AR_G);
 		o->ds = o->es = o->ss = o->fs = o->gs = data;
 		o->cr0 = CR0_PE | CR0_ET | CR0_NE;
 		break;
 	}
 	case START_LONG64: {
-		o->cs = seg(0x08, 0, 0xffffffff, AR_P | AR_S | AR_CODE_ER_A | AR_L | AR_G);
-		struct seg_desc data = seg(0x10, 0, 0xffffffff, AR_P | AR_S | AR_DATA_RW_A | AR_DB | AR_G);
+		o->cs = seg(code_sel, 0, 0xffffffff, AR_P | AR_S | AR_CODE_ER_A | AR_L | AR_G);
+		struct seg_desc data = seg(data_sel, 0, 0xffffffff, AR_P | AR_S | AR_DATA_RW_A | AR_DB | AR_G);
 		o->ds = o->es = o->ss = o->fs = o->gs = data;
 		o->cr0 = CR0_PE | CR0_ET | CR0_NE | CR0_PG;
 		o->cr4 = CR4_PAE;

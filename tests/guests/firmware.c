@@ -23,6 +23,38 @@ static uint8_t sum(uint32_t a, uint32_t len)
 	return s;
 }
 
+static uint16_t pm1a_cnt;
+static int s5_slp_typ = -1;
+
+/* SLP_TYPa of Name (_S5, Package () { a, b, ... }) in the DSDT's AML
+ * (ACPI 6.5 7.4.2; BytePrefix 0x0A, ZeroOp, OneOp), or -1. */
+static int find_s5(uint32_t dsdt)
+{
+	for (uint32_t a = dsdt + 36; a + 9 < dsdt + r32(dsdt + 4); a++) {
+		const uint8_t *p = phys(a);
+		if (p[0] != 0x08 || memcmp(p + 1, "_S5_", 4) || p[5] != 0x12)
+			continue;
+		const uint8_t *el = p + 8; /* one-byte PkgLength, NumElements */
+		return el[0] == 0x0a ? el[1] : el[0] <= 1 ? el[0] : -1;
+	}
+	return -1;
+}
+
+/* The PM1 registers (ACPI 6.5 4.8.3): SCI_EN reads 1 without an SMI
+ * command port, status bits clear by writing 1, then S5 powers off. */
+static void acpi_power_off(void)
+{
+	guest_check((inw(pm1a_cnt) & 1) == 1, "PM1_CNT 0x%x: SCI_EN set (always in ACPI mode)", inw(pm1a_cnt));
+	outw(0x602, 0x0121);
+	guest_check(inw(0x602) == 0x0121 && inw(0x600) == 0, "PM1_EN 0x%x kept, PM1_STS 0x%x", inw(0x602),
+		    inw(0x600));
+	if (guest_failures())
+		return;
+	guest_say("powering off through ACPI S5");
+	outw(pm1a_cnt, (uint16_t)(s5_slp_typ << 10 | 1u << 13));
+	guest_check(false, "still running after SLP_TYP %d | SLP_EN", s5_slp_typ);
+}
+
 static uint32_t scan(uint32_t from, uint32_t to, const char *sig, unsigned siglen)
 {
 	for (uint32_t a = from; a < to; a += 16)
@@ -74,8 +106,15 @@ static void check_acpi(bool nestor, unsigned want_cpus)
 		return;
 	uint32_t dsdt = r32(fadt + 40);
 	guest_check(!memcmp(phys(dsdt), "DSDT", 4) && sum(dsdt, r32(dsdt + 4)) == 0, "DSDT checksum right");
-	guest_check_nestor(nestor, r32(fadt + 48) == 0 && r32(fadt + 56) == 0 && r32(fadt + 76) == 0,
-			   "FADT: no SMI command port, no PM1 event block, no PM timer (SCI_INT %u)", r16(fadt + 46));
+	guest_check_nestor(nestor, r32(fadt + 48) == 0 && r32(fadt + 76) == 0,
+			   "FADT: no SMI command port, no PM timer (SCI_INT %u)", r16(fadt + 46));
+	pm1a_cnt = (uint16_t)r32(fadt + 64);
+	guest_check_nestor(nestor, r32(fadt + 56) == 0x600 && phys(fadt)[88] == 4 && pm1a_cnt == 0x604 &&
+				   phys(fadt)[89] == 2,
+			   "FADT: PM1a event block 0x%x (%u ports), control block 0x%x (%u ports)", r32(fadt + 56),
+			   phys(fadt)[88], pm1a_cnt, phys(fadt)[89]);
+	s5_slp_typ = find_s5(dsdt);
+	guest_check_nestor(nestor, s5_slp_typ == 5, "DSDT: \\_S5 SLP_TYP %d", s5_slp_typ);
 	if (!guest_check(madt && sum(madt, r32(madt + 4)) == 0, "MADT listed, checksum right"))
 		return;
 
@@ -153,5 +192,7 @@ int guest_main(const struct mb_info *mbi)
 	check_acpi(nestor, cpus);
 	check_mp(nestor, cpus);
 	guest_say("%d checks failed", guest_failures());
+	if (nestor && s5_slp_typ >= 0)
+		acpi_power_off();
 	return 0;
 }

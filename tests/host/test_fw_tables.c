@@ -20,7 +20,8 @@ static struct fw_tables_config cfg(unsigned n)
 {
 	return (struct fw_tables_config){ .ncpus = n, .lapic_gpa = 0xfee00000, .ioapic_gpa = 0xfec00000,
 					  .ioapic_id = 8, .lapic_version = 0x14, .ioapic_version = 0x11,
-					  .cpu_signature = 0x600f12, .cpu_features = 0x178bfbff };
+					  .cpu_signature = 0x600f12, .cpu_features = 0x178bfbff,
+					  .pm1a_evt_port = 0x600, .pm1a_cnt_port = 0x604, .s5_slp_typ = 5 };
 }
 
 static void build(unsigned n)
@@ -159,8 +160,14 @@ TEST(fadt_says_no_sci_hardware_and_points_at_dsdt_and_facs)
 	CHECK_EQ(mem[f + 8], 6);
 	CHECK_EQ(r16(f + 46), 9);   /* SCI_INT */
 	CHECK_EQ(r32(f + 48), 0);   /* SMI_CMD: always in ACPI mode */
-	for (uint32_t o = 56; o < 88; o += 4)
-		CHECK_EQ(r32(f + o), 0); /* no PM1/PM2/PM timer/GPE blocks */
+	CHECK_EQ(r32(f + 56), 0x600); /* PM1a_EVT_BLK */
+	CHECK_EQ(r32(f + 64), 0x604); /* PM1a_CNT_BLK */
+	CHECK_EQ(mem[f + 88], 4);      /* PM1_EVT_LEN */
+	CHECK_EQ(mem[f + 89], 2);      /* PM1_CNT_LEN */
+	for (uint32_t o = 60; o < 88; o += 4)
+		if (o != 64)
+			CHECK_EQ(r32(f + o), 0); /* no PM1b/PM2/PM timer/GPE blocks */
+	CHECK_EQ(mem[f + 91], 0);      /* PM_TMR_LEN */
 	CHECK_EQ(mem[f + 108], 0x32); /* century */
 	CHECK_EQ(r16(f + 109) & 2, 0); /* no 8042 */
 	CHECK_EQ(r16(f + 109) & 0x20, 0); /* CMOS RTC present */
@@ -170,6 +177,21 @@ TEST(fadt_says_no_sci_hardware_and_points_at_dsdt_and_facs)
 	CHECK_EQ(r64(f + 132), facs);
 	CHECK(!memcmp(mem + dsdt, "DSDT", 4));
 	CHECK_EQ(sum(dsdt, r32(dsdt + 4)), 0);
+	/* The DSDT's only object: Name (_S5, Package (4) { 5, 5, 0, 0 }),
+	 * read as an AML parser would (ACPI 6.5 20.2.5.2, 20.2.5.4). */
+	CHECK_EQ(r32(dsdt + 4), 36 + 14);
+	const uint8_t *aml = mem + dsdt + 36;
+	CHECK_EQ(aml[0], 0x08);
+	CHECK(!memcmp(aml + 1, "_S5_", 4));
+	CHECK_EQ(aml[5], 0x12);
+	CHECK_EQ(aml[6], 36 + 14 - (36 + 6)); /* PkgLength counts itself to the end */
+	CHECK_EQ(aml[7], 4);
+	CHECK_EQ(aml[8], 0x0a);
+	CHECK_EQ(aml[9], 5);
+	CHECK_EQ(aml[10], 0x0a);
+	CHECK_EQ(aml[11], 5);
+	CHECK_EQ(aml[12], 0);
+	CHECK_EQ(aml[13], 0);
 	CHECK(!memcmp(mem + facs, "FACS", 4));
 	CHECK_EQ(r32(facs + 4), 64);
 	CHECK_EQ(facs & 63, 0);

@@ -169,7 +169,7 @@ TEST(errors_are_named_and_all_reported)
 {
 	CHECK_EQ(parse("mme=4M kind=pe32 vcpus=9 mode=shared -- x"), 4);
 	CHECK_STR(errs.msg[0], "unknown option 'mme'");
-	CHECK_STR(errs.msg[1], "option 'kind': 'pe32' is not one of multiboot|elf64|realmode|rom");
+	CHECK_STR(errs.msg[1], "option 'kind': 'pe32' is not one of multiboot|elf64|realmode|rom|linux|initrd");
 	CHECK_STR(errs.msg[2], "option 'vcpus': '9' is above the maximum 8");
 	CHECK_STR(errs.msg[3], "option 'mode': 'shared' is not one of isolated|passthrough");
 	CHECK_STR(g.cmdline, "x");
@@ -188,6 +188,21 @@ TEST(memory_limits)
 	CHECK_EQ(parse("mem=0x101000"), 0);
 	CHECK_EQ(parse("vcpus=0"), 1);
 	CHECK_STR(errs.msg[0], "option 'vcpus': '0' is below the minimum 1");
+}
+
+TEST(linux_takes_an_initrd_by_name)
+{
+	CHECK_EQ(parse("kind=linux mem=256M initrd=rootfs -- vmlinuz console=ttyS0"), 0);
+	CHECK_EQ(g.kind, GUEST_KIND_LINUX);
+	CHECK_STR(g.initrd, "rootfs");
+	CHECK_STR(g.cmdline, "vmlinuz console=ttyS0");
+	CHECK_STR(guest_kind_name(g.kind), "linux");
+	CHECK_EQ(parse("kind=initrd name=rootfs"), 0);
+	CHECK_EQ(g.kind, GUEST_KIND_INITRD);
+	CHECK_EQ(parse("kind=linux"), 0);
+	CHECK_STR(g.initrd, "");
+	CHECK_EQ(parse("kind=elf64 initrd=rootfs"), 1);
+	CHECK_STR(errs.msg[0], "option 'initrd': only kind=linux guests take an initial ramdisk (this one is kind=elf64)");
 }
 
 TEST(realmode_needs_entry_below_1M)
