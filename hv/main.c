@@ -135,6 +135,7 @@ void kmain(uint32_t magic, uint64_t info)
 	hv_exit_mode = (enum exit_mode)options.exit;
 	mmio_fast_path = options.mmio_fast;
 	mmio_quick_path = options.mmio_quick;
+	tsc_set_stable(options.tsc == TSC_TRUST_STABLE);
 	console_log_level = (enum log_level)options.loglevel;
 	if (options.console == CONSOLE_VGA)
 		uart_disable(); /* console=vga: keep the serial port free */

@@ -13,18 +13,9 @@
 #define WALL_CLOCK_SIZE 12
 #define TIME_INFO_SIZE 32
 
-/* Invariant TSC: CPUID 0x80000007 EDX bit 8 (SDM 2A CPUID; APM 3 E.4.8). */
-static bool tsc_invariant(void)
-{
-	static int known = -1;
-	if (known < 0)
-		known = cpuid(0x80000000, 0).eax >= 0x80000007 && ((cpuid(0x80000007, 0).edx >> 8) & 1);
-	return known;
-}
-
 uint32_t kvmclock_features(void)
 {
-	return KVM_FEATURE_CLOCKSOURCE2 | (tsc_invariant() ? KVM_FEATURE_CLOCKSOURCE_STABLE_BIT : 0);
+	return KVM_FEATURE_CLOCKSOURCE2 | (host_tsc_stable() ? KVM_FEATURE_CLOCKSOURCE_STABLE_BIT : 0);
 }
 
 /* The guest's structure at gpa, or NULL (logged once per VM). */
@@ -86,7 +77,7 @@ static void write_system_time(struct vcpu *v, uint64_t gpa)
 	*(volatile uint64_t *)(p + 16) = pvclock_scale_delta(tsc, s);
 	*(volatile uint32_t *)(p + 24) = s.mul;
 	*(volatile int8_t *)(p + 28) = s.shift;
-	*(volatile uint8_t *)(p + 29) = tsc_invariant() ? PVCLOCK_TSC_STABLE_BIT : 0;
+	*(volatile uint8_t *)(p + 29) = host_tsc_stable() ? PVCLOCK_TSC_STABLE_BIT : 0;
 	version_close(p, &v->pvclock_version);
 }
 

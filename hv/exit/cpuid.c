@@ -132,6 +132,13 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		if (v->nested)
 			nested_cpuid(v, leaf, &r);
 		break;
+	case 0x80000007:
+		/* Invariant TSC (EDX[8]) where the host TSC is constant and in
+		 * step (hv/host/tsc.h): a guest's TSC is the host's plus one
+		 * offset for all its vCPUs. */
+		if (host_tsc_stable())
+			r.edx |= 1u << 8;
+		break;
 	case 0x80000008:
 		/* Linear-address width (EAX[15:8]) at most 48: no LA57. */
 		if (((r.eax >> 8) & 0xff) > 48)

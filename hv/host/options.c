@@ -11,6 +11,7 @@
 static const char *const console_words[] = { "serial", "vga", "both", 0 };
 static const char *const loglevel_words[] = { "error", "warn", "info", "debug", 0 };
 static const char *const exit_words[] = { "halt", "qemu", "bochs", 0 };
+static const char *const tsc_words[] = { "cpuid", "stable", 0 };
 static const char *const selftest_words[] = { "none", "pagefault", "panic", "stackoverflow", "nosipi", 0 };
 
 /* serial=com1..com4, off, or an I/O port number. */
@@ -56,6 +57,9 @@ static const struct cmdline_option hv_option_table[] = {
 	  .help = "perform a 32-bit MOV to or from MMIO without the general emulator (default on)" },
 	{ .name = "smp", .type = CMDLINE_BOOL, .dest = &parsed.smp,
 	  .help = "start every CPU the ACPI MADT lists and run vCPUs on all of them (default on)" },
+	{ .name = "tsc", .type = CMDLINE_ENUM, .dest = &parsed.tsc, .words = tsc_words,
+	  .help = "cpuid: the TSC is constant only if CPUID says invariant TSC (default); stable: it is "
+		  "(e.g. QEMU TCG), so guests are told so" },
 	{ .name = "help", .type = CMDLINE_FLAG, .dest = &parsed.help, .help = "print this list and stop" },
 };
 #define NOPTS (sizeof(hv_option_table) / sizeof(hv_option_table[0]))

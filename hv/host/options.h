@@ -19,7 +19,10 @@ struct hv_options {
 	bool mmio_fast;
 	bool mmio_quick;
 	bool smp;
+	unsigned tsc;      /* enum tsc_trust */
 };
+
+enum tsc_trust { TSC_TRUST_CPUID = 0, TSC_TRUST_STABLE = 1 };
 
 /* Parse the multiboot2 command line into opts (defaults first). Every
  * problem is printed by name; returns the number of problems. */

@@ -15,6 +15,18 @@ static uint64_t host_tsc_hz = 2000000000ull;
 
 uint64_t tsc_hz(void) { return host_tsc_hz; }
 
+static bool tsc_said_stable;
+
+void tsc_set_stable(bool stable) { tsc_said_stable = stable; }
+
+bool host_tsc_stable(void)
+{
+	static int invariant = -1;
+	if (invariant < 0)
+		invariant = cpuid(0x80000000, 0).eax >= 0x80000007 && ((cpuid(0x80000007, 0).edx >> 8) & 1);
+	return invariant || tsc_said_stable;
+}
+
 /* a * b / c with a 128-bit intermediate (MUL, then DIV of RDX:RAX);
  * saturates instead of raising #DE when the quotient needs more than 64
  * bits. No libgcc in the kernel, so no __int128 division. */

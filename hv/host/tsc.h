@@ -11,6 +11,7 @@
 #ifndef NESTOR_HOST_TSC_H
 #define NESTOR_HOST_TSC_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define GUEST_CRYSTAL_HZ 25000000ull
@@ -18,6 +19,13 @@
 /* Measure the host TSC: CPUID 0x15 when it gives the crystal and ratio,
  * else 50 ms of PIT channel 2 (ports 0x42/0x43/0x61). Logs the result. */
 void tsc_calibrate(void);
+/* The host TSC ticks at a constant rate and in step on every CPU:
+ * invariant TSC (CPUID 0x80000007 EDX[8]; SDM 3B 18.17.1, APM 3 E.4.8),
+ * or the tsc=stable option said so (hosts that do not report it, such as
+ * QEMU's TCG, whose CPUs all read one host clock). Then guests are told
+ * too (the same CPUID bit, kvmclock's stable bit). */
+bool host_tsc_stable(void);
+void tsc_set_stable(bool stable);
 /* Host TSC ticks per second (after tsc_calibrate; a 2 GHz guess before). */
 uint64_t tsc_hz(void);
 

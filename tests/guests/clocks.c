@@ -113,6 +113,12 @@ static void check_kvmclock(uint32_t tsc_khz)
 		    pvti.tsc_to_system_mul, pvti.tsc_shift, pvti.flags);
 	guest_check(!!(pvti.flags & PVCLOCK_TSC_STABLE_BIT) == !!(f & KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
 		    "pvclock TSC_STABLE flag agrees with the stable-bit feature");
+	/* Both say the same as the invariant-TSC bit (CPUID 0x80000007
+	 * EDX[8]): one host fact, the TSC is constant and in step. */
+	bool invariant = cpuid(0x80000000, 0).eax >= 0x80000007 && ((cpuid(0x80000007, 0).edx >> 8) & 1);
+	guest_check(invariant == !!(f & KVM_FEATURE_CLOCKSOURCE_STABLE_BIT),
+		    "invariant TSC %s, and the pvclock is %s", invariant ? "set" : "clear",
+		    (f & KVM_FEATURE_CLOCKSOURCE_STABLE_BIT) ? "stable" : "not stable");
 
 	/* Monotonic over many reads; the elapsed time over a busy loop agrees
 	 * with RDTSC at the advertised TSC rate (within 0.1%). */
