@@ -114,6 +114,10 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		 * 20): their state is not switched between VMs; LA57 (ECX 16):
 		 * guests get 4-level paging only (GUEST_CR4_HIDDEN). */
 		if (subleaf == 0) {
+			/* TSC_ADJUST (EBX 1): Nestor has no IA32_TSC_ADJUST
+			 * MSR (writes to the TSC are ignored), so no CPUID bit:
+			 * Linux reads that MSR unguarded when the bit is set. */
+			r.ebx &= ~(1u << 1);
 			r.ecx &= ~((1u << 3) | (1u << 4) | (1u << 7) | (1u << 16));
 			r.edx &= ~(1u << 20);
 		}

@@ -11,12 +11,13 @@
 # qemu-smp2 (-smp 2 with single-threaded TCG: the multi-threaded one
 # faults with guests on several CPUs, PLATFORM.md), bochs-intel-smp2 and
 # bochs-amd-smp2 (cpu: count=2), qemu-uefi-smp2 (OVMF, -smp 2 as above).
+# The machine's RAM: QEMU_MEM (default 256M) and BOCHS_MEGS (default 256).
 # See ../shared/PLATFORM.md.
 plat=$1; iso=$2; log=$3; limit=${4:-120}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 : > "$log"
-QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu ${QEMU_CPU:-max} -m 256M -display none -monitor none -no-reboot
+QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu ${QEMU_CPU:-max} -m ${QEMU_MEM:-256M} -display none -monitor none -no-reboot
  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial file:$log ${QEMU_EXTRA:-}"
 # Two CPUs, single-threaded TCG (-accel replaces -machine's accel=).
 QEMU_SMP2=$(echo "$QEMU" | sed 's/-machine pc,accel=tcg/-machine pc -accel tcg,thread=single -smp 2/')
@@ -24,7 +25,7 @@ QEMU_SMP2=$(echo "$QEMU" | sed 's/-machine pc,accel=tcg/-machine pc -accel tcg,t
 run_bochs() {
 	model=$1; count=${2:-1}
 	cat > "$work/bochsrc" <<RC
-megs: 256
+megs: ${BOCHS_MEGS:-256}
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
 ata0-master: type=cdrom, path=$iso, status=inserted
