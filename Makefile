@@ -113,6 +113,8 @@ host-test: host-tests
 clean:
 	rm -rf $(BUILD)
 
+include tests/linux/linux.mk
+
 # --- packages ----------------------------------------------------------------
 deps:
 	tools/install-deps.sh
@@ -124,7 +126,7 @@ deps-check:
 QEMU_RUN := qemu-system-x86_64 -machine pc,accel=tcg -cpu max -m 512M -no-reboot \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04
 
-test: all guests host-tests fuzz-targets
+test: all guests host-tests fuzz-targets linux
 	@HOST_TEST_BINS="$(addprefix $(BUILD)/host/,$(HOST_TESTS))" \
 	 FUZZ_BINS="$(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS))" tests/run_all.sh
 

@@ -3,7 +3,8 @@
 # tests need (as root), or with --check only verify the commands exist and
 # print the exact apt-get line when something is missing.
 PKGS="gcc make binutils nasm grub-pc-bin grub-efi-amd64-bin grub-common xorriso mtools ovmf \
-qemu-system-x86 bochs bochsbios vgabios bochs-sdl clang libcapstone-dev valgrind"
+qemu-system-x86 bochs bochsbios vgabios bochs-sdl clang libcapstone-dev valgrind \
+busybox-static cpio gzip kmod libc6-dev"
 missing=""
 need() { command -v "$1" >/dev/null 2>&1 || missing="$missing $1"; }
 needf() { [ -e "$1" ] || missing="$missing $1"; }
@@ -11,6 +12,7 @@ check() {
 	missing=""
 	need gcc; need nasm; need ld; need grub-mkrescue; need grub-file; need xorriso; need mformat
 	need qemu-system-x86_64; need bochs-bin; need clang; need valgrind
+	need cpio; need depmod; need modinfo; needf /bin/busybox; needf /usr/lib/x86_64-linux-gnu/libc.a
 	needf /usr/lib/grub/i386-pc/multiboot2.mod; needf /usr/lib/grub/x86_64-efi/multiboot2.mod
 	needf /usr/share/OVMF/OVMF_CODE_4M.fd; needf /usr/share/bochs/BIOS-bochs-latest
 	needf /usr/share/vgabios/vgabios.bin; needf /usr/include/capstone/capstone.h

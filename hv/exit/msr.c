@@ -18,6 +18,7 @@
 #define MSR_MCG_CAP 0x179
 #define MSR_MCG_STATUS 0x17a
 #define MSR_MISC_ENABLE 0x1a0
+#define MSR_DEBUGCTL 0x1d9
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MSR_K8_INT_PENDING_MSG 0xc0010055
 
@@ -43,11 +44,20 @@ static bool host_is_amd(void)
 static void warn_once(struct vcpu *v, uint32_t msr, bool write)
 {
 	struct vm *vm = v->vm;
-	for (unsigned i = 0; i < vm->nwarned_msrs; i++)
+	for (unsigned i = 0; i < vm->nwarned_msrs && i < sizeof(vm->warned_msrs) / sizeof(vm->warned_msrs[0]); i++)
 		if (vm->warned_msrs[i] == msr)
 			return;
-	if (vm->nwarned_msrs < sizeof(vm->warned_msrs) / sizeof(vm->warned_msrs[0]))
-		vm->warned_msrs[vm->nwarned_msrs++] = msr;
+	/* A guest probing many MSRs must not flood the log: once the table
+	 * of logged MSRs is full, say so once and log no more of them. */
+	const unsigned cap = sizeof(vm->warned_msrs) / sizeof(vm->warned_msrs[0]);
+	if (vm->nwarned_msrs > cap)
+		return;
+	if (vm->nwarned_msrs == cap) {
+		vm->nwarned_msrs++;
+		log_warn("vm", "%s: more unknown MSRs accessed; each still gets #GP, no longer logged", vm->opts.name);
+		return;
+	}
+	vm->warned_msrs[vm->nwarned_msrs++] = msr;
 	log_warn("vm", "%s: %s of unknown MSR 0x%x at RIP 0x%llx: #GP injected (logged once)", vm->opts.name,
 		 write ? "WRMSR" : "RDMSR", msr, (unsigned long long)virt_ops->get_rip(v));
 }
@@ -131,6 +141,14 @@ static bool vm_msr_access(struct vcpu *v, uint32_t msr, bool write, uint64_t *va
 		if (!write)
 			*val = 1; /* fast strings */
 		return true;
+	case MSR_DEBUGCTL:
+		/* IA32_DEBUGCTL (SDM 3B 18.4.1; APM 2 13.1.1.6 DebugCtl): no
+		 * LBR, BTF or branch-trace facility is offered, so it reads 0
+		 * and only 0 may be written (KVM as L1 saves and restores it
+		 * around every guest entry). */
+		if (!write)
+			*val = 0;
+		return !write || *val == 0;
 	case MSR_MTRR_DEF_TYPE:
 		if (write)
 			v->msr_mtrr_def_type = *val & 0xcff;
