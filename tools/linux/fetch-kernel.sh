@@ -22,8 +22,17 @@ command -v apt-get >/dev/null 2>&1 && command -v dpkg-deb >/dev/null 2>&1 ||
 	fail "apt-get and dpkg-deb are needed (a Debian 12 machine)"
 
 # Newest ABI number N among linux-image-6.1.0-N-amd64[-unsigned] in apt's lists.
-abi=$(apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64(-unsigned)?$' 2>/dev/null |
-	sed -n 's/^linux-image-6\.1\.0-\([0-9][0-9]*\)-amd64.*/\1/p' | sort -n | tail -1)
+newest_abi() {
+	apt-cache search --names-only '^linux-image-6\.1\.0-[0-9]+-amd64(-unsigned)?$' 2>/dev/null |
+		sed -n 's/^linux-image-6\.1\.0-\([0-9][0-9]*\)-amd64.*/\1/p' | sort -n | tail -1
+}
+abi=$(newest_abi)
+# A fresh machine (CI) may have empty package lists: as root, fill them.
+if [ -z "$abi" ] && [ "$(id -u)" = 0 ]; then
+	echo "fetch-kernel: apt-get update (no kernel package in apt's lists)"
+	apt-get update -q >/dev/null 2>&1 || true
+	abi=$(newest_abi)
+fi
 [ -n "$abi" ] || fail "apt knows no linux-image-6.1.0-*-amd64 package; run as root: apt-get update (Debian 12 bookworm sources needed)"
 release="6.1.0-$abi-amd64"
 
