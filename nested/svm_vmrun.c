@@ -293,7 +293,7 @@ enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa
 	/* VMRUN loads CR2 (see svm_run); L1 and L2 share the ASID. */
 	svm_entry_work_add(s, SVM_WORK_CR2 | SVM_WORK_FLUSH);
 	/* The inject step must run for L2 (it keeps L1's events held). */
-	v->ev.pending |= EV_BACKEND;
+	events_set(&v->ev, EV_BACKEND);
 	return EXIT_ACTION_RESUME;
 }
 
@@ -340,7 +340,7 @@ static enum exit_action emulate_vmexit(struct vcpu *v)
 	/* The event L2 was delivering is L1's to redo (EXITINTINFO). */
 	n->soft_inj = 0;
 	v->ev.in_flight.valid = false;
-	v->ev.pending &= (uint8_t)~EV_IN_FLIGHT;
+	events_clear(&v->ev, EV_IN_FLIGHT);
 	/* Back to L1: what L2 left in FS/GS/TR/LDTR and the MSRs VMSAVE
 	 * saves stays in the CPU (APM 15.6); the rest from the host save. */
 	nested_svm_copy_vmload_state(&v01->save, &v02->save);
@@ -368,7 +368,7 @@ static enum exit_action reflect_exception(struct vcpu *v)
 	c02->exitinfo1 = ev->exc.has_error ? ev->exc.error : 0;
 	c02->exitinfo2 = ev->exc.vector == EXC_PF ? ev->exc.payload : 0;
 	c02->next_rip = 0;
-	v->ev.pending &= (uint8_t)~EV_EXCEPTION;
+	events_clear(&v->ev, EV_EXCEPTION);
 	n->l2_reflected++;
 	return emulate_vmexit(v);
 }

@@ -266,7 +266,7 @@ enum exit_action nested_vmx_exit_to_l1(struct vcpu *v, const struct vmx_l2_exit 
 	v->nested->guest_mode = false;
 	/* The event L2 was delivering is L1's to redo (IDT-vectoring). */
 	v->ev.in_flight.valid = false;
-	v->ev.pending &= (uint8_t)~EV_IN_FLIGHT;
+	events_clear(&v->ev, EV_IN_FLIGHT);
 	struct vmx_l1_kept kept = l1_kept(v);
 	struct vmx_l1_state l1;
 	vmx_exit_emulate(&nx->st.cache, x, g02, l->l0.cr0_mask | l->l0.cr0_must1, l->l0.cr4_mask | l->l0.cr4_must1,
@@ -299,7 +299,7 @@ bool nested_vmx_l1_event_exit(struct vcpu *v)
 	struct vmx_l2_exit x = { .reason = VMX_EXIT_EXTINT };
 	if (C12P(c12, EXIT_CTLS) & EXIT_CTL_ACK_INTR) {
 		if (ev->pending & EV_INTR_HELD)
-			ev->pending &= (uint8_t)~EV_INTR_HELD;
+			events_clear(ev, EV_INTR_HELD);
 		else
 			ev->intr_ops->ack(ev->intr_ctx, v, (uint8_t)vector);
 		x.ext_vector = (uint8_t)vector;
@@ -356,7 +356,7 @@ enum exit_action nested_vmx_after_emulation(struct vcpu *v, enum exit_action a)
 		.intr_info = info,
 		.intr_error = ev->exc.error,
 	};
-	ev->pending &= (uint8_t)~EV_EXCEPTION;
+	events_clear(ev, EV_EXCEPTION);
 	return nested_vmx_exit_to_l1(v, &x);
 }
 

@@ -72,7 +72,7 @@ static void set_exception(struct vcpu_events *ev, uint8_t vector, bool has_error
 	ev->exc.error = error;
 	ev->exc.has_payload = has_payload;
 	ev->exc.payload = payload;
-	ev->pending |= EV_EXCEPTION;
+	events_set(ev, EV_EXCEPTION);
 }
 
 /* Deliver `second` after `first` was interrupted: merge per table 6-5. */
@@ -82,7 +82,7 @@ static bool merge_into(struct vcpu_events *ev, uint8_t first, uint8_t *second, b
 	int r = exception_merge(first, *second);
 	if (r < 0) {
 		ev->shutdown = true;
-		ev->pending &= (uint8_t)~EV_EXCEPTION;
+		events_clear(ev, EV_EXCEPTION);
 		return false;
 	}
 	if (r == EXC_DF && *second != EXC_DF) {
@@ -103,7 +103,7 @@ void events_queue_exception(struct vcpu_events *ev, uint8_t vector, bool has_err
 		/* The event the exit interrupted gives way to the new
 		 * exception; what must not be lost is kept for later. */
 		struct vcpu_event *f = &ev->in_flight;
-		ev->pending &= (uint8_t)~EV_IN_FLIGHT;
+		events_clear(ev, EV_IN_FLIGHT);
 		f->valid = false;
 		switch (f->type) {
 		case EVENT_HW_EXCEPTION:
@@ -111,11 +111,11 @@ void events_queue_exception(struct vcpu_events *ev, uint8_t vector, bool has_err
 				return;
 			break;
 		case EVENT_NMI:
-			ev->pending |= EV_NMI;
+			events_set(ev, EV_NMI);
 			break;
 		case EVENT_EXTINT:
 			ev->held_vector = f->vector; /* already accepted by its source */
-			ev->pending |= EV_INTR_HELD;
+			events_set(ev, EV_INTR_HELD);
 			break;
 		default:
 			break; /* software events: the instruction runs again */
@@ -129,7 +129,7 @@ void events_queue_exception(struct vcpu_events *ev, uint8_t vector, bool has_err
 
 void event_plan_entry(struct vcpu_events *ev, struct vcpu *v, const struct event_gate *g, struct event_plan *p)
 {
-	uint8_t want = ev->pending;
+	uint8_t want = __atomic_load_n(&ev->pending, __ATOMIC_SEQ_CST);
 	*p = (struct event_plan){ 0 };
 	if (want & EV_IN_FLIGHT) {
 		p->inject = ev->in_flight;
@@ -147,14 +147,19 @@ void event_plan_entry(struct vcpu_events *ev, struct vcpu *v, const struct event
 		p->inject = (struct vcpu_event){ .valid = true, .type = EVENT_EXTINT, .vector = ev->held_vector };
 		p->from = EV_INTR_HELD;
 	} else if ((want & EV_INTR) && g->intr_ok) {
+		/* Clear first, then ask: a source that raises a vector sets it
+		 * (IRR) before it sets EV_INTR, so one raised while we ask is
+		 * either seen now or leaves EV_INTR set again. */
+		events_clear(ev, EV_INTR);
 		int vec = ev->intr_ops ? ev->intr_ops->highest(ev->intr_ctx, v) : -1;
 		if (vec >= 0) {
 			p->inject = (struct vcpu_event){ .valid = true, .type = EVENT_EXTINT, .vector = (uint8_t)vec };
 			p->from = EV_INTR;
+			/* More may be waiting behind it: asked again next entry. */
+			events_set(ev, EV_INTR);
 		} else {
 			/* Nothing deliverable: the source kicks again when
 			 * that changes (a new request, EOI, TPR). */
-			ev->pending &= (uint8_t)~EV_INTR;
 			want &= (uint8_t)~EV_INTR;
 		}
 	}
@@ -173,7 +178,7 @@ void events_delivered(struct vcpu_events *ev, struct vcpu *v, const struct event
 			ev->intr_ops->ack(ev->intr_ctx, v, p->inject.vector);
 		return;
 	}
-	ev->pending &= (uint8_t)~p->from;
+	events_clear(ev, p->from);
 	if (p->from == EV_IN_FLIGHT)
 		ev->in_flight.valid = false;
 }

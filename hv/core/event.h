@@ -18,8 +18,14 @@
  *
  * The planning functions are pure (host-tested by tests/host/test_event.c).
  * Locking: only the CPU running the vCPU touches its events, except
- * vcpu_request_nmi / vcpu_kick_interrupt, which other CPUs may call once
- * SMP lands (they only set bits in `pending` atomically).
+ * vcpu_request_nmi / vcpu_kick_interrupt, which other CPUs call (an IPI,
+ * an IOAPIC message, a timer): they set bits in `pending` atomically. So
+ * every change of `pending`, on the vCPU's own CPU too, is an atomic
+ * read-modify-write (events_set / events_clear): a plain `|=` or `&=`
+ * is a load and a store, and a bit another CPU set in between would be
+ * lost (an interrupt left in IRR with nothing to say so until the next
+ * one). EV_INTR is cleared before its source is asked (event_plan_entry),
+ * never after, for the same reason.
  */
 #ifndef NESTOR_CORE_EVENT_H
 #define NESTOR_CORE_EVENT_H
@@ -87,7 +93,7 @@ struct intr_source_ops {
 #define EV_BACKEND 0x80
 
 struct vcpu_events {
-	uint8_t pending;
+	uint8_t pending; /* EV_* bits: change only with events_set/events_clear */
 	struct {
 		uint8_t vector;
 		bool has_error;
@@ -101,6 +107,16 @@ struct vcpu_events {
 	void *intr_ctx;
 	bool shutdown;        /* an exception during #DF delivery: triple fault */
 };
+
+static inline void events_set(struct vcpu_events *ev, uint8_t bits)
+{
+	__atomic_or_fetch(&ev->pending, bits, __ATOMIC_SEQ_CST);
+}
+static inline void events_clear(struct vcpu_events *ev, uint8_t bits)
+{
+	__atomic_and_fetch(&ev->pending, (uint8_t)~bits, __ATOMIC_SEQ_CST);
+}
+
 
 /* What the hardware allows right now (the backend reads it). */
 struct event_gate {

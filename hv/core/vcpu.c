@@ -110,7 +110,7 @@ bool vcpu_take_start(struct vcpu *v)
 		/* INIT (table 9-1): the APIC resets but keeps its ID; pending
 		 * events go; the vCPU waits for a start-up IPI. */
 		lapic_dev_init_signal(v);
-		v->ev.pending = 0;
+		__atomic_store_n(&v->ev.pending, 0, __ATOMIC_SEQ_CST);
 		v->ev.in_flight.valid = false;
 		v->in_hlt = false;
 	}

@@ -26,7 +26,9 @@
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
+#include "hv/host/lapic.h"
 #include "hv/host/lapic_timer.h"
+#include "hv/host/percpu.h"
 #include "hv/x86/segments.h"
 #include "mm/pages.h"
 #include "npt/npt_fmt.h"
@@ -38,6 +40,23 @@
 
 static struct svm_cpu svm_cpus[MAX_CPUS];
 static bool svm_has_nrips;
+/*
+ * QEMU's TCG SVM (7.2 and later, target/i386/tcg/sysemu/svm_helper.c)
+ * delivers an EVENTINJ interrupt inside VMRUN but leaves its vector as
+ * the CPU's pending exception; if the guest then runs until QEMU's main
+ * loop asks the CPU to stop (with -smp 2 its round-robin does, every few
+ * ms), that stale vector is delivered a second time, at whatever the
+ * guest runs then, IF=0 or not. Linux took a second timer interrupt at
+ * the first instruction of the first one's handler (GS already swapped:
+ * a stack-guard oops) or inside a spin_lock_irqsave (a deadlock); the
+ * smp_ring test counted an IPI too many. Any #VMEXIT resets that state,
+ * so when an interrupt goes into EVENTINJ Nestor first sends its own CPU
+ * a kick IPI: pending at VMRUN, it ends the guest right after the
+ * injected interrupt is delivered (one extra exit per interrupt).
+ * Applied where SVM has no NRIPS, as on QEMU TCG (real AMD CPUs have had
+ * NRIPS since family 10h; on one without, it only costs that exit).
+ */
+static bool svm_exit_after_intr_inject;
 static uint32_t svm_max_asid;
 /* TLB_CONTROL (APM 15.16.2): 1 flushes every ASID, 3 only this guest's
  * (needs FlushByAsid, CPUID Fn8000_000A EDX[6]). */
@@ -52,6 +71,10 @@ static int svm_cpu_enable(unsigned pcpu)
 		return -1;
 	struct svm_cpu *cpu = &svm_cpus[pcpu];
 	svm_has_nrips = cpuid(0x8000000a, 0).edx & (1u << 3);
+	svm_exit_after_intr_inject = !svm_has_nrips;
+	if (pcpu == 0 && svm_exit_after_intr_inject)
+		log_info("svm", "no NRIPS (QEMU TCG?): each injected interrupt is followed by an exit (QEMU delivers "
+				"an EVENTINJ interrupt twice otherwise)");
 	/* ASIDs 1..EBX-1 are the guests' (0 is the host's, APM 15.16). */
 	svm_max_asid = cpuid(0x8000000a, 0).ebx - 1;
 	cpu->next_asid = 1;
@@ -262,6 +285,9 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	 * guest's GS base). No CLGI: Bochs leaves INTR masked after CLGI+VMRUN
 	 * when the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets
 	 * the pending interrupt reach the host's handler (APM 15.17). */
+	if (__builtin_expect(svm_exit_after_intr_inject, 0) &&
+	    (vmcb->control.eventinj & (SVM_EVENT_VALID | SVM_EVENT_TYPE_MASK)) == SVM_EVENT_VALID)
+		lapic_send_ipi((uint8_t)percpu_area[v->pcpu].apic_id, ICR_FIXED | KICK_VECTOR);
 	svm_vmrun(s->vmcb_pa, v->gpr, cpu->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	vmcb->control.tlb_control = 0;

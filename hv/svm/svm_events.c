@@ -41,7 +41,7 @@ void svm_complete_events_slow(struct vcpu *v)
 		.valid = true, .type = type, .vector = vector,
 		.has_error = (info & SVM_EVENT_ERROR_VALID) != 0, .error = (uint32_t)(info >> 32),
 	};
-	v->ev.pending |= EV_IN_FLIGHT;
+	events_set(&v->ev, EV_IN_FLIGHT);
 }
 
 static void set_windows(struct vcpu *v, struct svm_vcpu *s, bool intr, bool nmi)
@@ -61,9 +61,9 @@ static void set_windows(struct vcpu *v, struct svm_vcpu *s, bool intr, bool nmi)
 	/* Keep the inject step running while a window is armed or an NMI
 	 * masks others (it watches for the end of the NMI handler). */
 	if (intr || nmi || s->nmi_masked)
-		v->ev.pending |= EV_BACKEND;
+		events_set(&v->ev, EV_BACKEND);
 	else
-		v->ev.pending &= (uint8_t)~EV_BACKEND;
+		events_clear(&v->ev, EV_BACKEND);
 }
 
 /* EVENTINJ for one event (APM 15.20). */

@@ -175,6 +175,7 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 #define SVM_EVENT_VALID (1ull << 31)
 #define SVM_EVENT_ERROR_VALID (1ull << 11)
 #define SVM_EVENT_TYPE_SHIFT 8
+#define SVM_EVENT_TYPE_MASK (7ull << 8)
 #define SVM_EVENT_TYPE_EXCEPTION (3ull << 8)
 
 /* VMCB 0x060 (APM Vol 2 15.21.1, table B-1): V_IRQ bit 8, V_IGN_TPR bit

@@ -37,7 +37,7 @@ void vmx_complete_events_slow(struct vcpu *v, uint32_t idt)
 	/* Software events are re-injected with their instruction's length
 	 * (SDM 3C 28.2.4: the VM-exit instruction-length field has it). */
 	f->insn_len = soft_event(f->type) ? (uint8_t)vmread(VMCS_EXIT_INSTRUCTION_LEN) : 0;
-	v->ev.pending |= EV_IN_FLIGHT;
+	events_set(&v->ev, EV_IN_FLIGHT);
 }
 
 static void write_entry_event(struct vcpu *v, const struct event_plan *p)
@@ -73,7 +73,7 @@ static void inject_l2_events(struct vcpu *v)
 		write_entry_event(v, &p);
 		events_delivered(&v->ev, v, &p);
 	}
-	v->ev.pending &= (uint8_t)~EV_BACKEND;
+	events_clear(&v->ev, EV_BACKEND);
 }
 
 void vmx_inject_events_slow(struct vcpu *v)
@@ -111,7 +111,7 @@ void vmx_inject_events_slow(struct vcpu *v)
 	}
 	/* Keep the inject step running while a window is armed. */
 	if (p.intr_window || p.nmi_window)
-		v->ev.pending |= EV_BACKEND;
+		events_set(&v->ev, EV_BACKEND);
 	else
-		v->ev.pending &= (uint8_t)~EV_BACKEND;
+		events_clear(&v->ev, EV_BACKEND);
 }

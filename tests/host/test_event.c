@@ -113,6 +113,41 @@ TEST(held_while_the_gate_is_closed)
 	CHECK_EQ(acks, 0);
 }
 
+/* Another CPU raises a vector while this one asks the source: the source
+ * had nothing yet when it was read, then the other CPU set IRR and
+ * EV_INTR. The request must survive the plan (it did not when EV_INTR
+ * was cleared after asking: the vCPU then took no more interrupts). */
+static struct vcpu_events *racing_ev;
+static int racing_highest(void *ctx, struct vcpu *v)
+{
+	(void)ctx, (void)v;
+	int seen = fake_vector;
+	fake_vector = 0x30;
+	events_set(racing_ev, EV_INTR);
+	return seen;
+}
+static const struct intr_source_ops racing_source = { "racing", racing_highest, fake_ack, 0 };
+
+TEST(interrupt_raised_while_the_source_is_asked_is_kept)
+{
+	struct vcpu_events ev = { 0 };
+	struct event_plan p;
+	ev.intr_ops = &racing_source;
+	racing_ev = &ev;
+	fake_vector = -1;
+	acks = 0;
+	events_set(&ev, EV_INTR);
+	event_plan_entry(&ev, 0, &open_gate, &p);
+	CHECK(!p.inject.valid);
+	CHECK_EQ(ev.pending, EV_INTR);
+	/* The next entry finds it. */
+	ev.intr_ops = &fake_source;
+	event_plan_entry(&ev, 0, &open_gate, &p);
+	CHECK(p.inject.valid && p.inject.type == EVENT_EXTINT && p.inject.vector == 0x30);
+	events_delivered(&ev, 0, &p);
+	CHECK_EQ(acks, 1);
+}
+
 TEST(in_flight_is_reinjected_unchanged)
 {
 	struct vcpu_events ev = { 0 };
