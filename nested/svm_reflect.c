@@ -89,7 +89,9 @@ bool svm_l1_wants(const struct svm_l1_intercepts *i, const struct svm_l2_exit *x
 void svm_merge_intercepts(struct vmcb_control *c02, const struct vmcb_control *l0,
 			  const struct svm_l1_intercepts *l1)
 {
-	c02->intercept_cr = l0->intercept_cr | l1->cr;
+	/* L0's CR8-write intercept is for L1's own TPR (hv/svm/svm.c): an
+	 * L2's CR8 is L1's to handle or to leave to V_TPR, as it asked. */
+	c02->intercept_cr = (l0->intercept_cr & ~SVM_INTERCEPT_CR_WRITE(8)) | l1->cr;
 	c02->intercept_dr = l0->intercept_dr | l1->dr;
 	c02->intercept_exc = l0->intercept_exc | l1->exc;
 	c02->intercept_misc1 = l0->intercept_misc1 | l1->misc1;

@@ -180,6 +180,7 @@ struct vcpu {
 	struct vcpu *next;      /* run queue link */
 	bool yield_requested;
 	uint64_t msr_tsc_aux, msr_mtrr_def_type;
+	uint8_t cr8_no_apic; /* CR8 of a vCPU without a local APIC */
 	/* kvmclock (hv/dev/kvmclock.c): MSR_KVM_SYSTEM_TIME_NEW, and the
 	 * version last written to its structure. */
 	uint64_t msr_kvm_system_time;

@@ -405,6 +405,24 @@ int lapic_dev_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 	return 1;
 }
 
+uint64_t lapic_dev_cr8_read(struct vcpu *v)
+{
+	struct lapic_dev *d = v->lapic;
+	return d ? (d->l.tpr >> 4) & 0xf : v->cr8_no_apic;
+}
+
+void lapic_dev_cr8_write(struct vcpu *v, uint64_t cr8)
+{
+	struct lapic_dev *d = v->lapic;
+	if (!d) {
+		v->cr8_no_apic = cr8 & 0xf;
+		return;
+	}
+	struct lapic_effects fx = { 0 };
+	vlapic_write(&d->l, LAPIC_TPR, (uint32_t)(cr8 & 0xf) << 4, now_crystal(), &fx);
+	apply(d, &fx); /* a lower TPR may let a pending interrupt through */
+}
+
 void lapic_dev_init_signal(struct vcpu *v)
 {
 	struct lapic_dev *d = v->lapic;

@@ -29,6 +29,12 @@ int lapic_dev_create(struct vm *vm, char *err, size_t errlen);
  * (or the VM has no local APICs). */
 int lapic_dev_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val);
 
+/* MOV from/to CR8 by v (64-bit mode): CR8[3:0] is TPR[7:4], and a write
+ * clears TPR[3:0] (SDM 3A 11.8.6.1). A vCPU without a local APIC keeps
+ * the value for itself. */
+uint64_t lapic_dev_cr8_read(struct vcpu *v);
+void lapic_dev_cr8_write(struct vcpu *v, uint64_t cr8);
+
 /* INIT (on v's CPU): the APIC's INIT reset (SDM 3A 11.4.7.1). */
 void lapic_dev_init_signal(struct vcpu *v);
 

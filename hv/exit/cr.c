@@ -7,10 +7,19 @@
  * Which accesses exit is the backend's choice: VT-x the bits Nestor owns
  * in the CR0/CR4 guest/host masks (and CR3 if the CPU forces CR3 exiting),
  * SVM the CR4 write intercept. A nested L1 may ask for any of them.
+ *
+ * CR8 is the task-priority register (SDM 3A 11.8.6.1). VT-x exits on
+ * every MOV to/from CR8 (CR8-load/store exiting): without them and
+ * without a TPR shadow, the guest's MOV to CR8 would write the physical
+ * APIC's TPR and could hold off Nestor's own interrupts. It goes to the
+ * vCPU's emulated local APIC. (SVM: with V_INTR_MASKING the guest's CR8
+ * is V_TPR and never the host's, APM 15.21.1; SVM intercepts CR8 writes
+ * and enters with V_TPR = TPR[7:4], so reads need no exit.)
  */
 #include "drivers/console.h"
 #include "hv/core/guest_mem.h"
 #include "hv/core/vm.h"
+#include "hv/dev/lapic_dev.h"
 #include "hv/exit/exits.h"
 #include "hv/x86/asm.h"
 #include "hv/x86/cr.h"
@@ -104,11 +113,45 @@ static int write_faults(struct vcpu *v, const struct vm_exit *e, unsigned cr, ui
 	return pae_paging && reload ? pdptes_bad(v, cr3, f) : PDPTES_OK;
 }
 
+/* MOV to/from CR8 (64-bit mode only; the exit says the register). A
+ * write with bits 63:4 set raises #GP (SDM 2B MOV to/from control
+ * registers). */
+static enum exit_action cr8_access(struct vcpu *v, struct vm_exit *e)
+{
+	if (e->u.cr.gpr == CR_GPR_UNKNOWN) {
+		struct walk_fault f;
+		int rc = e->u.cr.type == CR_ACCESS_MOV_TO ? decode_register(v, e, &f) : -1;
+		if (rc == GUEST_MEM_NESTED)
+			return guest_mem_nested_fault(v, &f);
+		if (rc) {
+			vm_stop_with_report(v, e, "CR8 access exit, but the bytes at RIP are not a MOV to CR8");
+			return EXIT_ACTION_STOPPED;
+		}
+	}
+	if (e->u.cr.type == CR_ACCESS_MOV_FROM) {
+		v->gpr[e->u.cr.gpr] = lapic_dev_cr8_read(v);
+		return exit_skip_instruction(v, e);
+	}
+	if (e->u.cr.type != CR_ACCESS_MOV_TO) {
+		vm_stop_with_report(v, e, "CR8 access exit of an unknown type");
+		return EXIT_ACTION_STOPPED;
+	}
+	uint64_t val = v->gpr[e->u.cr.gpr];
+	if (val & ~0xfull) {
+		vm_inject_gp(v);
+		return EXIT_ACTION_RESUME;
+	}
+	lapic_dev_cr8_write(v, val);
+	return exit_skip_instruction(v, e);
+}
+
 enum exit_action handle_cr_access(struct vcpu *v, struct vm_exit *e)
 {
 	unsigned cr = e->u.cr.cr;
 	uint64_t val;
 	struct walk_fault f;
+	if (cr == 8)
+		return cr8_access(v, e);
 	if (cr != 0 && cr != 3 && cr != 4) {
 		vm_stop_with_report(v, e, "access to a control register Nestor does not intercept");
 		return EXIT_ACTION_STOPPED;

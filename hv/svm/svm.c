@@ -26,6 +26,7 @@
 #include "hv/core/vcpu.h"
 #include "hv/core/vm.h"
 #include "hv/x86/asm.h"
+#include "hv/dev/lapic_dev.h"
 #include "hv/host/lapic.h"
 #include "hv/host/lapic_timer.h"
 #include "hv/host/percpu.h"
@@ -161,7 +162,11 @@ static int svm_vcpu_init(struct vcpu *v, const struct vcpu_start *st, uint64_t t
 	struct vmcb_control *c = &s->vmcb->control;
 	c->intercept_exc = (1u << 18); /* #MC: the host handles machine checks */
 	/* CR4 writes: a guest must not set the GUEST_CR4_HIDDEN bits. */
-	c->intercept_cr = 1u << (16 + 4);
+	/* CR4 writes (hidden bits), and CR8 writes: they go to the emulated
+	 * APIC's TPR (hv/exit/cr.c). Unintercepted, they would only change
+	 * V_TPR, and QEMU 7.2's TCG aborts on one (an assertion in its CR8
+	 * write with V_INTR_MASKING). */
+	c->intercept_cr = SVM_INTERCEPT_CR_WRITE(4) | SVM_INTERCEPT_CR_WRITE(8);
 	c->intercept_misc1 = SVM_INTERCEPT1_INTR | SVM_INTERCEPT1_NMI | SVM_INTERCEPT1_SMI | SVM_INTERCEPT1_INIT |
 			     SVM_INTERCEPT1_CPUID | SVM_INTERCEPT1_INVD | SVM_INTERCEPT1_HLT |
 			     SVM_INTERCEPT1_INVLPGA | SVM_INTERCEPT1_IOIO | SVM_INTERCEPT1_MSR |
@@ -278,6 +283,12 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 	if (__builtin_expect(s->entry_work != 0, 0))
 		svm_do_entry_work(s, vmcb);
+	/* CR8 is the TPR (SDM 3A 11.8.6.1). With V_INTR_MASKING a MOV from
+	 * CR8 reads V_TPR (APM 15.21.1): it enters as the emulated APIC's
+	 * TPR[7:4]. MOV to CR8 is intercepted (svm_vcpu_init). An L2's V_TPR
+	 * is L1's (nested/). */
+	if (v->lapic && !(v->nested && nested_in_l2(v)))
+		vmcb->control.vintr = (vmcb->control.vintr & ~SVM_VINTR_V_TPR) | lapic_dev_cr8_read(v);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
 	 * exits the guest whatever the guest's IF (APM 15.21.1); svm_vmrun
 	 * sets it with an STI right before VMRUN, after the guest's VMLOAD

@@ -181,6 +181,9 @@ _Static_assert(sizeof(struct vmcb) == 4096, "VMCB is one page");
 /* VMCB 0x060 (APM Vol 2 15.21.1, table B-1): V_IRQ bit 8, V_IGN_TPR bit
  * 20, V_INTR_MASKING bit 24. 0x068 bit 0: the guest is in an interrupt
  * shadow (STI / MOV SS). */
+#define SVM_VINTR_V_TPR 0xfull
+/* VMCB 0x000: CR reads intercepted in bits 15:0, writes in 31:16. */
+#define SVM_INTERCEPT_CR_WRITE(n) (1u << (16 + (n)))
 #define SVM_VINTR_V_IRQ (1ull << 8)
 #define SVM_VINTR_V_IGN_TPR (1ull << 20)
 #define SVM_VINTR_MASKING (1ull << 24)

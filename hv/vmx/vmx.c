@@ -113,9 +113,13 @@ static void compute_controls(void)
 			     PIN_EXTINT_EXITING | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS |
 				     (c->preemption_timer ? PIN_PREEMPTION_TIMER : 0),
 			     PIN_EXTINT_EXITING | PIN_NMI_EXITING);
+	/* CR8-load/store exiting: no TPR shadow, so a guest's MOV to CR8
+	 * would otherwise write the physical TPR (SDM 3C 26.3; hv/exit/cr.c). */
 	ctl_proc = ctl_adjust("primary", c->procbased,
-			      PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY,
-			      PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY);
+			      PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
+				      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING,
+			      PROC_HLT_EXITING | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS | PROC_SECONDARY |
+				      PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING);
 	ctl_proc2 = ctl_adjust("secondary", c->procbased2,
 			       PROC2_EPT | PROC2_VPID | PROC2_UNRESTRICTED | PROC2_RDTSCP | PROC2_INVPCID, PROC2_EPT);
 	ctl_exit = ctl_adjust("exit", c->exit_ctls,

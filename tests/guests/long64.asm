@@ -3,7 +3,8 @@
 ; checks what a 64-bit guest relies on: EFER.LMA reads 1, LSTAR and
 ; KERNEL_GS_BASE round-trip (through SWAPGS), CR4.VMXE and CR4.OSXSAVE
 ; are refused with #GP while an allowed CR4 bit works, a CR0.NE clear/set
-; round-trips, CR3 reloads.
+; round-trips, CR3 reloads, CR8 is the local APIC's TPR[7:4] both ways
+; (SDM 3A 11.8.6.1) and refuses bits 63:4 with #GP.
 ; Prints "long: pass: ..." lines and "long: ok" (exit 0) or "long: FAIL" (1).
 bits 64
 section .text
@@ -115,6 +116,37 @@ _start:
 	; CR3 reload still works
 	mov rax, cr3
 	mov cr3, rax
+	; CR8 = TPR[7:4]: a CR8 write shows in the xAPIC TPR (with TPR[3:0]
+	; cleared), a TPR write in CR8; bits 63:4 of a CR8 write raise #GP
+	mov rdx, 0xfee00080
+	mov eax, 5
+	mov cr8, rax
+	mov rbx, cr8
+	cmp rbx, 5
+	jne fail
+	mov eax, [rdx]
+	cmp eax, 0x50
+	jne fail
+	mov dword [rdx], 0x73
+	mov rbx, cr8
+	cmp rbx, 7
+	jne fail
+	mov qword [rel gp_count], 0
+	mov qword [rel gp_skip], 4
+	mov eax, 0x17
+	mov cr8, rax            ; 4 bytes: 44 0f 22 c0
+	mov qword [rel gp_skip], 3
+	cmp qword [rel gp_count], 1
+	jne fail
+	mov rbx, cr8
+	cmp rbx, 7
+	jne fail
+	xor eax, eax
+	mov cr8, rax
+	mov eax, [rdx]
+	test eax, eax
+	jnz fail
+	say s_cr8
 	; swapgs round trip with KERNEL_GS_BASE
 	mov ecx, 0xc0000102
 	mov eax, 0xabc000
@@ -140,7 +172,10 @@ fail:
 gp_handler:
 	inc qword [rel gp_count]
 	add rsp, 8              ; error code
-	add qword [rsp], 3
+	push rax
+	mov rax, [rel gp_skip]  ; the faulting instruction's length
+	add [rsp + 8], rax
+	pop rax
 	iretq
 
 puts:
@@ -163,6 +198,7 @@ align 16
 idtr:	dw 256*16-1
 	dq idt
 gp_count: dq 0
+gp_skip: dq 3
 s_start: db "long: start", 10, 0
 s_lma:	db "long: pass: EFER.LMA=1", 10, 0
 s_lstar: db "long: pass: LSTAR reads back", 10, 0
@@ -170,6 +206,7 @@ s_vmxe:	db "long: pass: CR4.VMXE hidden, setting it raises #GP", 10, 0
 s_osxsave: db "long: pass: CR4.OSXSAVE refused with #GP (XSAVE state is not switched)", 10, 0
 s_pce:	db "long: pass: CR4.PCE can be set and cleared", 10, 0
 s_ne:	db "long: pass: CR0.NE write emulated through the shadow", 10, 0
+s_cr8:	db "long: pass: CR8 is the APIC TPR[7:4] both ways, bits 63:4 raise #GP", 10, 0
 s_ok:	db "long: ok", 10, 0
 s_fail:	db "long: FAIL", 10, 0
 section .bss
