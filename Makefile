@@ -153,5 +153,5 @@ fuzz: fuzz-targets
 	@for t in $(addprefix $(BUILD)/fuzz/,$(FUZZ_TARGETS)); do \
 		echo "== $$t"; $$t -max_total_time=$${FUZZ_SECONDS:-300} || exit 1; done
 
-bench: all guests $(addprefix $(BUILD)/bench/,$(HOST_BENCHES))
+bench: all guests linux $(addprefix $(BUILD)/bench/,$(HOST_BENCHES))
 	@HOST_BENCH_BINS="$(addprefix $(BUILD)/bench/,$(HOST_BENCHES))" tools/bench.sh

@@ -10,7 +10,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 out=build/bench; mkdir -p $out
 # Optional filters (for a quick look at one figure): BENCH_PLATFORMS="qemu-bios
-# bochs-intel ..." limits the emulator platforms, BENCH_ONLY="cpuid ipi*"
+# bochs-intel linux ..." limits the emulator platforms ("linux": the Linux
+# workload's wall-clock figures), BENCH_ONLY="cpuid ipi*"
 # the guest benchmarks (shell patterns on WHAT), BENCH_HOST=no skips the
 # callgrind part.
 wanted() {
@@ -129,6 +130,11 @@ on bochs-intel && bench_platform bochs-intel 1 "Intel VT-x, Bochs corei7_skylake
 # halted), single-threaded TCG (-smp 2, see emu.sh).
 on qemu-smp2 && guest_bench_all qemu-smp2 128 "AMD SVM, QEMU TCG -smp 2 -icount shift=7, vCPU 1 on CPU 1" \
 	"ipi smp" bench_apic "vcpus=2 cpus=0-1 mem=16M -- bench_apic.elf spin hlt" ""
+
+if on linux; then
+	echo "== the Linux workload (wall clock on QEMU TCG; tools/linux/bench-linux.sh)"
+	tools/linux/bench-linux.sh 3 || true
+fi
 
 [ "${BENCH_HOST:-}" = no ] && exit 0
 echo "== host code (callgrind instruction counts)"
