@@ -25,16 +25,19 @@ $(LINUX_KVMTEST): tests/linux/kvmtest.c
 $(LINUX_INITRD): $(LINUX_KERNEL) $(LINUX_KVMTEST) tests/linux/init tools/linux/mkinitramfs.sh
 	tools/linux/mkinitramfs.sh $@ $(LINUX_OUT) tests/linux/init $(LINUX_KVMTEST) bin/kvmtest
 
-# Nestor with one Linux VM of two vCPUs (nested=on: KVM can be loaded in
-# it), its console on this terminal; `poweroff` ends it, Ctrl-A X quits.
+# Nestor with one Linux VM of two vCPUs (nested=on), its console on this
+# terminal: /init loads kvm_amd/kvm_intel, runs kvmtest and the platform
+# checks, and powers the VM off (Ctrl-A X quits QEMU). Not interactive:
+# Nestor's UART has no receive path yet, so a shell would get no input.
 run-linux: all linux
 	tools/mkiso.sh $(BUILD)/nestor-linux.iso $(BUILD)/nestor.elf "tsc=stable" \
 		$(LINUX_INITRD) "name=rootfs kind=initrd" \
-		$(LINUX_KERNEL) "name=linux kind=linux mem=256M vcpus=2 nested=on initrd=rootfs -- vmlinuz $(LINUX_CMDLINE)"
+		$(LINUX_KERNEL) "name=linux kind=linux mem=256M vcpus=2 nested=on initrd=rootfs -- vmlinuz $(LINUX_CMDLINE) nestor.test=1 nestor.kvm=1"
 	qemu-system-x86_64 -machine pc -accel tcg,thread=single -smp 2 -cpu max -m 512M -no-reboot \
 		-display none -serial mon:stdio -cdrom $(BUILD)/nestor-linux.iso
 
-# The same kernel and initramfs directly on QEMU (for comparison).
+# The same kernel and initramfs directly on QEMU (for comparison; here the
+# shell of /init is interactive: QEMU's UART has input).
 run-linux-qemu: linux
 	qemu-system-x86_64 -machine pc -accel tcg,thread=single -smp 2 -cpu max -m 512M -no-reboot \
 		-display none -serial mon:stdio -kernel $(LINUX_KERNEL) -initrd $(LINUX_INITRD) \
