@@ -29,6 +29,9 @@
 #define CPUID81_ECX_SVM (1u << 2)
 #define CPUID81_ECX_SKINIT (1u << 12)
 #define CPUID81_ECX_TOPOEXT (1u << 22)
+/* MONITORX/MWAITX (APM 3): like MONITOR/MWAIT, not offered (SVM
+ * intercepts them; Linux's udelay used them on Bochs ryzen). */
+#define CPUID81_ECX_MWAITX (1u << 29)
 
 /*
  * Answers computed once at boot (cpuid_init, after the TSC calibration),
@@ -132,7 +135,7 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	case 0x80000001:
-		r.ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_SKINIT | CPUID81_ECX_TOPOEXT);
+		r.ecx &= ~(CPUID81_ECX_SVM | CPUID81_ECX_SKINIT | CPUID81_ECX_TOPOEXT | CPUID81_ECX_MWAITX);
 		if (v->nested)
 			nested_cpuid(v, leaf, &r);
 		break;
@@ -152,6 +155,13 @@ struct cpuid_regs vm_cpuid(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 		if (v->nested)
 			nested_cpuid(v, leaf, &r);
+		break;
+	case 0x8000001f:
+		/* AMD memory encryption (SME, SEV, SEV-ES, SEV-SNP; APM 2 15.34):
+		 * none is offered. With the SEV bit passed through, Linux's
+		 * decompressor read SEV_STATUS (MSR 0xC0010131), got #GP and
+		 * hung (Bochs ryzen). */
+		r = (struct cpuid_regs){ 0, 0, 0, 0 };
 		break;
 	case 0x15:
 		if (has_15)
