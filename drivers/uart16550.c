@@ -14,6 +14,7 @@
 #define UART_MCR 4
 #define UART_LSR 5
 #define UART_SCR 7
+#define LSR_DR 0x01   /* data ready */
 #define LSR_THRE 0x20 /* transmit holding register empty */
 #define LSR_TEMT 0x40 /* transmitter completely empty */
 #define LCR_DLAB 0x80
@@ -66,3 +67,11 @@ void uart_drain(void)
 }
 
 void uart_disable(void) { uart_base = 0; }
+
+int uart_getc(void)
+{
+	uint16_t base = uart_base;
+	if (!base || !(inb(base + UART_LSR) & LSR_DR))
+		return -1;
+	return inb(base + UART_THR); /* RBR */
+}

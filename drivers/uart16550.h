@@ -19,5 +19,7 @@ void uart_disable(void);
 /* Wait until the transmitter is completely empty (LSR.TEMT): emulators end
  * the run right after the last byte otherwise, losing the last line. */
 void uart_drain(void);
+/* A received byte (LSR.DR), or -1 when none is waiting or the UART is off. */
+int uart_getc(void);
 
 #endif

@@ -85,6 +85,13 @@ struct vm *vm_create(const char *module_string, const void *image, uint64_t imag
 		module_image_register(vm->opts.kind, name, image, image_size);
 		return 0;
 	}
+	for (unsigned i = 0; vm->opts.input && i < nvms; i++) {
+		if (vms[i].opts.input) {
+			log_err("vm", "%s skipped: %s already takes the serial input (input=on: one VM at most)", name,
+				vms[i].opts.name);
+			return 0;
+		}
+	}
 	if (vm->opts.mode == GUEST_MODE_PASSTHROUGH) {
 		for (unsigned i = 0; i < nvms; i++) {
 			if (vms[i].opts.mode == GUEST_MODE_PASSTHROUGH) {

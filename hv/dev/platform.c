@@ -12,6 +12,7 @@
  *
  * MMIO pages stay out of the TDP tables until their first access.
  */
+#include "hv/dev/console_input.h"
 #include "hv/core/vm.h"
 #include "hv/dev/device.h"
 #include "hv/dev/lapic_dev.h"
@@ -48,6 +49,8 @@ int vm_platform_create(struct vm *vm, char *err, size_t errlen)
 	struct vuart *com1 = vuart_create(vm, GUEST_COM1_PORT, GUEST_COM1_IRQ, err, errlen);
 	if (!com1 || debug_exit_create(vm, GUEST_DEBUG_EXIT_PORT, err, errlen) || fw_cfg_create(vm, err, errlen) ||
 	    test_intr_create(vm, err, errlen))
+		return -1;
+	if (o->input && console_input_attach(vm, com1, err, errlen))
 		return -1;
 	if (o->mode == GUEST_MODE_ISOLATED &&
 	    (!(vm->pic = pic_create(vm, err, errlen)) || pit_create(vm, err, errlen) ||

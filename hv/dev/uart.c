@@ -3,8 +3,10 @@
  * optionally also as MMIO, one byte per register). Output goes to the
  * VM's console (hv/core/vm_console.c), which prints it per line as
  * "[NAME] line". The transmitter sends at once, so LSR always says it is
- * empty. There is no input (no received-data, line-status or modem-status
- * interrupts).
+ * empty. Input (input=on, hv/dev/console_input.c) fills a 16-byte receive
+ * FIFO: LSR.DR, RBR, and the received-data-available interrupt (IER
+ * ERBFI), which takes precedence over THRE in IIR and lasts while data is
+ * waiting. No line-status or modem-status interrupts.
  *
  * Interrupts (PC16550D data sheet, "Interrupt Identification Register"):
  * the transmitter-holding-register-empty interrupt is pending after each
@@ -22,10 +24,14 @@
 #include "hv/dev/device.h"
 
 #define LCR_DLAB 0x80
+#define LSR_DR 0x01
 #define LSR_THRE_TEMT 0x60
+#define IER_ERBFI 0x01
 #define IER_ETBEI 0x02
 #define IIR_NONE 0x01
 #define IIR_THRE 0x02
+#define IIR_RDA 0x04
+#define RX_FIFO 16
 #define IIR_FIFO 0xc0
 #define FCR_FIFO_ENABLE 0x01
 #define MCR_OUT2 0x08
@@ -37,20 +43,65 @@ struct vuart {
 	bool fifo, thre_pending;
 	unsigned irq;
 	int irq_src;
+	uint8_t rx[RX_FIFO];
+	unsigned rx_head, rx_count;
+	void (*on_access)(void *ctx); /* until it has run once (console_input.c) */
+	void *on_access_ctx;
 };
 
+void vuart_on_access(struct vuart *u, void (*fn)(void *ctx), void *ctx)
+{
+	u->on_access = fn;
+	u->on_access_ctx = ctx;
+}
+
+static void accessed(struct vuart *u)
+{
+	if (__builtin_expect(u->on_access != 0, 0)) {
+		void (*fn)(void *) = u->on_access;
+		u->on_access = 0;
+		fn(u->on_access_ctx);
+	}
+}
+
 static bool thre_interrupt(const struct vuart *u) { return u->thre_pending && (u->ier & IER_ETBEI); }
+static bool rda_interrupt(const struct vuart *u) { return u->rx_count && (u->ier & IER_ERBFI); }
 
 /* The IRQ line follows the interrupt output, gated by OUT2. */
 static void vuart_update_irq(struct vuart *u)
 {
 	if (u->irq_src >= 0)
-		irq_line_set(&u->vm->irq, u->irq_src, u->irq, thre_interrupt(u) && (u->mcr & MCR_OUT2));
+		irq_line_set(&u->vm->irq, u->irq_src, u->irq,
+			     (thre_interrupt(u) || rda_interrupt(u)) && (u->mcr & MCR_OUT2));
 }
+
+static uint8_t vuart_read_rbr(struct vuart *u)
+{
+	if (!u->rx_count)
+		return 0;
+	uint8_t b = u->rx[u->rx_head];
+	u->rx_head = (u->rx_head + 1) % RX_FIFO;
+	u->rx_count--;
+	return b;
+}
+
+bool vuart_receive(struct vuart *u, uint8_t b)
+{
+	if (u->rx_count == RX_FIFO)
+		return false; /* overrun: the byte is lost, as on the chip */
+	u->rx[(u->rx_head + u->rx_count) % RX_FIFO] = b;
+	u->rx_count++;
+	vuart_update_irq(u);
+	return true;
+}
+
+bool vuart_rx_full(const struct vuart *u) { return u->rx_count == RX_FIFO; }
 
 static uint8_t vuart_read_iir(struct vuart *u)
 {
 	uint8_t fifo = u->fifo ? IIR_FIFO : 0;
+	if (rda_interrupt(u))
+		return IIR_RDA | fifo; /* cleared by reading the data */
 	if (!thre_interrupt(u))
 		return IIR_NONE | fifo;
 	u->thre_pending = false; /* reading IIR identifying it clears it */
@@ -60,12 +111,12 @@ static uint8_t vuart_read_iir(struct vuart *u)
 static uint8_t vuart_read_reg(struct vuart *u, unsigned reg)
 {
 	switch (reg) {
-	case 0: return (u->lcr & LCR_DLAB) ? u->dll : 0; /* RBR: no input */
+	case 0: return (u->lcr & LCR_DLAB) ? u->dll : vuart_read_rbr(u);
 	case 1: return (u->lcr & LCR_DLAB) ? u->dlm : u->ier;
 	case 2: return vuart_read_iir(u);
 	case 3: return u->lcr;
 	case 4: return u->mcr;
-	case 5: return LSR_THRE_TEMT;
+	case 5: return LSR_THRE_TEMT | (u->rx_count ? LSR_DR : 0);
 	case 6: return 0xb0; /* MSR: DCD, DSR, CTS */
 	default: return u->scr;
 	}
@@ -91,7 +142,11 @@ static void vuart_write_reg(struct vuart *u, struct vcpu *v, unsigned reg, uint8
 			u->ier = b & 0x0f;
 		}
 		break;
-	case 2: u->fifo = b & FCR_FIFO_ENABLE; break;
+	case 2:
+		u->fifo = b & FCR_FIFO_ENABLE;
+		if (b & 0x02) /* clear the receive FIFO */
+			u->rx_head = u->rx_count = 0;
+		break;
 	case 3: u->lcr = b; break;
 	case 4: u->mcr = b & 0x1f; break;
 	case 7: u->scr = b; break;
@@ -103,6 +158,7 @@ static uint32_t vuart_pio_read(void *dev, struct vcpu *v, uint16_t port, unsigne
 {
 	(void)v, (void)size;
 	struct vuart *u = dev;
+	accessed(u);
 	uint8_t val = vuart_read_reg(u, (unsigned)(port - u->base));
 	vuart_update_irq(u);
 	return val;
@@ -112,6 +168,7 @@ static void vuart_pio_write(void *dev, struct vcpu *v, uint16_t port, unsigned s
 {
 	(void)size;
 	struct vuart *u = dev;
+	accessed(u);
 	vuart_write_reg(u, v, (unsigned)(port - u->base), (uint8_t)value);
 	vuart_update_irq(u);
 }
@@ -123,6 +180,7 @@ static uint64_t vuart_mmio_read(struct vm_mmio_region *r, struct vcpu *v, uint64
 	(void)v, (void)size;
 	if (off >= 8)
 		return 0;
+	accessed(r->dev);
 	uint8_t val = vuart_read_reg(r->dev, (unsigned)off);
 	vuart_update_irq(r->dev);
 	return val;
@@ -132,6 +190,7 @@ static void vuart_mmio_write(struct vm_mmio_region *r, struct vcpu *v, uint64_t 
 {
 	(void)size;
 	if (off < 8) {
+		accessed(r->dev);
 		vuart_write_reg(r->dev, v, (unsigned)off, (uint8_t)val);
 		vuart_update_irq(r->dev);
 	}

@@ -99,6 +99,7 @@ struct raw_opts {
 	struct opt_addr load;
 	bool wait;
 	bool nested;
+	bool input;
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	uint64_t cpus;
@@ -106,7 +107,7 @@ struct raw_opts {
 };
 
 enum { OPT_NAME, OPT_KIND, OPT_MEM, OPT_VCPUS, OPT_MODE, OPT_ENTRY, OPT_LOAD,
-       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_NESTED, OPT_INITRD, OPT_COUNT };
+       OPT_WAIT, OPT_ROM, OPT_ROMD, OPT_TESTDEV, OPT_MMIO_UART, OPT_UNBACKED, OPT_CPUS, OPT_NESTED, OPT_INITRD, OPT_INPUT, OPT_COUNT };
 
 /* The option table; dests point into raw (NULL for the help listing). */
 static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw)
@@ -180,6 +181,10 @@ static void build_table(struct cmdline_option t[OPT_COUNT], struct raw_opts *raw
 		.name = "initrd", .type = CMDLINE_STRING,
 		.dest = raw ? raw->initrd : NULL, .dest_size = GUEST_NAME_MAX,
 		.help = "kind=linux: the kind=initrd module (by name) loaded as its initial ramdisk" };
+	t[OPT_INPUT] = (struct cmdline_option){
+		.name = "input", .type = CMDLINE_BOOL,
+		.dest = raw ? &raw->input : NULL,
+		.help = "what arrives on Nestor's serial port goes to this VM's COM1 (default off; one VM at most)" };
 }
 
 static bool is_space(char c)
@@ -320,6 +325,7 @@ int guest_opts_parse(const char *s, struct guest_opts *out,
 	out->cmdline = guest_cmdline;
 	out->wait = raw.wait;
 	out->nested = raw.nested;
+	out->input = raw.input;
 	out->rom = raw.rom;
 	out->romd = raw.romd;
 	out->testdev = raw.testdev;

@@ -87,6 +87,7 @@ struct guest_opts {
 	uint64_t load;             /* guest-physical */
 	bool wait;                 /* the run waits for this VM (default) */
 	bool nested;               /* nested=on: L1 hypervisor (nested/) */
+	bool input;                /* input=on: Nestor's serial input goes to its COM1 */
 	struct guest_rom_ref rom, romd;
 	struct guest_range testdev, mmio_uart, unbacked;
 	uint64_t cpus;             /* cpus=LIST: bit i = physical CPU i; 0 = not given */

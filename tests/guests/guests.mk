@@ -19,7 +19,7 @@ GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=0x1000 -z noexec
 GUEST_OUT := $(BUILD)/guests
 GUEST_ELF_NAMES := hello cpuid_msr_io pingpong spin triplefault passthrough_attack bench_cpuid exceptions large_pages \
 	bench_mmio mmio rom rom_unsupported chaos events smp_info firmware clocks pitpic rtc nested_svm \
-	bench_nested timer_hlt apic ioapic sipi nested_svm_modes chaos_l1 nested_svm_l0 nested_svm_intr smp_ring pit_ioapic timer_mmio nested_vmx bench_nested_vmx chaos_l1_vmx bench_apic
+	bench_nested timer_hlt apic ioapic sipi nested_svm_modes chaos_l1 nested_svm_l0 nested_svm_intr smp_ring pit_ioapic timer_mmio nested_vmx bench_nested_vmx chaos_l1_vmx bench_apic uart_input
 GUEST_LIB_C := $(wildcard tests/guests/lib/*.c) hv/lib/format.c hv/lib/string.c
 GUEST_LIB_OBJS := $(patsubst %.c,$(GUEST_OUT)/obj/%.o,$(GUEST_LIB_C)) \
 	$(GUEST_OUT)/obj/tests/guests/lib/entry.asm.o

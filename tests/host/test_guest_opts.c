@@ -100,15 +100,17 @@ TEST(cpus_option)
 	CHECK_EQ(parse("name=a cpus=64"), 1);
 }
 
-TEST(nested_option)
+/* nested= and input= are off unless asked, and take only on/off. */
+TEST(nested_and_input_options)
 {
 	CHECK_EQ(parse("name=a"), 0);
-	CHECK(!g.nested);
-	CHECK_EQ(parse("name=a nested=on"), 0);
-	CHECK(g.nested);
-	CHECK_EQ(parse("name=a nested=off"), 0);
-	CHECK(!g.nested);
+	CHECK(!g.nested && !g.input);
+	CHECK_EQ(parse("name=a nested=on input=on"), 0);
+	CHECK(g.nested && g.input);
+	CHECK_EQ(parse("name=a nested=off input=off"), 0);
+	CHECK(!g.nested && !g.input);
 	CHECK_EQ(parse("name=a nested=svm"), 1);
+	CHECK_EQ(parse("name=a input=maybe"), 1);
 }
 
 TEST(device_regions)

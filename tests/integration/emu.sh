@@ -15,10 +15,33 @@
 # See ../shared/PLATFORM.md.
 plat=$1; iso=$2; log=$3; limit=${4:-120}
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+catpid=""
+# The log's reader (SERIAL_INPUT) drains the pipe to its end first (an
+# O_RDWR open never blocks on a FIFO, and lets a reader that never saw a
+# writer, QEMU having failed, see the end).
+trap '[ -n "$catpid" ] && { exec 3<>"$work/ser.out"; exec 3>&-; wait $catpid; }
+	kill $(jobs -p) 2>/dev/null; rm -rf "$work"' EXIT
 : > "$log"
 QEMU="qemu-system-x86_64 -machine pc,accel=tcg -cpu ${QEMU_CPU:-max} -m ${QEMU_MEM:-256M} -display none -monitor none -no-reboot
  -device isa-debug-exit,iobase=0xf4,iosize=0x04 -serial file:$log ${QEMU_EXTRA:-}"
+# SERIAL_INPUT (printf format, e.g. "ping\\n"): sent to the machine's
+# serial port (QEMU only) through a pipe chardev once the log has a line
+# matching SERIAL_INPUT_AFTER (bytes sent earlier would reach the
+# firmware, GRUB or Nestor's UART setup, not the guest); the output
+# still goes to the log.
+if [ -n "${SERIAL_INPUT:-}" ]; then
+	mkfifo "$work/ser.in" "$work/ser.out"
+	QEMU=$(echo "$QEMU" | sed "s|-serial file:$log|-chardev pipe,id=ser0,path=$work/ser -serial chardev:ser0|")
+	cat "$work/ser.out" > "$log" 2>/dev/null </dev/null &
+	catpid=$!
+	(
+		n=0
+		while [ -n "${SERIAL_INPUT_AFTER:-}" ] && ! grep -Eq -- "$SERIAL_INPUT_AFTER" "$log" && [ $n -lt $((limit * 10)) ]; do
+			sleep 0.1; n=$((n + 1))
+		done
+		printf "$SERIAL_INPUT" > "$work/ser.in"
+	) >/dev/null 2>&1 </dev/null &
+fi
 # Two CPUs, single-threaded TCG (-accel replaces -machine's accel=).
 QEMU_SMP2=$(echo "$QEMU" | sed 's/-machine pc,accel=tcg/-machine pc -accel tcg,thread=single -smp 2/')
 

@@ -26,13 +26,13 @@ $(LINUX_INITRD): $(LINUX_KERNEL) $(LINUX_KVMTEST) tests/linux/init tools/linux/m
 	tools/linux/mkinitramfs.sh $@ $(LINUX_OUT) tests/linux/init $(LINUX_KVMTEST) bin/kvmtest
 
 # Nestor with one Linux VM of two vCPUs (nested=on), its console on this
-# terminal: /init loads kvm_amd/kvm_intel, runs kvmtest and the platform
-# checks, and powers the VM off (Ctrl-A X quits QEMU). Not interactive:
-# Nestor's UART has no receive path yet, so a shell would get no input.
+# terminal with a shell (input=on: what you type reaches the VM's COM1);
+# e.g. `modprobe kvm_amd nested=1; kvmtest`; `exit` powers the VM off,
+# Ctrl-A X quits QEMU.
 run-linux: all linux
 	tools/mkiso.sh $(BUILD)/nestor-linux.iso $(BUILD)/nestor.elf "tsc=stable" \
 		$(LINUX_INITRD) "name=rootfs kind=initrd" \
-		$(LINUX_KERNEL) "name=linux kind=linux mem=256M vcpus=2 nested=on initrd=rootfs -- vmlinuz $(LINUX_CMDLINE) nestor.test=1 nestor.kvm=1"
+		$(LINUX_KERNEL) "name=linux kind=linux mem=256M vcpus=2 nested=on input=on initrd=rootfs -- vmlinuz $(LINUX_CMDLINE)"
 	qemu-system-x86_64 -machine pc -accel tcg,thread=single -smp 2 -cpu max -m 512M -no-reboot \
 		-display none -serial mon:stdio -cdrom $(BUILD)/nestor-linux.iso
 
