@@ -48,8 +48,7 @@
 			   SVM_VINTR_MASKING | SVM_VINTR_V_INTR_VECTOR)
 
 /* EVENTINJ types (APM 15.20): 0 INTR, 2 NMI, 3 exception, 4 INTn;
- * 1, 5, 6, 7 are reserved. */
-#define SVM_EVENT_TYPE_MASK (7ull << 8)
+ * 1, 5, 6, 7 are reserved (SVM_EVENT_TYPE_MASK: hv/svm/vmcb.h). */
 
 /* What the L1 CPU has, as its CPUID says (the checks judge against it). */
 struct svm_nested_caps {

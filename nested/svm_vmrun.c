@@ -209,6 +209,7 @@ static void build_vmcb02(struct vcpu *v, const struct vmcb *c12)
 	c->vintr = (c12->control.vintr & ~SVM_VINTR_MASKING) | SVM_VINTR_MASKING;
 	c->interrupt_shadow = c12->control.interrupt_shadow;
 	c->eventinj = c12->control.eventinj;
+	svm_eventinj_written(s, c->eventinj);
 	/* A software interrupt's return address is NEXT_RIP with NRIPS
 	 * (offered to L1), RIP without (APM 15.20). */
 	n->soft_inj = 0;
@@ -291,7 +292,7 @@ enum exit_action nested_svm_vmrun(struct vcpu *v, struct vm_exit *e, uint64_t pa
 	v->gpr[GPR_RAX] = c12->save.rax;
 	v->gpr[GPR_RSP] = c12->save.rsp;
 	/* VMRUN loads CR2 (see svm_run); L1 and L2 share the ASID. */
-	svm_entry_work_add(s, SVM_WORK_CR2 | SVM_WORK_FLUSH);
+	svm_entry_work_add(s, SVM_WORK_CR2 | SVM_WORK_FLUSH | SVM_WORK_VTPR);
 	/* The inject step must run for L2 (it keeps L1's events held). */
 	events_set(&v->ev, EV_BACKEND);
 	return EXIT_ACTION_RESUME;

@@ -117,7 +117,6 @@ static inline void events_clear(struct vcpu_events *ev, uint8_t bits)
 	__atomic_and_fetch(&ev->pending, (uint8_t)~bits, __ATOMIC_SEQ_CST);
 }
 
-
 /* What the hardware allows right now (the backend reads it). */
 struct event_gate {
 	bool intr_ok; /* RFLAGS.IF = 1 and no STI / MOV SS shadow (GIF for SVM) */

@@ -242,6 +242,9 @@ struct vcpu_ops {
 	/* Invalidate cached TDP translations (INVEPT / ASID flush) before
 	 * the vCPU's next entry. */
 	void (*flush_tdp)(struct vcpu *v);
+	/* The emulated APIC's TPR changed (optional: SVM mirrors it in
+	 * V_TPR for the guest's CR8 reads; VT-x exits on them). */
+	void (*tpr_changed)(struct vcpu *v);
 	/* A flush_tdp not yet done (the next entry does it). */
 	bool (*tdp_flush_pending)(struct vcpu *v);
 	/* Time slice: exit after about this many TSC ticks (0 = none). */

@@ -34,12 +34,7 @@ static void poll(struct vtimer *t)
 	vtimer_arm(t, rdtsc() + tsc_hz() / (1000 / POLL_MS));
 }
 
-static void first_access(void *ctx)
-{
-	struct console_input *ci = ctx;
-	if (!ci->timer.armed)
-		poll(&ci->timer);
-}
+static void first_access(void *ctx) { poll(&((struct console_input *)ctx)->timer); }
 
 int console_input_attach(struct vm *vm, struct vuart *u, char *err, size_t errlen)
 {

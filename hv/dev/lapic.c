@@ -325,7 +325,10 @@ bool vlapic_write(struct lapic *l, uint32_t off, uint64_t val, uint64_t now, str
 			return false; /* read-only in x2APIC mode */
 		l->id = v32 >> 24;
 		return true;
-	case LAPIC_TPR: l->tpr = v32 & 0xff; return true;
+	case LAPIC_TPR:
+		l->tpr = v32 & 0xff;
+		fx->tpr_changed = true;
+		return true;
 	case LAPIC_EOI:
 		if (x2 && v32)
 			return false; /* x2APIC: a non-zero EOI write is #GP (11.12.1.2) */

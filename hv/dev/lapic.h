@@ -104,6 +104,7 @@ struct lapic_effects {
 	bool eoi_level;      /* EOI of a level-triggered vector: tell the IOAPIC */
 	uint8_t eoi_vector;
 	bool timer_changed;  /* re-read lapic_timer_next */
+	bool tpr_changed;    /* TPR written */
 	bool self_ipi;       /* SELF_IPI (x2APIC) */
 	uint8_t self_vector;
 };

@@ -283,8 +283,17 @@ static void deliver_msg(struct vm *vm, const struct apic_msg *m)
 
 /* --- register access ------------------------------------------------------ */
 
+/* TPR written or reset (INIT, APIC disabled): the backend may mirror it. */
+static void tpr_changed(struct lapic_dev *d)
+{
+	if (virt_ops->tpr_changed)
+		virt_ops->tpr_changed(d->v);
+}
+
 static void apply(struct lapic_dev *d, const struct lapic_effects *fx)
 {
+	if (fx->tpr_changed)
+		tpr_changed(d);
 	if (fx->send_ipi)
 		send_ipi(d, fx->icr);
 	if (fx->self_ipi && lapic_accept(&d->l, fx->self_vector, false))
@@ -378,6 +387,7 @@ int lapic_dev_msr(struct vcpu *v, uint32_t msr, bool write, uint64_t *val)
 		if ((old ^ l->apic_base) & APIC_BASE_EN) {
 			/* Disabled: the timer stops with the reset (11.4.3). */
 			timer_arm(d);
+			tpr_changed(d);
 			vcpu_kick_interrupt(v);
 		}
 		return 1;
@@ -429,6 +439,7 @@ void lapic_dev_init_signal(struct vcpu *v)
 	if (!d)
 		return;
 	lapic_init_signal(&d->l);
+	tpr_changed(d);
 	vtimer_cancel(&d->timer);
 	d->last = SRC_NONE;
 }

@@ -31,10 +31,10 @@
 #define IIR_NONE 0x01
 #define IIR_THRE 0x02
 #define IIR_RDA 0x04
-#define RX_FIFO 16
 #define IIR_FIFO 0xc0
 #define FCR_FIFO_ENABLE 0x01
 #define MCR_OUT2 0x08
+#define RX_FIFO 16 /* bytes, as the 16550's receive FIFO */
 
 struct vuart {
 	struct vm *vm;

@@ -2,6 +2,7 @@
 #ifndef NESTOR_DEV_UART_H
 #define NESTOR_DEV_UART_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -14,7 +15,6 @@ struct vuart *vuart_create(struct vm *vm, uint16_t port, unsigned irq, char *err
 /* A byte arrives on the UART's line: into its receive FIFO (false if the
  * FIFO is full: the byte is lost). Caller holds what guards the VM's
  * devices (its exits' context, or a VM timer). */
-#include <stdbool.h>
 bool vuart_receive(struct vuart *u, uint8_t b);
 bool vuart_rx_full(const struct vuart *u);
 /* fn(ctx) runs once, at the guest's first access to u. */

@@ -44,14 +44,14 @@ static bool host_is_amd(void)
 static void warn_once(struct vcpu *v, uint32_t msr, bool write)
 {
 	struct vm *vm = v->vm;
-	for (unsigned i = 0; i < vm->nwarned_msrs && i < sizeof(vm->warned_msrs) / sizeof(vm->warned_msrs[0]); i++)
-		if (vm->warned_msrs[i] == msr)
-			return;
 	/* A guest probing many MSRs must not flood the log: once the table
 	 * of logged MSRs is full, say so once and log no more of them. */
 	const unsigned cap = sizeof(vm->warned_msrs) / sizeof(vm->warned_msrs[0]);
 	if (vm->nwarned_msrs > cap)
 		return;
+	for (unsigned i = 0; i < vm->nwarned_msrs; i++)
+		if (vm->warned_msrs[i] == msr)
+			return;
 	if (vm->nwarned_msrs == cap) {
 		vm->nwarned_msrs++;
 		log_warn("vm", "%s: more unknown MSRs accessed; each still gets #GP, no longer logged", vm->opts.name);

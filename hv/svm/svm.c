@@ -51,9 +51,10 @@ static bool svm_has_nrips;
  * the first instruction of the first one's handler (GS already swapped:
  * a stack-guard oops) or inside a spin_lock_irqsave (a deadlock); the
  * smp_ring test counted an IPI too many. Any #VMEXIT resets that state,
- * so when an interrupt goes into EVENTINJ Nestor first sends its own CPU
- * a kick IPI: pending at VMRUN, it ends the guest right after the
- * injected interrupt is delivered (one extra exit per interrupt).
+ * so when an interrupt goes into EVENTINJ (svm_eventinj_written) the
+ * next entry first sends its own CPU a kick IPI: pending at VMRUN, it
+ * ends the guest right after the injected interrupt is delivered (one
+ * extra exit per interrupt, none on the common entry path).
  * Applied where SVM has no NRIPS, as on QEMU TCG (real AMD CPUs have had
  * NRIPS since family 10h; on one without, it only costs that exit).
  */
@@ -262,7 +263,18 @@ static void svm_switch_in(struct vcpu *v)
 		svm_pick_asid(v, s, cpu);
 }
 
-static __attribute__((noinline)) void svm_do_entry_work(struct svm_vcpu *s, struct vmcb *vmcb)
+void svm_eventinj_written(struct svm_vcpu *s, uint64_t eventinj)
+{
+	if (svm_exit_after_intr_inject && (eventinj & (SVM_EVENT_VALID | SVM_EVENT_TYPE_MASK)) == SVM_EVENT_VALID)
+		svm_entry_work_add(s, SVM_WORK_KICK_SELF);
+}
+
+/* CR8 is the TPR (SDM 3A 11.8.6.1). With V_INTR_MASKING a MOV from CR8
+ * reads V_TPR (APM 15.21.1), so V_TPR follows the emulated APIC's
+ * TPR[7:4]; MOV to CR8 is intercepted (svm_vcpu_init). */
+static void svm_tpr_changed(struct vcpu *v) { svm_entry_work_add(S(v), SVM_WORK_VTPR); }
+
+static __attribute__((noinline)) void svm_do_entry_work(struct vcpu *v, struct svm_vcpu *s, struct vmcb *vmcb)
 {
 	uint8_t work = __atomic_exchange_n(&s->entry_work, 0, __ATOMIC_ACQUIRE);
 	if ((work & SVM_WORK_FLUSH) && !vmcb->control.tlb_control)
@@ -271,6 +283,10 @@ static __attribute__((noinline)) void svm_do_entry_work(struct svm_vcpu *s, stru
 	 * the real register is set too, which costs nothing on hardware. */
 	if (work & SVM_WORK_CR2)
 		write_cr2(vmcb->save.cr2);
+	if ((work & SVM_WORK_VTPR) && v->lapic && !(v->nested && nested_in_l2(v)))
+		vmcb->control.vintr = (vmcb->control.vintr & ~SVM_VINTR_V_TPR) | lapic_dev_cr8_read(v);
+	if (work & SVM_WORK_KICK_SELF)
+		lapic_send_ipi((uint8_t)percpu_area[v->pcpu].apic_id, ICR_FIXED | KICK_VECTOR);
 }
 
 static void svm_run(struct vcpu *v, struct vm_exit *e)
@@ -282,13 +298,7 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	vmcb->save.rax = v->gpr[GPR_RAX];
 	vmcb->save.rsp = v->gpr[GPR_RSP];
 	if (__builtin_expect(s->entry_work != 0, 0))
-		svm_do_entry_work(s, vmcb);
-	/* CR8 is the TPR (SDM 3A 11.8.6.1). With V_INTR_MASKING a MOV from
-	 * CR8 reads V_TPR (APM 15.21.1): it enters as the emulated APIC's
-	 * TPR[7:4]. MOV to CR8 is intercepted (svm_vcpu_init). An L2's V_TPR
-	 * is L1's (nested/). */
-	if (v->lapic && !(v->nested && nested_in_l2(v)))
-		vmcb->control.vintr = (vmcb->control.vintr & ~SVM_VINTR_V_TPR) | lapic_dev_cr8_read(v);
+		svm_do_entry_work(v, s, vmcb);
 	/* Host IF=1 at VMRUN so that, with V_INTR_MASKING, a host interrupt
 	 * exits the guest whatever the guest's IF (APM 15.21.1); svm_vmrun
 	 * sets it with an STI right before VMRUN, after the guest's VMLOAD
@@ -296,9 +306,6 @@ static void svm_run(struct vcpu *v, struct vm_exit *e)
 	 * guest's GS base). No CLGI: Bochs leaves INTR masked after CLGI+VMRUN
 	 * when the guest runs with IF=0. #VMEXIT clears GIF; STGI then lets
 	 * the pending interrupt reach the host's handler (APM 15.17). */
-	if (__builtin_expect(svm_exit_after_intr_inject, 0) &&
-	    (vmcb->control.eventinj & (SVM_EVENT_VALID | SVM_EVENT_TYPE_MASK)) == SVM_EVENT_VALID)
-		lapic_send_ipi((uint8_t)percpu_area[v->pcpu].apic_id, ICR_FIXED | KICK_VECTOR);
 	svm_vmrun(s->vmcb_pa, v->gpr, cpu->host_vmcb_pa);
 	__asm__ volatile("stgi; cli" ::: "memory");
 	vmcb->control.tlb_control = 0;
@@ -458,6 +465,7 @@ const struct vcpu_ops svm_ops = {
 	.vcpu_unload = svm_vcpu_unload,
 	.tdp_format = svm_tdp_format,
 	.flush_tdp = svm_flush_tdp,
+	.tpr_changed = svm_tpr_changed,
 	.tdp_flush_pending = svm_tdp_flush_pending,
 	.set_slice = svm_set_slice,
 	.end_intr_shadow = svm_end_intr_shadow,

@@ -41,6 +41,11 @@ static inline struct svm_vcpu *S(struct vcpu *v) { return v->backend; }
 
 #define SVM_WORK_FLUSH 0x01
 #define SVM_WORK_CR2 0x02
+/* V_TPR from the emulated APIC's TPR (it changed, or L1 is entered
+ * again after L2); an L2's V_TPR is L1's. */
+#define SVM_WORK_VTPR 0x04
+/* The QEMU TCG EVENTINJ quirk (svm_eventinj_written in svm.c). */
+#define SVM_WORK_KICK_SELF 0x08
 /* Atomic: a TDP flush may be requested from another CPU. */
 static inline void svm_entry_work_add(struct svm_vcpu *s, uint8_t bits)
 {
@@ -57,6 +62,10 @@ static inline void svm_inject_events(struct vcpu *v)
 	if (__builtin_expect(v->ev.pending != 0, 0))
 		svm_inject_events_slow(v);
 }
+/* svm.c: EVENTINJ of the VMCB that runs next was just set to eventinj
+ * (every writer calls it). */
+void svm_eventinj_written(struct svm_vcpu *s, uint64_t eventinj);
+
 static inline void svm_complete_events(struct vcpu *v, const struct vmcb *vmcb)
 {
 	if (__builtin_expect(vmcb->control.exitintinfo & SVM_EVENT_VALID, 0))

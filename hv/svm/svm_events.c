@@ -87,6 +87,7 @@ static void inject_l2_events(struct vcpu *v, struct vmcb *vmcb)
 		return;
 	const struct vcpu_event *ev = &p.inject;
 	vmcb->control.eventinj = eventinj_of(ev);
+	svm_eventinj_written(S(v), vmcb->control.eventinj);
 	uint64_t next_rip;
 	if (ev->type == EVENT_SW_INT && nested_svm_soft_reinject(v, vmcb->control.eventinj, vmcb->save.rip, &next_rip))
 		vmcb->control.next_rip = next_rip; /* the return address (NRIPS) */
@@ -131,6 +132,7 @@ void svm_inject_events_slow(struct vcpu *v)
 	if (p.inject.valid) {
 		const struct vcpu_event *ev = &p.inject;
 		vmcb->control.eventinj = eventinj_of(ev);
+		svm_eventinj_written(s, vmcb->control.eventinj);
 		if (p.has_payload) {
 			vmcb->save.cr2 = p.payload;
 			svm_entry_work_add(s, SVM_WORK_CR2);
