@@ -93,6 +93,18 @@ static void check_cpuid(bool nestor)
 		    (unsigned)info.eax, (unsigned)info.ebx, (unsigned)info.ecx);
 	guest_check(!(l1.ecx & CPUID1_ECX_VMX), "CPUID.1:ECX bit 5 (VMX) hidden");
 	guest_check(!(e1.ecx & CPUID81_ECX_SVM), "CPUID 0x80000001:ECX bit 2 (SVM) hidden");
+	/* What Nestor does not offer and Linux would use: MONITORX/MWAITX
+	 * (SVM intercepts them), TSC_ADJUST (no such MSR), AMD memory
+	 * encryption (leaf 0x8000001F all zero). */
+	guest_check(!(e1.ecx & (1u << 29)), "CPUID 0x80000001:ECX bit 29 (MONITORX) hidden");
+	if (cpuid(0, 0).eax >= 7)
+		guest_check(!(cpuid(7, 0).ebx & (1u << 1)), "CPUID 7:EBX bit 1 (TSC_ADJUST) hidden");
+	if (max_ext >= 0x8000001f) {
+		struct cpuid_regs me = cpuid(0x8000001f, 0);
+		guest_check(!me.eax && !me.ebx && !me.ecx && !me.edx,
+			    "CPUID 0x8000001F (SME/SEV) all zero (0x%x 0x%x 0x%x 0x%x)", (unsigned)me.eax,
+			    (unsigned)me.ebx, (unsigned)me.ecx, (unsigned)me.edx);
+	}
 }
 
 static void check_hypercalls(bool nestor)
@@ -145,6 +157,15 @@ static void check_msrs(bool nestor)
 			    exception_name(vec), exception_name(vec2));
 		wrmsr_safe(MSR_SYSENTER_CS, old);
 	}
+
+	/* IA32_DEBUGCTL: no LBR/BTF offered, so it reads 0 and only 0 may
+	 * be written. */
+	uint64_t dbg = 1;
+	vec = rdmsr_safe(0x1d9, &dbg);
+	int vec0 = wrmsr_safe(0x1d9, 0), vec1 = wrmsr_safe(0x1d9, 1);
+	guest_check_nestor(nestor, vec < 0 && dbg == 0 && vec0 < 0 && vec1 == VEC_GP,
+			   "IA32_DEBUGCTL reads 0 (0x%llx, fault %s), takes 0 (%s), refuses 1 with #GP (%s)",
+			   (unsigned long long)dbg, exception_name(vec), exception_name(vec0), exception_name(vec1));
 
 	/* Values a CPU refuses must be refused (Nestor once loaded a
 	 * non-canonical KERNEL_GS_BASE into the host's MSR and faulted). */
